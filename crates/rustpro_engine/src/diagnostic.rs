@@ -1,0 +1,99 @@
+//! What a check produces: findings of rules, and problems met while reading the project.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::project::TargetKind;
+use crate::source::LineCol;
+
+/// How a finding is reported: `warn` rules give warnings, `deny` gives errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The package and target a finding belongs to (for cargo's message format).
+#[derive(Debug, Clone, Serialize)]
+pub struct Origin {
+    pub package: String,
+    pub version: Option<String>,
+    pub manifest_path: PathBuf,
+    pub target_kind: TargetKind,
+    pub target_name: String,
+    pub target_root: PathBuf,
+    pub edition: &'static str,
+}
+
+/// A few source lines around a finding, so reports need not keep files in memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    /// 1-based number of the first line of `text`.
+    pub first_line: usize,
+    pub text: String,
+}
+
+/// One finding of one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// The expert advice: what to do instead.
+    pub help: Option<String>,
+    pub path: PathBuf,
+    /// Byte range in the file as written on disk.
+    pub range: Range<usize>,
+    pub start: LineCol,
+    pub end: LineCol,
+    pub snippet: Snippet,
+    #[serde(skip)]
+    pub origin: Option<Arc<Origin>>,
+}
+
+/// How bad a problem is: errors make the run exit with 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProblemSeverity {
+    Warning,
+    Error,
+}
+
+/// What kind of problem it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// The file has syntax errors; what parses was still checked.
+    SyntaxError,
+    /// The file could not be read as UTF-8 Rust source (binary, not UTF-8, too large).
+    UnreadableSource,
+    /// A file or folder could not be read at all.
+    Io,
+    /// A `Cargo.toml` is invalid.
+    Manifest,
+    /// A rule panicked on a file: a bug in rustpro.
+    Internal,
+}
+
+/// A problem with the input, not a finding about the code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub severity: ProblemSeverity,
+    pub kind: ProblemKind,
+    pub path: PathBuf,
+    pub location: Option<LineCol>,
+    pub message: String,
+}

@@ -1,0 +1,602 @@
+//! The check: discover packages, walk every crate's module tree in parallel (each file read,
+//! parsed and walked once, its tree dropped before the next), then run package rules.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::config::{self, CliSettings, ConfigError, Settings};
+use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet};
+use crate::project::{self, Edition, FileRead, ModuleDecl, Package, TargetKind};
+use crate::registry;
+use crate::rule::walk::{Dispatch, Walker};
+use crate::rule::{FileCx, FileFacts, PackageCx, Rule, RuleMeta};
+use crate::source::parse::{
+    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
+};
+use crate::source::{LineCol, LineIndex, SourceText, suppression};
+
+/// What to check and how.
+#[derive(Debug, Clone, Default)]
+pub struct CheckRequest {
+    /// Files or folders; each selects the workspace or packages that hold it.
+    pub paths: Vec<PathBuf>,
+    pub cli: CliSettings,
+    /// Worker threads; 0 picks one per core.
+    pub threads: usize,
+    /// Only read and parse (a baseline for benchmarks): no rules run.
+    pub parse_only: bool,
+    /// Parse every file as this edition instead of its package's (for robustness sweeps).
+    pub edition_override: Option<Edition>,
+}
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Sorted by file, position and rule.
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub files_checked: usize,
+    pub packages_checked: usize,
+}
+
+impl Outcome {
+    /// Whether a problem (broken manifest, unreadable path, internal error) calls for exit code 2.
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == ProblemSeverity::Error)
+    }
+}
+
+/// Runs a check. Fails only on invalid configuration; every other problem is reported in the
+/// outcome and the rest of the run goes on.
+pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
+    let discovery = project::discover(&request.paths);
+    let mut problems: Vec<Problem> = discovery
+        .problems
+        .iter()
+        .map(|p| Problem {
+            severity: ProblemSeverity::Error,
+            kind: if p.path.file_name().is_some_and(|n| n == "Cargo.toml") {
+                ProblemKind::Manifest
+            } else {
+                ProblemKind::Io
+            },
+            path: p.path.clone(),
+            location: p.line_col.map(|(line, column)| LineCol { line, column }),
+            message: p.message.clone(),
+        })
+        .collect();
+    let packages = discovery.packages;
+    // One configuration per workspace root.
+    let mut roots: Vec<(PathBuf, Settings)> = Vec::new();
+    let mut settings_of: Vec<usize> = Vec::with_capacity(packages.len());
+    for package in &packages {
+        let (root, manifest) = match &package.workspace_manifest {
+            Some(ws) => (ws.parent().map(Path::to_path_buf).unwrap_or_default(), ws.clone()),
+            None => (package.dir.clone(), package.manifest_path.clone()),
+        };
+        let index = match roots.iter().position(|(r, _)| *r == root) {
+            Some(index) => index,
+            None => {
+                let manifest_text = std::fs::read_to_string(&manifest).unwrap_or_default();
+                let settings = config::load(&root, Some((&manifest, &manifest_text)), &request.cli)?;
+                roots.push((root, settings));
+                roots.len() - 1
+            }
+        };
+        settings_of.push(index);
+    }
+    let rules: Vec<&'static dyn Rule> = registry::all()
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| roots.iter().any(|(_, s)| s.enabled_anywhere(*index)))
+        .map(|(_, rule)| *rule)
+        .collect();
+    let dispatch = Dispatch::new(if request.parse_only { &[] } else { &rules });
+    let shared = Shared {
+        request,
+        dispatch,
+        packages: &packages,
+        settings: settings_of.iter().map(|&i| &roots[i].1).collect(),
+        filters: discovery.filters,
+        visited: Mutex::new(HashSet::new()),
+        findings: Mutex::new(Vec::new()),
+        problems: Mutex::new(Vec::new()),
+        facts: packages.iter().map(|_| Mutex::new(FileFacts::default())).collect(),
+        files: AtomicUsize::new(0),
+    };
+    let threads = if request.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        request.threads
+    };
+    // Deeply nested input makes the recursive-descent parser recurse deeply: give workers room.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(256 << 20).build();
+    let run = |shared: &Shared<'_>| {
+        rayon::scope(|scope| {
+            for (index, package) in packages.iter().enumerate() {
+                for target in &package.targets {
+                    let job = Job::root(index, package, target);
+                    scope.spawn(move |scope| shared.check_file(scope, job));
+                }
+            }
+        });
+        // Files under `src/` that no module tree reached (`mod` inside macros such as
+        // `cfg_if!`, or modules not yet declared).
+        rayon::scope(|scope| {
+            for (index, package) in packages.iter().enumerate() {
+                for job in shared.orphans(index, package) {
+                    scope.spawn(move |scope| shared.check_file(scope, job));
+                }
+            }
+        });
+    };
+    match pool {
+        Ok(pool) => pool.install(|| run(&shared)),
+        Err(_) => run(&shared),
+    }
+    let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
+    problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
+    if !request.parse_only {
+        for (index, package) in packages.iter().enumerate() {
+            let facts = *shared.facts[index].lock().unwrap_or_else(PoisonError::into_inner);
+            let settings = shared.settings[index];
+            if is_filtered_out(&shared.filters, &package.manifest_path) {
+                continue;
+            }
+            findings.extend(package_findings(package, facts, settings, &rules));
+        }
+    }
+    findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+    findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
+    problems.sort_by(|a, b| (&a.path, a.location).cmp(&(&b.path, b.location)));
+    Ok(Outcome {
+        findings,
+        problems,
+        files_checked: shared.files.into_inner(),
+        packages_checked: packages.len(),
+    })
+}
+
+fn is_filtered_out(filters: &[PathBuf], path: &Path) -> bool {
+    !filters.is_empty() && !filters.iter().any(|f| path.starts_with(f))
+}
+
+/// One file to check, with what it inherits from the module that declared it.
+struct Job {
+    package: usize,
+    path: PathBuf,
+    target: TargetKind,
+    origin: Arc<Origin>,
+    crate_root: bool,
+    in_test: bool,
+    allows: Vec<String>,
+    /// Orphans are checked on their own; their `mod` children are orphans too.
+    follow_modules: bool,
+}
+
+impl Job {
+    fn root(index: usize, package: &Package, target: &crate::project::Target) -> Job {
+        Job {
+            package: index,
+            path: target.root.clone(),
+            target: target.kind,
+            origin: Arc::new(Origin {
+                package: package.name.clone(),
+                version: package.version.clone(),
+                manifest_path: package.manifest_path.clone(),
+                target_kind: target.kind,
+                target_name: target.name.clone(),
+                target_root: target.root.clone(),
+                edition: package.edition.as_str(),
+            }),
+            crate_root: true,
+            in_test: false,
+            allows: Vec::new(),
+            follow_modules: true,
+        }
+    }
+}
+
+struct Shared<'a> {
+    request: &'a CheckRequest,
+    dispatch: Dispatch,
+    packages: &'a [Package],
+    settings: Vec<&'a Settings>,
+    filters: Vec<PathBuf>,
+    visited: Mutex<HashSet<PathBuf>>,
+    findings: Mutex<Vec<Finding>>,
+    problems: Mutex<Vec<Problem>>,
+    facts: Vec<Mutex<FileFacts>>,
+    files: AtomicUsize,
+}
+
+impl Shared<'_> {
+    fn problem(
+        &self,
+        severity: ProblemSeverity,
+        kind: ProblemKind,
+        path: &Path,
+        location: Option<LineCol>,
+        message: String,
+    ) {
+        self.problems.lock().unwrap_or_else(PoisonError::into_inner).push(Problem {
+            severity,
+            kind,
+            path: path.to_path_buf(),
+            location,
+            message,
+        });
+    }
+
+    fn orphans(&self, index: usize, package: &Package) -> Vec<Job> {
+        let src = package.dir.join("src");
+        if !src.is_dir() {
+            return Vec::new();
+        }
+        let visited = self.visited.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(&src)
+            .follow_links(false)
+            .build()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_type().is_some_and(|t| t.is_file()) && e.path().extension().is_some_and(|x| x == "rs")
+            })
+            .map(|e| e.into_path())
+            .filter(|p| !visited.contains(p))
+            // A nested package (with its own manifest) is not part of this one.
+            .filter(|p| {
+                p.ancestors().take_while(|a| *a != package.dir).all(|a| !a.join("Cargo.toml").is_file())
+            })
+            .collect();
+        drop(visited);
+        files.sort();
+        let lib = package.targets.iter().find(|t| t.kind == TargetKind::Lib);
+        files
+            .into_iter()
+            .map(|path| {
+                let in_bin =
+                    path.starts_with(src.join("bin")) || path.file_name().is_some_and(|n| n == "main.rs");
+                let target = match (in_bin, lib) {
+                    (false, Some(lib)) => lib.clone(),
+                    _ => crate::project::Target {
+                        kind: TargetKind::Bin,
+                        name: package.name.clone(),
+                        root: path.clone(),
+                    },
+                };
+                let mut job = Job::root(index, package, &target);
+                job.path = path;
+                job.crate_root = false;
+                job.follow_modules = false;
+                job
+            })
+            .collect()
+    }
+
+    fn check_file<'s>(&'s self, scope: &rayon::Scope<'s>, job: Job) {
+        let package = &self.packages[job.package];
+        let settings = self.settings[job.package];
+        if settings.is_excluded(&job.path) {
+            return;
+        }
+        if !self.visited.lock().unwrap_or_else(PoisonError::into_inner).insert(job.path.clone()) {
+            return;
+        }
+        let text = match project::read_source_file(&job.path, settings.max_file_size) {
+            FileRead::Text(text) => text,
+            FileRead::NotUtf8 { offset } => {
+                let message = format!("not valid UTF-8 (first bad byte at offset {offset}); file skipped");
+                return self.problem(
+                    ProblemSeverity::Warning,
+                    ProblemKind::UnreadableSource,
+                    &job.path,
+                    None,
+                    message,
+                );
+            }
+            FileRead::Binary => {
+                let message = "binary file (holds NUL bytes); file skipped".to_owned();
+                return self.problem(
+                    ProblemSeverity::Warning,
+                    ProblemKind::UnreadableSource,
+                    &job.path,
+                    None,
+                    message,
+                );
+            }
+            FileRead::TooLarge { size, limit } => {
+                let message = format!(
+                    "{size} bytes is over the {limit}-byte limit; file skipped (raise `max-file-size` in rustpro.toml to check it)"
+                );
+                return self.problem(
+                    ProblemSeverity::Warning,
+                    ProblemKind::UnreadableSource,
+                    &job.path,
+                    None,
+                    message,
+                );
+            }
+            FileRead::Error(err) => {
+                let message = format!("cannot read the file: {err}");
+                return self.problem(ProblemSeverity::Error, ProblemKind::Io, &job.path, None, message);
+            }
+        };
+        self.files.fetch_add(1, Ordering::Relaxed);
+        let source = SourceText::new(text);
+        let edition = self.request.edition_override.unwrap_or(package.edition);
+        let parsed = match std::panic::catch_unwind(|| parse_file(source.normalized(), edition)) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                let message = "the parser failed on this file (a bug in the parser); file skipped".to_owned();
+                return self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
+            }
+        };
+        if let Some(first) = parsed.errors.first() {
+            let start = source.to_original(usize::from(first.range.start()));
+            let index = LineIndex::new(source.original());
+            let location = index.line_col(source.original(), start);
+            let count = parsed.errors.len();
+            let message = format!(
+                "{count} syntax error{} (first: {}); the rest of the file was still checked",
+                if count == 1 { "" } else { "s" },
+                first.message
+            );
+            self.problem(
+                ProblemSeverity::Warning,
+                ProblemKind::SyntaxError,
+                &job.path,
+                Some(location),
+                message,
+            );
+        }
+        let modules = if self.request.parse_only {
+            module_decls(&parsed.root, job.in_test, &job.allows)
+        } else {
+            self.run_rules(&job, package, settings, &source, &parsed.root, edition)
+        };
+        drop(parsed);
+        if !job.follow_modules {
+            return;
+        }
+        for (decl, in_test, allows) in modules {
+            let Some(path) = project::resolve_module(&job.path, job.crate_root, &decl) else { continue };
+            let child = Job {
+                package: job.package,
+                path,
+                target: job.target,
+                origin: job.origin.clone(),
+                crate_root: false,
+                in_test,
+                allows,
+                follow_modules: true,
+            };
+            scope.spawn(move |scope| self.check_file(scope, child));
+        }
+    }
+
+    /// Runs the rules over one parsed file; returns the file's module declarations.
+    fn run_rules(
+        &self,
+        job: &Job,
+        package: &Package,
+        settings: &Settings,
+        source: &SourceText,
+        root: &SyntaxNode,
+        edition: Edition,
+    ) -> Vec<(ModuleDecl, bool, Vec<String>)> {
+        let placeholder = registry::all()[0].meta();
+        let mut cx =
+            FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
+        let mut walker = Walker::new(&self.dispatch, edition, source.normalized());
+        walker.walk_file(&mut cx);
+        cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
+        if !job.crate_root {
+            cx.facts.forbids_unsafe_code = false;
+        }
+        self.facts[job.package].lock().unwrap_or_else(PoisonError::into_inner).merge(cx.facts);
+        for panic in &walker.panics {
+            let message = format!(
+                "internal error: rule `{}` failed on this file ({}); please report it. The other rules still ran",
+                panic.rule.name, panic.message
+            );
+            self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
+        }
+        if !is_filtered_out(&self.filters, &job.path) {
+            let findings = locate_findings(job, settings, source, root, cx.raw);
+            if !findings.is_empty() {
+                self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
+            }
+        }
+        walker.modules
+    }
+}
+
+/// Applies levels and suppressions to a file's raw findings and locates them in the original text.
+fn locate_findings(
+    job: &Job,
+    settings: &Settings,
+    source: &SourceText,
+    root: &SyntaxNode,
+    raw: Vec<crate::rule::RawFinding>,
+) -> Vec<Finding> {
+    let text = source.normalized();
+    let has_marker = text.contains("rustpro:allow(");
+    if raw.is_empty() && !has_marker {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(text);
+    let suppressions = if has_marker { suppression::find(text, root, &lines) } else { Vec::new() };
+    let mut used = vec![vec![false; 0]; suppressions.len()];
+    for (s, used) in suppressions.iter().zip(used.iter_mut()) {
+        *used = vec![false; s.rules.len()];
+    }
+    let mut kept: Vec<(TextRange, &'static RuleMeta, Severity, String, Option<String>)> = Vec::new();
+    for finding in raw {
+        let Some(index) = registry::index_of(finding.rule.name) else { continue };
+        let Some(severity) = settings.level(index, &job.path) else { continue };
+        let line = lines.line_of(usize::from(finding.range.start()));
+        let mut suppressed = false;
+        for (s, used) in suppressions.iter().zip(used.iter_mut()) {
+            if s.target_line != line {
+                continue;
+            }
+            for ((name, _), used) in s.rules.iter().zip(used.iter_mut()) {
+                if name == finding.rule.name {
+                    *used = true;
+                    suppressed = true;
+                }
+            }
+        }
+        if !suppressed {
+            kept.push((finding.range, finding.rule, severity, finding.message, finding.help));
+        }
+    }
+    let unused_rule = crate::rules::meta::unused_suppression::UnusedSuppression;
+    let unused_meta = crate::rule::RuleDecl::meta(&unused_rule);
+    if let Some(unused_index) = registry::index_of(unused_meta.name)
+        && let Some(severity) = settings.level(unused_index, &job.path)
+    {
+        for (s, used) in suppressions.iter().zip(&used) {
+            for ((name, range), used) in s.rules.iter().zip(used) {
+                if *used {
+                    continue;
+                }
+                let (message, help) = match registry::index_of(name) {
+                    None => (registry::unknown_rule_message(name), None),
+                    // A rule that is off here cannot have anything to suppress: say nothing.
+                    Some(index) if settings.level(index, &job.path).is_none() => continue,
+                    Some(_) => (
+                        format!("`rustpro:allow({name})` suppresses nothing on this line"),
+                        Some("remove the suppression; the code no longer needs it".to_owned()),
+                    ),
+                };
+                kept.push((*range, unused_meta, severity, message, help));
+            }
+        }
+    }
+    if kept.is_empty() {
+        return Vec::new();
+    }
+    let original = source.original();
+    let original_lines = LineIndex::new(original);
+    kept.into_iter()
+        .map(|(range, rule, severity, message, help)| {
+            let start = source.to_original(usize::from(range.start()));
+            let end = source.to_original(usize::from(range.end())).max(start);
+            make_finding(
+                rule,
+                severity,
+                message,
+                help,
+                &job.path,
+                original,
+                &original_lines,
+                start..end,
+                Some(job.origin.clone()),
+            )
+        })
+        .collect()
+}
+
+/// Lines of a snippet are capped: a finding on a 500-line function shows its start.
+const MAX_SNIPPET_LINES: usize = 8;
+
+#[allow(clippy::too_many_arguments)]
+fn make_finding(
+    rule: &'static RuleMeta,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    path: &Path,
+    text: &str,
+    lines: &LineIndex,
+    range: std::ops::Range<usize>,
+    origin: Option<Arc<Origin>>,
+) -> Finding {
+    let start = lines.line_col(text, range.start);
+    let end = lines.line_col(text, range.end);
+    let first = start.line - 1;
+    let last = (end.line - 1).min(first + MAX_SNIPPET_LINES - 1);
+    Finding {
+        rule: rule.name,
+        severity,
+        message,
+        help,
+        path: path.to_path_buf(),
+        range,
+        start,
+        end,
+        snippet: Snippet { first_line: start.line, text: lines.lines(text, first, last).to_owned() },
+        origin,
+    }
+}
+
+fn package_findings(
+    package: &Package,
+    facts: FileFacts,
+    settings: &Settings,
+    rules: &[&'static dyn Rule],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let lines = LineIndex::new(&package.manifest_text);
+    for rule in rules {
+        let meta = rule.meta();
+        let Some(index) = registry::index_of(meta.name) else { continue };
+        let Some(severity) = settings.level(index, &package.manifest_path) else { continue };
+        let mut cx = PackageCx { package, facts, raw: Vec::new() };
+        rule.check_package(&mut cx);
+        for raw in cx.raw {
+            let range = raw.span.start.min(package.manifest_text.len())
+                ..raw.span.end.min(package.manifest_text.len());
+            out.push(make_finding(
+                meta,
+                severity,
+                raw.message,
+                raw.help,
+                &package.manifest_path,
+                &package.manifest_text,
+                &lines,
+                range,
+                None,
+            ));
+        }
+    }
+    out
+}
+
+/// Whether the text has the `unsafe` keyword in code (not in comments or strings).
+fn has_unsafe_keyword(text: &str, root: &SyntaxNode) -> bool {
+    text.match_indices("unsafe").any(|(at, _)| {
+        let Ok(offset) = u32::try_from(at) else { return false };
+        root.token_at_offset(TextSize::from(offset)).right_biased().is_some_and(|t| {
+            t.kind() == SyntaxKind::UNSAFE_KW || (t.kind() == SyntaxKind::IDENT && t.text() == "unsafe")
+        })
+    })
+}
+
+/// Module declarations found by visiting items only (for parse-only runs).
+fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<(ModuleDecl, bool, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(SyntaxNode, Vec<String>)> = vec![(root.clone(), Vec::new())];
+    while let Some((node, inline)) = stack.pop() {
+        for module in node.children().filter_map(ast::Module::cast) {
+            let Some(name) = module.name() else { continue };
+            let name = name.text().to_string();
+            match module.item_list() {
+                Some(list) => {
+                    let mut path = inline.clone();
+                    path.push(name);
+                    stack.push((list.syntax().clone(), path));
+                }
+                None => out.push((
+                    ModuleDecl { name, path_attr: None, inline_path: inline.clone() },
+                    in_test,
+                    allows.to_vec(),
+                )),
+            }
+        }
+    }
+    out
+}

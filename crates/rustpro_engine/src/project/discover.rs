@@ -1,0 +1,594 @@
+//! Finding the packages to check from the paths a user names: the enclosing workspace of a
+//! path inside a project, or every package and workspace below a folder that holds many.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use super::manifest::{
+    BuildSetting, Inheritable, ManifestError, RawLints, RawManifest, RawTarget, RawWorkspace, parse_manifest,
+};
+use super::{Edition, Package, ProjectProblem, Target, TargetKind};
+use crate::source::LineIndex;
+
+/// The packages found for a set of paths, and what went wrong on the way.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub packages: Vec<Package>,
+    pub problems: Vec<ProjectProblem>,
+    /// When a path names a part of a package (a folder or a file), only files under these
+    /// paths are checked. Empty means everything.
+    pub filters: Vec<PathBuf>,
+}
+
+struct Loaded {
+    dir: PathBuf,
+    path: PathBuf,
+    text: String,
+    manifest: RawManifest,
+    /// The workspace root manifest and its `[workspace.lints]`, for members.
+    workspace: Option<(PathBuf, super::Lints)>,
+}
+
+#[derive(Default)]
+struct Discoverer {
+    out: Discovery,
+    seen_manifests: HashSet<PathBuf>,
+    /// Workspace roots whose members were loaded already.
+    loaded_workspaces: HashSet<PathBuf>,
+}
+
+/// Finds the packages for `paths` (files or folders). Never fails: unreadable paths and
+/// broken manifests become problems and the other packages are still returned.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut d = Discoverer::default();
+    for path in paths {
+        match fs::canonicalize(path) {
+            Ok(path) => d.discover_path(&path),
+            Err(err) => d.out.problems.push(ProjectProblem {
+                path: path.clone(),
+                line_col: None,
+                message: format!("cannot read `{}`: {err}", path.display()),
+            }),
+        }
+    }
+    d.out.packages.sort_by(|a, b| a.manifest_path.cmp(&b.manifest_path));
+    d.out
+}
+
+impl Discoverer {
+    fn discover_path(&mut self, path: &Path) {
+        let dir = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
+        match self.enclosing_manifest(dir) {
+            Some(manifest) => self.discover_enclosed(path, &manifest),
+            None => self.discover_below(path),
+        }
+    }
+
+    /// The nearest `Cargo.toml` at or above `dir` that declares a package or a workspace.
+    fn enclosing_manifest(&mut self, dir: &Path) -> Option<PathBuf> {
+        dir.ancestors().map(|d| d.join("Cargo.toml")).find(|m| m.is_file())
+    }
+
+    /// `path` lies inside a package or workspace: check that project (or the part named).
+    fn discover_enclosed(&mut self, path: &Path, manifest_path: &Path) {
+        let Some(loaded) = self.load(manifest_path) else { return };
+        let package_dir = loaded.dir.clone();
+        let (members, ws_root) = if loaded.manifest.workspace.is_some() {
+            let ws_dir = loaded.dir.clone();
+            (self.workspace_members(loaded), Some(ws_dir))
+        } else if let Some(root) = self.enclosing_workspace(&loaded) {
+            let ws_dir = root.dir.clone();
+            (self.workspace_members(root), Some(ws_dir))
+        } else {
+            (vec![loaded], None)
+        };
+        let whole_project =
+            path.is_dir() && (ws_root.as_deref() == Some(path) || (ws_root.is_none() && package_dir == path));
+        for member in members {
+            let is_named = whole_project || member.dir.starts_with(path) || path.starts_with(&member.dir);
+            if !is_named {
+                continue;
+            }
+            if path.starts_with(&member.dir) && path != member.dir {
+                self.out.filters.push(path.to_path_buf());
+            }
+            self.add_package(member);
+        }
+        // A folder inside a project that is no member and holds other packages.
+        if path.is_dir()
+            && !whole_project
+            && self.out.packages.iter().all(|p| !p.dir.starts_with(path) && !path.starts_with(&p.dir))
+        {
+            self.discover_below(path);
+        }
+    }
+
+    /// The workspace that `package` is a member of, if any (cargo's search: upwards from the
+    /// package, the first manifest with `[workspace]`, if its members include the package).
+    fn enclosing_workspace(&mut self, package: &Loaded) -> Option<Loaded> {
+        let parent = package.dir.parent()?;
+        let manifest =
+            parent.ancestors().map(|d| d.join("Cargo.toml")).filter(|m| m.is_file()).find(|m| {
+                fs::read_to_string(m).is_ok_and(|t| t.contains("[workspace") || t.contains("workspace."))
+            })?;
+        let root = self.load_uncached(&manifest)?;
+        let ws = root.manifest.workspace.as_ref()?;
+        let members = expand_members(&root.dir, ws);
+        members.contains(&package.dir).then_some(root)
+    }
+
+    /// Every package and workspace below `dir`.
+    fn discover_below(&mut self, dir: &Path) {
+        let mut manifests: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+            .hidden(true)
+            .git_ignore(true)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != "target")
+            .build()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name() == "Cargo.toml" && e.file_type().is_some_and(|t| t.is_file()))
+            .map(|e| e.into_path())
+            .collect();
+        manifests.sort();
+        // Workspaces first, so that their members are read with the workspace's settings.
+        let mut loaded: Vec<Loaded> = manifests.iter().filter_map(|m| self.load(m)).collect();
+        loaded.sort_by_key(|l| l.manifest.workspace.is_none());
+        for manifest in loaded {
+            if self.seen_manifests.contains(&manifest.path) && manifest.manifest.workspace.is_none() {
+                continue;
+            }
+            if manifest.manifest.workspace.is_some() {
+                for member in self.workspace_members(manifest) {
+                    self.add_package(member);
+                }
+            } else if let Some(root) = self.enclosing_workspace(&manifest) {
+                for member in self.workspace_members(root) {
+                    self.add_package(member);
+                }
+            } else {
+                self.add_package(manifest);
+            }
+        }
+    }
+
+    /// The member packages of a workspace root (which may itself be a package).
+    fn workspace_members(&mut self, root: Loaded) -> Vec<Loaded> {
+        if !self.loaded_workspaces.insert(root.path.clone()) {
+            return Vec::new();
+        }
+        let Some(ws) = root.manifest.workspace.as_ref() else { return vec![root] };
+        let mut dirs: BTreeSet<PathBuf> = expand_members(&root.dir, ws).into_iter().collect();
+        let mut members = Vec::new();
+        let ws_settings = WorkspaceSettings::from(&root);
+        let root_dir = root.dir.clone();
+        let mut queue: Vec<Loaded> = Vec::new();
+        if root.manifest.package.is_some() {
+            dirs.remove(&root.dir);
+            queue.push(root);
+        }
+        for dir in dirs {
+            if let Some(member) = self.load_uncached(&dir.join("Cargo.toml")) {
+                queue.push(member);
+            }
+        }
+        // Path dependencies inside the workspace folder are members too.
+        let mut seen: HashSet<PathBuf> = queue.iter().map(|l| l.dir.clone()).collect();
+        while let Some(mut member) = queue.pop() {
+            for dep in &member.manifest.dependencies {
+                let Some(dep_path) = dep.path.as_deref() else { continue };
+                let Some(dep_dir) = normalize(&member.dir.join(dep_path)) else { continue };
+                if dep_dir.starts_with(&root_dir)
+                    && seen.insert(dep_dir.clone())
+                    && let Some(dep) = self.load_uncached(&dep_dir.join("Cargo.toml"))
+                {
+                    queue.push(dep);
+                }
+            }
+            member.manifest.workspace = None;
+            members.push((member, ws_settings.clone()));
+        }
+        members
+            .into_iter()
+            .map(|(mut member, settings)| {
+                settings.apply(&mut member);
+                member
+            })
+            .collect()
+    }
+
+    fn load(&mut self, manifest_path: &Path) -> Option<Loaded> {
+        if self.seen_manifests.contains(manifest_path) {
+            return None;
+        }
+        self.load_uncached(manifest_path)
+    }
+
+    fn load_uncached(&mut self, manifest_path: &Path) -> Option<Loaded> {
+        let text = match fs::read_to_string(manifest_path) {
+            Ok(text) => text,
+            Err(err) => {
+                self.problem(manifest_path, None, format!("cannot read manifest: {err}"));
+                return None;
+            }
+        };
+        match parse_manifest(&text) {
+            Ok(manifest) => Some(Loaded {
+                dir: manifest_path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                path: manifest_path.to_path_buf(),
+                text,
+                manifest,
+                workspace: None,
+            }),
+            Err(ManifestError { message, span }) => {
+                if self.seen_manifests.insert(manifest_path.to_path_buf()) {
+                    let line_col = span.map(|span| {
+                        let index = LineIndex::new(&text);
+                        let lc = index.line_col(&text, span.start);
+                        (lc.line, lc.column)
+                    });
+                    let message = format!(
+                        "invalid manifest, its package is not checked: {}",
+                        message.lines().next().unwrap_or("parse error")
+                    );
+                    self.problem(manifest_path, line_col, message);
+                }
+                None
+            }
+        }
+    }
+
+    fn problem(&mut self, path: &Path, line_col: Option<(usize, usize)>, message: String) {
+        self.out.problems.push(ProjectProblem { path: path.to_path_buf(), line_col, message });
+    }
+
+    fn add_package(&mut self, loaded: Loaded) {
+        if !self.seen_manifests.insert(loaded.path.clone()) {
+            return;
+        }
+        let Some(raw) = loaded.manifest.package.as_ref() else { return };
+        let name = raw.name.clone().unwrap_or_else(|| {
+            loaded.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        });
+        let edition_text = match &raw.edition {
+            Some(Inheritable::Value(v)) => Some(v.clone()),
+            _ => None,
+        };
+        let edition = match edition_text.as_deref() {
+            None => Edition::E2015,
+            Some(text) => Edition::parse(text).unwrap_or_else(|| {
+                self.problem(
+                    &loaded.path,
+                    None,
+                    format!("unknown edition `{text}`, reading the code as 2021"),
+                );
+                Edition::E2021
+            }),
+        };
+        let rust_version = match &raw.rust_version {
+            Some(Inheritable::Value(v)) => Some(v.clone()),
+            _ => None,
+        };
+        let version = match &raw.version {
+            Some(Inheritable::Value(v)) => Some(v.clone()),
+            _ => None,
+        };
+        let (lints, lints_inherited) = match &loaded.manifest.lints {
+            RawLints::Table(lints) => (lints.clone(), false),
+            RawLints::Workspace => {
+                (loaded.workspace.as_ref().map(|(_, lints)| lints.clone()).unwrap_or_default(), true)
+            }
+            RawLints::Absent => (Default::default(), false),
+        };
+        let targets = targets(&loaded.dir, &name, &loaded.manifest);
+        let package = Package {
+            name,
+            version,
+            manifest_path: loaded.path.clone(),
+            edition,
+            rust_version,
+            targets,
+            lints,
+            lints_inherited,
+            dependencies: loaded.manifest.dependencies.clone(),
+            workspace_manifest: loaded.workspace.as_ref().map(|(path, _)| path.clone()),
+            package_span: raw.span.clone(),
+            manifest_text: loaded.text,
+            dir: loaded.dir,
+        };
+        self.out.packages.push(package);
+    }
+}
+
+/// What members inherit from their workspace root.
+#[derive(Clone)]
+struct WorkspaceSettings {
+    manifest: PathBuf,
+    edition: Option<String>,
+    rust_version: Option<String>,
+    version: Option<String>,
+    lints: super::Lints,
+}
+
+impl WorkspaceSettings {
+    fn from(root: &Loaded) -> Self {
+        let ws = root.manifest.workspace.as_ref();
+        WorkspaceSettings {
+            manifest: root.path.clone(),
+            edition: ws.and_then(|w| w.edition.clone()),
+            rust_version: ws.and_then(|w| w.rust_version.clone()),
+            version: ws.and_then(|w| w.version.clone()),
+            lints: ws.map(|w| w.lints.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Resolves `workspace = true` keys of a member in place.
+    fn apply(&self, member: &mut Loaded) {
+        let Some(package) = member.manifest.package.as_mut() else { return };
+        let resolve = |value: &mut Option<Inheritable>, from: &Option<String>| {
+            if *value == Some(Inheritable::Workspace) {
+                *value = from.clone().map(Inheritable::Value);
+            }
+        };
+        resolve(&mut package.edition, &self.edition);
+        resolve(&mut package.rust_version, &self.rust_version);
+        resolve(&mut package.version, &self.version);
+        member.workspace = Some((self.manifest.clone(), self.lints.clone()));
+    }
+}
+
+/// Member folders named by `members` globs, minus `exclude`.
+fn expand_members(root: &Path, ws: &RawWorkspace) -> Vec<PathBuf> {
+    let excluded: Vec<PathBuf> = ws.exclude.iter().filter_map(|e| normalize(&root.join(e))).collect();
+    let mut dirs = Vec::new();
+    for pattern in &ws.members {
+        for dir in expand_glob(root, pattern) {
+            if dir.join("Cargo.toml").is_file() && !excluded.iter().any(|e| dir.starts_with(e)) {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Expands a member pattern component by component (`*`, `?`, `[..]` and `**`).
+fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
+    let mut current = vec![root.to_path_buf()];
+    for component in pattern.split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".") {
+        let mut next = Vec::new();
+        if component == ".." {
+            next.extend(current.iter().filter_map(|d| d.parent().map(Path::to_path_buf)));
+        } else if component == "**" {
+            for dir in &current {
+                next.extend(
+                    ignore::WalkBuilder::new(dir)
+                        .standard_filters(false)
+                        .filter_entry(|e| e.file_name() != "target")
+                        .build()
+                        .filter_map(Result::ok)
+                        .filter(|e| e.file_type().is_some_and(|t| t.is_dir()))
+                        .map(|e| e.into_path()),
+                );
+            }
+        } else if component.contains(['*', '?', '[']) {
+            let Ok(glob) = globset::Glob::new(component) else { continue };
+            let matcher = glob.compile_matcher();
+            for dir in &current {
+                let Ok(entries) = fs::read_dir(dir) else { continue };
+                let mut found: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && matcher.is_match(e.file_name()))
+                    .map(|e| e.path())
+                    .collect();
+                found.sort();
+                next.extend(found);
+            }
+        } else {
+            next.extend(current.iter().map(|d| d.join(component)).filter(|d| d.is_dir()));
+        }
+        current = next;
+    }
+    current
+}
+
+/// Lexically resolves `.` and `..` (the folders may not exist yet, so no canonicalize).
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// The package's targets, explicit and auto-discovered, as cargo finds them.
+fn targets(dir: &Path, package: &str, manifest: &RawManifest) -> Vec<Target> {
+    let mut out = Vec::new();
+    let crate_name = package.replace('-', "_");
+    let default_lib = dir.join("src/lib.rs");
+    match &manifest.lib {
+        Some(lib) => out.push(Target {
+            kind: TargetKind::Lib,
+            name: lib.name.clone().unwrap_or_else(|| crate_name.clone()),
+            root: lib.path.as_ref().map_or(default_lib, |p| dir.join(p)),
+        }),
+        None if default_lib.is_file() => {
+            out.push(Target { kind: TargetKind::Lib, name: crate_name.clone(), root: default_lib })
+        }
+        None => {}
+    }
+    let raw = manifest.package.as_ref();
+    let kinds = [
+        (TargetKind::Bin, &manifest.bins, "src/bin", raw.is_none_or(|p| p.autobins)),
+        (TargetKind::Test, &manifest.tests, "tests", raw.is_none_or(|p| p.autotests)),
+        (TargetKind::Example, &manifest.examples, "examples", raw.is_none_or(|p| p.autoexamples)),
+        (TargetKind::Bench, &manifest.benches, "benches", raw.is_none_or(|p| p.autobenches)),
+    ];
+    for (kind, explicit, folder, auto) in kinds {
+        let mut roots: Vec<PathBuf> = Vec::new();
+        for target in explicit {
+            let root = explicit_root(dir, folder, package, kind, target);
+            if let Some(root) = root {
+                roots.push(root.clone());
+                out.push(Target { kind, name: target.name.clone().unwrap_or_default(), root });
+            }
+        }
+        if !auto {
+            continue;
+        }
+        let mut found = Vec::new();
+        if kind == TargetKind::Bin {
+            let main = dir.join("src/main.rs");
+            if main.is_file() {
+                found.push((package.to_owned(), main));
+            }
+        }
+        found.extend(auto_targets(&dir.join(folder)));
+        for (name, root) in found {
+            if !roots.contains(&root) {
+                out.push(Target { kind, name, root });
+            }
+        }
+    }
+    let build = match raw.and_then(|p| p.build.as_ref()) {
+        Some(BuildSetting::Path(path)) => Some(dir.join(path)),
+        Some(BuildSetting::Disabled) => None,
+        None => Some(dir.join("build.rs")).filter(|p| p.is_file()),
+    };
+    if let Some(root) = build {
+        out.push(Target { kind: TargetKind::BuildScript, name: "build-script-build".into(), root });
+    }
+    out
+}
+
+fn explicit_root(
+    dir: &Path,
+    folder: &str,
+    package: &str,
+    kind: TargetKind,
+    target: &RawTarget,
+) -> Option<PathBuf> {
+    if let Some(path) = &target.path {
+        return Some(dir.join(path));
+    }
+    let name = target.name.as_deref()?;
+    let candidates =
+        [dir.join(folder).join(format!("{name}.rs")), dir.join(folder).join(name).join("main.rs")];
+    if let Some(found) = candidates.iter().find(|c| c.is_file()) {
+        return Some(found.clone());
+    }
+    (kind == TargetKind::Bin && name == package).then(|| dir.join("src/main.rs"))
+}
+
+/// `folder/*.rs` and `folder/*/main.rs`.
+fn auto_targets(folder: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = fs::read_dir(folder) else { return Vec::new() };
+    let mut found: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let path = entry.path();
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            if path.extension().is_some_and(|e| e == "rs") && path.is_file() {
+                Some((name, path))
+            } else if path.join("main.rs").is_file() {
+                Some((name, path.join("main.rs")))
+            } else {
+                None
+            }
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+
+    #[test]
+    fn workspace_members_inherit_and_targets_are_found() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/skip\"]\n[workspace.package]\nedition = \"2024\"\n[workspace.lints.rust]\nunsafe_code = \"forbid\"\n",
+        );
+        write(
+            root,
+            "crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\nedition.workspace = true\n[lints]\nworkspace = true\n[dependencies]\nb = { path = \"../../other/b\" }\n",
+        );
+        write(root, "crates/a/src/lib.rs", "");
+        write(root, "crates/a/src/main.rs", "");
+        write(root, "crates/a/src/bin/tool/main.rs", "");
+        write(root, "crates/a/tests/it.rs", "");
+        write(root, "crates/a/build.rs", "");
+        write(root, "crates/skip/Cargo.toml", "[package]\nname = \"skip\"\n");
+        write(root, "other/b/Cargo.toml", "[package]\nname = \"b\"\nedition = \"2018\"\n");
+        write(root, "other/b/src/lib.rs", "");
+        let found = discover(&[root.to_path_buf()]);
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+        let names: Vec<_> = found.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        let a = &found.packages[0];
+        assert_eq!(a.edition, Edition::E2024);
+        assert!(a.lints_inherited);
+        assert_eq!(a.lints.level("rust", "unsafe_code"), Some(super::super::LintLevel::Forbid));
+        let kinds: Vec<_> = a.targets.iter().map(|t| (t.kind, t.name.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (TargetKind::Lib, "a"),
+                (TargetKind::Bin, "a"),
+                (TargetKind::Bin, "tool"),
+                (TargetKind::Test, "it"),
+                (TargetKind::BuildScript, "build-script-build")
+            ]
+        );
+        assert_eq!(found.packages[1].edition, Edition::E2018);
+    }
+
+    #[test]
+    fn a_folder_of_independent_packages_and_a_broken_manifest() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        write(root, "one/Cargo.toml", "[package]\nname = \"one\"\nedition = \"2021\"\n");
+        write(root, "two/Cargo.toml", "[package]\nname = \"two\"\nedition = \"2021\n");
+        write(root, "three/Cargo.toml", "[package]\nname = \"three\"\n");
+        let found = discover(&[root.to_path_buf()]);
+        let names: Vec<_> = found.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["one", "three"]);
+        assert_eq!(found.packages[1].edition, Edition::E2015);
+        assert_eq!(found.problems.len(), 1);
+        assert_eq!(found.problems[0].line_col.map(|lc| lc.0), Some(3));
+    }
+
+    #[test]
+    fn a_path_inside_a_package_checks_only_that_part() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        write(root, "Cargo.toml", "[package]\nname = \"p\"\nedition = \"2021\"\n");
+        write(root, "src/lib.rs", "mod a;");
+        write(root, "src/a.rs", "");
+        let src = fs::canonicalize(root.join("src/a.rs")).expect("canonical");
+        let found = discover(std::slice::from_ref(&src));
+        assert_eq!(found.packages.len(), 1);
+        assert_eq!(found.filters, [src]);
+    }
+}

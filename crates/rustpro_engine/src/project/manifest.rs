@@ -1,0 +1,376 @@
+//! Reading one `Cargo.toml` into the facts rustpro needs, with byte spans for locating
+//! findings. Unknown or malformed keys are tolerated the way cargo tolerates them: a value
+//! of the wrong type is treated as absent.
+
+use std::ops::Range;
+
+use toml_edit::{ImDocument, Item, TableLike};
+
+/// A byte range in a manifest.
+pub type TomlSpan = Range<usize>;
+
+/// A manifest as written, before workspace inheritance is resolved.
+#[derive(Debug, Default)]
+pub(crate) struct RawManifest {
+    pub package: Option<RawPackage>,
+    pub workspace: Option<RawWorkspace>,
+    pub lib: Option<RawTarget>,
+    pub bins: Vec<RawTarget>,
+    pub tests: Vec<RawTarget>,
+    pub examples: Vec<RawTarget>,
+    pub benches: Vec<RawTarget>,
+    pub lints: RawLints,
+    pub dependencies: Vec<Dependency>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawPackage {
+    pub name: Option<String>,
+    pub version: Option<Inheritable>,
+    pub edition: Option<Inheritable>,
+    pub rust_version: Option<Inheritable>,
+    /// `build = "path"`, `build = false`, or absent (then `build.rs` if it exists).
+    pub build: Option<BuildSetting>,
+    pub autobins: bool,
+    pub autotests: bool,
+    pub autoexamples: bool,
+    pub autobenches: bool,
+    pub span: Option<TomlSpan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Inheritable {
+    Value(String),
+    Workspace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BuildSetting {
+    Path(String),
+    Disabled,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawWorkspace {
+    pub members: Vec<String>,
+    pub exclude: Vec<String>,
+    pub edition: Option<String>,
+    pub rust_version: Option<String>,
+    pub version: Option<String>,
+    pub lints: Lints,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RawTarget {
+    pub name: Option<String>,
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) enum RawLints {
+    #[default]
+    Absent,
+    Workspace,
+    Table(Lints),
+}
+
+/// A lint level from a `[lints]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LintLevel {
+    Allow,
+    Expect,
+    Warn,
+    Deny,
+    Forbid,
+}
+
+impl LintLevel {
+    fn parse(text: &str) -> Option<LintLevel> {
+        Some(match text {
+            "allow" => LintLevel::Allow,
+            "expect" => LintLevel::Expect,
+            "warn" => LintLevel::Warn,
+            "deny" => LintLevel::Deny,
+            "forbid" => LintLevel::Forbid,
+            _ => return None,
+        })
+    }
+}
+
+/// A `[lints]` table: `tool.lint = level`.
+#[derive(Debug, Default, Clone)]
+pub struct Lints {
+    entries: Vec<(String, String, LintLevel)>,
+}
+
+impl Lints {
+    /// The level of `tool::name` (tool `rust` for rustc's lints).
+    pub fn level(&self, tool: &str, name: &str) -> Option<LintLevel> {
+        self.entries.iter().find(|(t, n, _)| t == tool && n == name).map(|(_, _, level)| *level)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn read(table: &dyn TableLike) -> Lints {
+        let mut entries = Vec::new();
+        for (tool, lints) in table.iter() {
+            let Some(lints) = lints.as_table_like() else { continue };
+            for (name, value) in lints.iter() {
+                let level = match value.as_str() {
+                    Some(level) => LintLevel::parse(level),
+                    None => value
+                        .as_table_like()
+                        .and_then(|t| t.get("level"))
+                        .and_then(Item::as_str)
+                        .and_then(LintLevel::parse),
+                };
+                if let Some(level) = level {
+                    entries.push((tool.to_owned(), name.to_owned(), level));
+                }
+            }
+        }
+        Lints { entries }
+    }
+}
+
+/// Which table a dependency was declared in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DependencyKind {
+    Normal,
+    Dev,
+    Build,
+}
+
+/// One dependency declaration.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// The name the code uses (the key).
+    pub name: String,
+    /// The package on the registry when renamed with `package = ".."`.
+    pub package: Option<String>,
+    pub version: Option<String>,
+    pub path: Option<String>,
+    pub workspace: bool,
+    pub kind: DependencyKind,
+    pub features: Vec<String>,
+    pub default_features: bool,
+    /// `target.'cfg(..)'` the dependency is limited to, if any.
+    pub target: Option<String>,
+    pub span: Option<TomlSpan>,
+}
+
+impl Dependency {
+    /// The registry package name.
+    pub fn package_name(&self) -> &str {
+        self.package.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// A manifest that does not parse as TOML.
+#[derive(Debug)]
+pub(crate) struct ManifestError {
+    pub message: String,
+    pub span: Option<TomlSpan>,
+}
+
+pub(crate) fn parse_manifest(text: &str) -> Result<RawManifest, ManifestError> {
+    let doc = ImDocument::parse(text)
+        .map_err(|err| ManifestError { message: err.message().trim_end().to_owned(), span: err.span() })?;
+    let root = doc.as_table();
+    let mut manifest = RawManifest::default();
+    if let Some(package) = root.get("package").and_then(Item::as_table_like) {
+        manifest.package = Some(read_package(package, root.get("package").and_then(Item::span)));
+    }
+    if let Some(workspace) = root.get("workspace").and_then(Item::as_table_like) {
+        manifest.workspace = Some(read_workspace(workspace));
+    }
+    manifest.lib = root.get("lib").and_then(Item::as_table_like).map(read_target);
+    manifest.bins = read_targets(root.get("bin"));
+    manifest.tests = read_targets(root.get("test"));
+    manifest.examples = read_targets(root.get("example"));
+    manifest.benches = read_targets(root.get("bench"));
+    manifest.lints = match root.get("lints").and_then(Item::as_table_like) {
+        None => RawLints::Absent,
+        Some(lints) if lints.get("workspace").and_then(Item::as_bool) == Some(true) => RawLints::Workspace,
+        Some(lints) => RawLints::Table(Lints::read(lints)),
+    };
+    read_dependency_tables(root, None, &mut manifest.dependencies);
+    if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
+        for (cfg, table) in targets.iter() {
+            if let Some(table) = table.as_table_like() {
+                read_dependency_tables(table, Some(cfg), &mut manifest.dependencies);
+            }
+        }
+    }
+    Ok(manifest)
+}
+
+fn string(table: &dyn TableLike, key: &str) -> Option<String> {
+    table.get(key).and_then(Item::as_str).map(str::to_owned)
+}
+
+fn strings(table: &dyn TableLike, key: &str) -> Vec<String> {
+    table
+        .get(key)
+        .and_then(Item::as_array)
+        .map(|array| array.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn inheritable(table: &dyn TableLike, key: &str) -> Option<Inheritable> {
+    let item = table.get(key)?;
+    if let Some(text) = item.as_str() {
+        return Some(Inheritable::Value(text.to_owned()));
+    }
+    let inherits = item.as_table_like()?.get("workspace").and_then(Item::as_bool) == Some(true);
+    inherits.then_some(Inheritable::Workspace)
+}
+
+fn flag(table: &dyn TableLike, key: &str) -> bool {
+    table.get(key).and_then(Item::as_bool).unwrap_or(true)
+}
+
+fn read_package(package: &dyn TableLike, span: Option<TomlSpan>) -> RawPackage {
+    let build = match package.get("build") {
+        Some(item) if item.as_bool() == Some(false) => Some(BuildSetting::Disabled),
+        Some(item) => item.as_str().map(|p| BuildSetting::Path(p.to_owned())),
+        None => None,
+    };
+    RawPackage {
+        name: string(package, "name"),
+        version: inheritable(package, "version"),
+        edition: inheritable(package, "edition"),
+        rust_version: inheritable(package, "rust-version"),
+        build,
+        autobins: flag(package, "autobins"),
+        autotests: flag(package, "autotests"),
+        autoexamples: flag(package, "autoexamples"),
+        autobenches: flag(package, "autobenches"),
+        span,
+    }
+}
+
+fn read_workspace(workspace: &dyn TableLike) -> RawWorkspace {
+    let package = workspace.get("package").and_then(Item::as_table_like);
+    RawWorkspace {
+        members: strings(workspace, "members"),
+        exclude: strings(workspace, "exclude"),
+        edition: package.and_then(|p| string(p, "edition")),
+        rust_version: package.and_then(|p| string(p, "rust-version")),
+        version: package.and_then(|p| string(p, "version")),
+        lints: workspace.get("lints").and_then(Item::as_table_like).map(Lints::read).unwrap_or_default(),
+    }
+}
+
+fn read_target(table: &dyn TableLike) -> RawTarget {
+    RawTarget { name: string(table, "name"), path: string(table, "path") }
+}
+
+fn read_targets(item: Option<&Item>) -> Vec<RawTarget> {
+    match item {
+        Some(Item::ArrayOfTables(array)) => array.iter().map(|t| read_target(t)).collect(),
+        Some(Item::Value(toml_edit::Value::Array(array))) => {
+            array.iter().filter_map(|v| v.as_inline_table()).map(|t| read_target(t)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn read_dependency_tables(table: &dyn TableLike, target: Option<&str>, out: &mut Vec<Dependency>) {
+    let tables = [
+        ("dependencies", DependencyKind::Normal),
+        ("dev-dependencies", DependencyKind::Dev),
+        ("dev_dependencies", DependencyKind::Dev),
+        ("build-dependencies", DependencyKind::Build),
+        ("build_dependencies", DependencyKind::Build),
+    ];
+    for (key, kind) in tables {
+        let Some(deps) = table.get(key).and_then(Item::as_table_like) else { continue };
+        for (name, item) in deps.iter() {
+            let span = deps.key(name).and_then(|k| k.span());
+            let mut dep = Dependency {
+                name: name.to_owned(),
+                package: None,
+                version: None,
+                path: None,
+                workspace: false,
+                kind,
+                features: Vec::new(),
+                default_features: true,
+                target: target.map(str::to_owned),
+                span,
+            };
+            if let Some(version) = item.as_str() {
+                dep.version = Some(version.to_owned());
+            } else if let Some(detail) = item.as_table_like() {
+                dep.version = string(detail, "version");
+                dep.package = string(detail, "package");
+                dep.path = string(detail, "path");
+                dep.workspace = detail.get("workspace").and_then(Item::as_bool) == Some(true);
+                dep.features = strings(detail, "features");
+                dep.default_features = detail
+                    .get("default-features")
+                    .or_else(|| detail.get("default_features"))
+                    .and_then(Item::as_bool)
+                    .unwrap_or(true);
+            }
+            out.push(dep);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_packages_targets_lints_and_dependencies() {
+        let text = r#"
+[package]
+name = "demo"
+edition.workspace = true
+rust-version = "1.80"
+build = false
+
+[lib]
+path = "src/my_lib.rs"
+
+[[bin]]
+name = "tool"
+path = "src/tool.rs"
+
+[lints]
+workspace = true
+
+[dependencies]
+serde = { version = "1", features = ["derive"] }
+json = { package = "serde_json", version = "1" }
+[target.'cfg(unix)'.dependencies]
+libc = "0.2"
+"#;
+        let manifest = parse_manifest(text).expect("valid manifest");
+        let package = manifest.package.expect("package");
+        assert_eq!(package.name.as_deref(), Some("demo"));
+        assert_eq!(package.edition, Some(Inheritable::Workspace));
+        assert_eq!(package.rust_version, Some(Inheritable::Value("1.80".into())));
+        assert_eq!(package.build, Some(BuildSetting::Disabled));
+        assert_eq!(manifest.lib.and_then(|l| l.path).as_deref(), Some("src/my_lib.rs"));
+        assert_eq!(manifest.bins.len(), 1);
+        assert!(matches!(manifest.lints, RawLints::Workspace));
+        let names: Vec<_> = manifest.dependencies.iter().map(|d| d.package_name()).collect();
+        assert_eq!(names, ["serde", "serde_json", "libc"]);
+        assert_eq!(manifest.dependencies[2].target.as_deref(), Some("cfg(unix)"));
+        let span = manifest.dependencies[0].span.clone().expect("span");
+        assert_eq!(&text[span], "serde");
+    }
+
+    #[test]
+    fn broken_manifest_has_a_location() {
+        let err = parse_manifest("[package]\nname = \"x\nedition = 2021\n").expect_err("broken");
+        assert!(err.span.is_some());
+        assert!(!err.message.is_empty());
+    }
+}

@@ -1,0 +1,85 @@
+//! All rules, and the selectors that name them (`rule_name`, a category, `pedantic`, `all`).
+
+use crate::rule::{Category, DefaultLevel, Rule, RuleMeta};
+use crate::rules;
+
+static RULES: &[&dyn Rule] = &[
+    &rules::errors::unwrap_in_production::UnwrapInProduction,
+    &rules::errors::expect_in_production::ExpectInProduction,
+    &rules::errors::panic_in_library::PanicInLibrary,
+    &rules::errors::ignored_error::IgnoredError,
+    &rules::errors::string_error::StringError,
+    &rules::errors::anyhow_in_library_api::AnyhowInLibraryApi,
+    &rules::unsafe_code::undocumented_unsafe_block::UndocumentedUnsafeBlock,
+    &rules::unsafe_code::undocumented_unsafe_impl::UndocumentedUnsafeImpl,
+    &rules::unsafe_code::unsafe_fn_missing_safety_doc::UnsafeFnMissingSafetyDoc,
+    &rules::unsafe_code::unsafe_not_forbidden::UnsafeNotForbidden,
+    &rules::meta::unused_suppression::UnusedSuppression,
+];
+
+/// Every rule, in a stable order (the order of `rustpro rules`).
+pub fn all() -> &'static [&'static dyn Rule] {
+    RULES
+}
+
+/// The position of a rule in [`all`].
+pub fn index_of(name: &str) -> Option<usize> {
+    RULES.iter().position(|r| r.meta().name == name)
+}
+
+/// A rule by name.
+pub fn find(name: &str) -> Option<&'static dyn Rule> {
+    index_of(name).map(|i| RULES[i])
+}
+
+/// The message for a name that is no rule, with the closest rule name.
+pub fn unknown_rule_message(name: &str) -> String {
+    match crate::config::did_you_mean(name, RULES.iter().map(|r| r.meta().name)) {
+        Some(best) => format!("unknown rule `{name}`; did you mean `{best}`?"),
+        None => format!("unknown rule `{name}`; `rustpro rules` lists them"),
+    }
+}
+
+/// What `select` / `ignore` entries can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selector {
+    All,
+    Pedantic,
+    Category(Category),
+    Rule(&'static str),
+}
+
+impl Selector {
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        let text = text.trim();
+        if text == "all" {
+            return Ok(Selector::All);
+        }
+        if text == "pedantic" {
+            return Ok(Selector::Pedantic);
+        }
+        if let Some(category) = Category::ALL.iter().find(|c| c.as_str() == text) {
+            return Ok(Selector::Category(*category));
+        }
+        if let Some(rule) = find(text) {
+            return Ok(Selector::Rule(rule.meta().name));
+        }
+        let known = ["all", "pedantic"]
+            .into_iter()
+            .chain(Category::ALL.iter().map(|c| c.as_str()))
+            .chain(RULES.iter().map(|r| r.meta().name));
+        Err(match crate::config::did_you_mean(text, known) {
+            Some(best) => format!("unknown rule or category `{text}`; did you mean `{best}`?"),
+            None => format!("unknown rule or category `{text}`; `rustpro rules` lists them"),
+        })
+    }
+
+    pub fn matches(&self, rule: &RuleMeta) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Pedantic => rule.default_level == DefaultLevel::Pedantic,
+            Selector::Category(category) => rule.category == *category,
+            Selector::Rule(name) => rule.name == *name,
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Reading the attributes that change how code is judged: `#[cfg(test)]`, `#[test]`-like
+//! attributes, `#[allow]`/`#[expect]` of lints, `#[path]` on modules and
+//! `#![forbid(unsafe_code)]`.
+
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, ast};
+
+/// What the outer attributes of an item (or the inner attributes of a file) say.
+#[derive(Debug, Default)]
+pub(crate) struct ScopeAttrs {
+    /// The item is test code: `#[cfg(test)]`, `#[test]`, `#[tokio::test]`, ...
+    pub test: bool,
+    /// Lints named by `#[allow(..)]` / `#[expect(..)]`, as written (`clippy::unwrap_used`).
+    pub allows: Vec<String>,
+    /// `#[path = ".."]`.
+    pub path: Option<String>,
+    /// `forbid(unsafe_code)` or `deny(unsafe_code)`.
+    pub forbids_unsafe_code: bool,
+}
+
+/// Attribute-macro names that turn a function into a test.
+const TEST_ATTRS: &[&str] =
+    &["test", "bench", "rstest", "test_case", "test_matrix", "quickcheck", "wasm_bindgen_test", "proptest"];
+
+/// Whether a node starts with attributes and so opens a scope (a cheap check: attributes
+/// are the first child nodes of the node that carries them).
+pub(crate) fn has_attrs(node: &SyntaxNode) -> bool {
+    node.first_child().is_some_and(|c| c.kind() == SyntaxKind::ATTR)
+}
+
+pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
+    let mut out = ScopeAttrs::default();
+    for attr in node.children().take_while(|c| c.kind() == SyntaxKind::ATTR).filter_map(ast::Attr::cast) {
+        let Some(meta) = attr.meta() else { continue };
+        // Read the attribute as tokens: its shape in the tree differs between parser releases.
+        let tokens: Vec<SyntaxToken> = meta
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| !t.kind().is_trivia())
+            .collect();
+        let path_len = tokens.iter().take_while(|t| !matches!(t.text(), "(" | "=" | "[" | "{")).count();
+        let path: String = tokens[..path_len].iter().map(SyntaxToken::text).collect();
+        let rest = &tokens[path_len..];
+        let last = path.rsplit("::").next().unwrap_or(&path);
+        match path.as_str() {
+            "cfg" => out.test |= cfg_requires_test(rest),
+            "allow" | "expect" => out.allows.extend(lint_paths(rest)),
+            "forbid" | "deny" => {
+                out.forbids_unsafe_code |= lint_paths(rest).iter().any(|l| l == "unsafe_code")
+            }
+            "path" => {
+                out.path = rest
+                    .iter()
+                    .find(|t| t.kind() == SyntaxKind::STRING)
+                    .map(|t| t.text().trim_matches('"').to_owned())
+            }
+            _ if TEST_ATTRS.contains(&last) => out.test = true,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether a `cfg(..)` predicate only holds in test builds: `test` appears, and not under
+/// `not(..)`. `any(test, feature = "x")` counts: such code exists for tests.
+fn cfg_requires_test(tokens: &[SyntaxToken]) -> bool {
+    let mut not_depth: Vec<bool> = Vec::new();
+    let mut last_ident = "";
+    for (i, token) in tokens.iter().enumerate() {
+        match token.text() {
+            "(" => not_depth.push(last_ident == "not"),
+            ")" => {
+                not_depth.pop();
+            }
+            "test" if !not_depth.iter().any(|&n| n) => {
+                let followed_by_eq = tokens.get(i + 1).is_some_and(|t| t.text() == "=");
+                if !followed_by_eq {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        last_ident = token.text();
+    }
+    false
+}
+
+/// The lint paths of an `allow(..)`-like list: `clippy::unwrap_used`, `dead_code`, ...
+fn lint_paths(tokens: &[SyntaxToken]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut in_value = false;
+    for token in tokens {
+        match token.text() {
+            "(" => current.clear(),
+            "," | ")" => {
+                if !current.is_empty() && !in_value {
+                    out.push(std::mem::take(&mut current));
+                }
+                current.clear();
+                in_value = false;
+            }
+            // `reason = "..."` is no lint.
+            "=" => in_value = true,
+            text if token.kind() == SyntaxKind::IDENT || text == ":" => current.push_str(text),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Edition;
+    use crate::source::parse::parse_file;
+
+    fn attrs_of_first_item(src: &str) -> ScopeAttrs {
+        let parsed = parse_file(src, Edition::E2021);
+        let item = parsed.root.first_child().expect("an item");
+        assert!(has_attrs(&item));
+        scope_attrs(&item)
+    }
+
+    #[test]
+    fn test_markers() {
+        assert!(attrs_of_first_item("#[cfg(test)] mod tests {}").test);
+        assert!(attrs_of_first_item("#[cfg(all(test, unix))] mod tests {}").test);
+        assert!(attrs_of_first_item("#[cfg(any(test, feature = \"testing\"))] mod t {}").test);
+        assert!(!attrs_of_first_item("#[cfg(not(test))] mod t {}").test);
+        assert!(!attrs_of_first_item("#[cfg(feature = \"test\")] mod t {}").test);
+        assert!(attrs_of_first_item("#[tokio::test(flavor = \"multi_thread\")] async fn t() {}").test);
+        assert!(attrs_of_first_item("#[test]\n#[should_panic] fn t() {}").test);
+        assert!(!attrs_of_first_item("#[inline] fn t() {}").test);
+    }
+
+    #[test]
+    fn allows_path_and_forbid() {
+        let attrs = attrs_of_first_item(
+            "#[allow(dead_code, clippy::unwrap_used)]\n#[expect(clippy::expect_used, reason = \"x\")]\n#[path = \"other.rs\"] mod m;",
+        );
+        assert_eq!(attrs.allows, ["dead_code", "clippy::unwrap_used", "clippy::expect_used"]);
+        assert_eq!(attrs.path.as_deref(), Some("other.rs"));
+        let parsed = parse_file("#![forbid(unsafe_code)]\nfn main() {}", Edition::E2021);
+        assert!(scope_attrs(&parsed.root).forbids_unsafe_code);
+    }
+}

@@ -1,0 +1,200 @@
+//! What a rule sees while it checks: the file, its package and target, whether the current
+//! node is test code, and the place to report findings.
+
+use std::cell::OnceCell;
+use std::ops::Range;
+use std::path::Path;
+
+use super::RuleMeta;
+use super::imports::Imports;
+use crate::project::{LintLevel, Package, TargetKind};
+use crate::source::parse::{SyntaxNode, TextRange, TextSize};
+
+/// Facts about a file that package rules aggregate.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FileFacts {
+    /// The file contains the `unsafe` keyword anywhere (code or macro input).
+    pub has_unsafe: bool,
+    /// A crate root forbids or denies `unsafe_code` with an inner attribute.
+    pub forbids_unsafe_code: bool,
+}
+
+impl FileFacts {
+    pub(crate) fn merge(&mut self, other: FileFacts) {
+        self.has_unsafe |= other.has_unsafe;
+        self.forbids_unsafe_code |= other.forbids_unsafe_code;
+    }
+}
+
+/// A finding as a rule reports it, before it is located in the original file.
+#[derive(Debug)]
+pub(crate) struct RawFinding {
+    pub rule: &'static RuleMeta,
+    pub range: TextRange,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// The context of one file's check.
+#[derive(Debug)]
+pub struct FileCx<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) package: &'a Package,
+    pub(crate) target: TargetKind,
+    pub(crate) root: &'a SyntaxNode,
+    /// Offset of the tree being walked in the file (non-zero inside macro arguments).
+    pub(crate) base: TextSize,
+    pub(crate) test_depth: usize,
+    pub(crate) allows: Vec<String>,
+    pub(crate) current: &'static RuleMeta,
+    pub(crate) raw: Vec<RawFinding>,
+    pub(crate) facts: FileFacts,
+    imports: OnceCell<Imports>,
+}
+
+impl<'a> FileCx<'a> {
+    pub(crate) fn new(
+        path: &'a Path,
+        package: &'a Package,
+        target: TargetKind,
+        root: &'a SyntaxNode,
+        in_test: bool,
+        allows: Vec<String>,
+        current: &'static RuleMeta,
+    ) -> Self {
+        FileCx {
+            path,
+            package,
+            target,
+            root,
+            base: TextSize::from(0),
+            test_depth: usize::from(in_test),
+            allows,
+            current,
+            raw: Vec::new(),
+            facts: FileFacts::default(),
+            imports: OnceCell::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.path
+    }
+
+    pub fn package(&self) -> &Package {
+        self.package
+    }
+
+    pub fn target(&self) -> TargetKind {
+        self.target
+    }
+
+    /// Inside `#[cfg(test)]`, a `#[test]` function, or a test, bench, example or build target.
+    pub fn in_test_code(&self) -> bool {
+        self.test_depth > 0 || !self.target.is_production()
+    }
+
+    /// Code that ships: a library or binary target, outside test code.
+    pub fn is_production(&self) -> bool {
+        !self.in_test_code()
+    }
+
+    /// Production code of a library target.
+    pub fn is_library_production(&self) -> bool {
+        self.target == TargetKind::Lib && self.is_production()
+    }
+
+    /// The `use` imports at the top of the file.
+    pub fn imports(&self) -> &Imports {
+        self.imports.get_or_init(|| Imports::of_file(self.root))
+    }
+
+    /// Reports a finding for the current rule at `range` (a range of the node being checked).
+    pub fn report(&mut self, range: TextRange, message: impl Into<String>) -> Report<'_> {
+        if self.is_allowed(self.current) {
+            return Report { finding: None };
+        }
+        self.raw.push(RawFinding {
+            rule: self.current,
+            range: range + self.base,
+            message: message.into(),
+            help: None,
+        });
+        Report { finding: self.raw.last_mut() }
+    }
+
+    /// Whether `#[allow]`/`#[expect]` of the rule's clippy twin, or the package's `[lints]`
+    /// table, silences the rule here.
+    fn is_allowed(&self, rule: &RuleMeta) -> bool {
+        rule.clippy.iter().any(|twin| {
+            let allowed_by_attr =
+                self.allows.iter().any(|a| a.strip_prefix("clippy::").is_some_and(|name| name == *twin));
+            let allowed_by_manifest = matches!(
+                self.package.lints.level("clippy", twin),
+                Some(LintLevel::Allow | LintLevel::Expect)
+            );
+            allowed_by_attr || allowed_by_manifest
+        })
+    }
+}
+
+/// Adds detail to a reported finding.
+#[derive(Debug)]
+pub struct Report<'c> {
+    finding: Option<&'c mut RawFinding>,
+}
+
+impl Report<'_> {
+    /// The expert advice shown as `= help:`.
+    pub fn help(self, help: impl Into<String>) {
+        if let Some(finding) = self.finding {
+            finding.help = Some(help.into());
+        }
+    }
+}
+
+/// A finding of a package rule, located in the package's manifest.
+#[derive(Debug)]
+pub(crate) struct RawManifestFinding {
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// The context of a package rule: the package and the facts of all its files.
+#[derive(Debug)]
+pub struct PackageCx<'a> {
+    pub(crate) package: &'a Package,
+    pub(crate) facts: FileFacts,
+    pub(crate) raw: Vec<RawManifestFinding>,
+}
+
+impl PackageCx<'_> {
+    pub fn package(&self) -> &Package {
+        self.package
+    }
+
+    pub fn facts(&self) -> FileFacts {
+        self.facts
+    }
+
+    /// Reports a finding located at `span` of the package's `Cargo.toml`.
+    pub fn report(&mut self, span: Range<usize>, message: impl Into<String>) -> ManifestReport<'_> {
+        self.raw.push(RawManifestFinding { span, message: message.into(), help: None });
+        ManifestReport { finding: self.raw.last_mut() }
+    }
+}
+
+/// Adds detail to a reported manifest finding.
+#[derive(Debug)]
+pub struct ManifestReport<'c> {
+    finding: Option<&'c mut RawManifestFinding>,
+}
+
+impl ManifestReport<'_> {
+    pub fn help(self, help: impl Into<String>) {
+        if let Some(finding) = self.finding {
+            finding.help = Some(help.into());
+        }
+    }
+}

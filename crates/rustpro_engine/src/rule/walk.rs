@@ -1,0 +1,250 @@
+//! The one traversal per file: scopes (test code, allowed lints, inline modules) are tracked
+//! on the way down, nodes go to the rules that declared their kind, and the arguments of
+//! expression-like macros are parsed and walked at their true location.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::attrs::{has_attrs, scope_attrs};
+use super::context::FileCx;
+use super::{Rule, RuleMeta};
+use crate::project::{Edition, ModuleDecl};
+use crate::source::parse::ast::HasName;
+use crate::source::parse::{
+    AstNode, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent, ast,
+    kind_index, parse_expr,
+};
+
+/// Rules indexed by the node kinds they look at.
+pub(crate) struct Dispatch {
+    by_kind: Vec<Vec<&'static dyn Rule>>,
+    any: bool,
+}
+
+impl Dispatch {
+    pub(crate) fn new(rules: &[&'static dyn Rule]) -> Self {
+        let mut by_kind: Vec<Vec<&'static dyn Rule>> = (0..KIND_COUNT).map(|_| Vec::new()).collect();
+        for rule in rules {
+            for kind in rule.node_kinds() {
+                by_kind[kind_index(*kind)].push(*rule);
+            }
+        }
+        let any = by_kind.iter().any(|rules| !rules.is_empty());
+        Dispatch { by_kind, any }
+    }
+}
+
+/// A rule that panicked on this file: reported once, and not run again on the file.
+#[derive(Debug)]
+pub(crate) struct RulePanic {
+    pub rule: &'static RuleMeta,
+    pub message: String,
+}
+
+/// State of one walk beside the context rules see.
+pub(crate) struct Walker<'d> {
+    pub dispatch: &'d Dispatch,
+    pub edition: Edition,
+    pub text: &'d str,
+    /// Out-of-line module declarations, with the test flag and allows at the declaration.
+    pub modules: Vec<(ModuleDecl, bool, Vec<String>)>,
+    pub panics: Vec<RulePanic>,
+    inline_modules: Vec<String>,
+}
+
+/// Macros whose input is code to be emitted or matched, not code that runs here.
+const QUOTING_MACROS: &[&str] =
+    &["quote", "quote_spanned", "parse_quote", "parse_quote_spanned", "format_ident", "macro_rules"];
+
+/// How deep macro arguments are followed into nested macro calls.
+const MAX_MACRO_DEPTH: usize = 16;
+
+struct Frame {
+    test: bool,
+    allows: usize,
+}
+
+impl<'d> Walker<'d> {
+    pub(crate) fn new(dispatch: &'d Dispatch, edition: Edition, text: &'d str) -> Self {
+        Walker {
+            dispatch,
+            edition,
+            text,
+            modules: Vec::new(),
+            panics: Vec::new(),
+            inline_modules: Vec::new(),
+        }
+    }
+
+    /// Walks the file tree.
+    pub(crate) fn walk_file(&mut self, cx: &mut FileCx<'_>) {
+        let root = cx.root.clone();
+        self.walk(&root, cx, 0);
+    }
+
+    fn walk(&mut self, root: &SyntaxNode, cx: &mut FileCx<'_>, macro_depth: usize) {
+        let mut frames: Vec<Frame> = Vec::new();
+        for event in root.preorder() {
+            match event {
+                WalkEvent::Enter(node) => {
+                    let kind = node.kind();
+                    if has_attrs(&node) {
+                        frames.push(self.enter_scope(&node, cx));
+                    }
+                    if kind == SyntaxKind::MODULE {
+                        self.enter_module(&node, cx);
+                    }
+                    if self.dispatch.any {
+                        self.dispatch_node(&node, kind, cx);
+                    }
+                    if kind == SyntaxKind::MACRO_CALL && macro_depth < MAX_MACRO_DEPTH {
+                        self.walk_macro_args(&node, cx, macro_depth + 1);
+                    }
+                }
+                WalkEvent::Leave(node) => {
+                    if node.kind() == SyntaxKind::MODULE && is_inline_module(&node) {
+                        self.inline_modules.pop();
+                    }
+                    if has_attrs(&node)
+                        && let Some(frame) = frames.pop()
+                    {
+                        cx.test_depth -= usize::from(frame.test);
+                        cx.allows.truncate(cx.allows.len() - frame.allows);
+                    }
+                }
+            }
+        }
+    }
+
+    fn enter_scope(&mut self, node: &SyntaxNode, cx: &mut FileCx<'_>) -> Frame {
+        let attrs = scope_attrs(node);
+        if node.kind() == SyntaxKind::SOURCE_FILE && attrs.forbids_unsafe_code {
+            cx.facts.forbids_unsafe_code = true;
+        }
+        cx.test_depth += usize::from(attrs.test);
+        let allows = attrs.allows.len();
+        cx.allows.extend(attrs.allows);
+        Frame { test: attrs.test, allows }
+    }
+
+    fn enter_module(&mut self, node: &SyntaxNode, cx: &FileCx<'_>) {
+        let Some(module) = ast::Module::cast(node.clone()) else { return };
+        let Some(name) = module.name() else { return };
+        let name = name.text().to_string();
+        if module.item_list().is_some() {
+            self.inline_modules.push(name);
+            return;
+        }
+        let path_attr = if has_attrs(node) { scope_attrs(node).path } else { None };
+        let decl = ModuleDecl { name, path_attr, inline_path: self.inline_modules.clone() };
+        self.modules.push((decl, cx.test_depth > 0, cx.allows.clone()));
+    }
+
+    fn dispatch_node(&mut self, node: &SyntaxNode, kind: SyntaxKind, cx: &mut FileCx<'_>) {
+        for rule in &self.dispatch.by_kind[kind_index(kind)] {
+            let meta = rule.meta();
+            if self.panics.iter().any(|p| std::ptr::eq(p.rule, meta)) {
+                continue;
+            }
+            cx.current = meta;
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| rule.check_node(node, cx))) {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                self.panics.push(RulePanic { rule: meta, message });
+            }
+        }
+    }
+
+    /// Parses the arguments of a macro call as expressions and walks the ones that parse.
+    fn walk_macro_args(&mut self, call: &SyntaxNode, cx: &mut FileCx<'_>, depth: usize) {
+        let Some(call) = ast::MacroCall::cast(call.clone()) else { return };
+        let Some(name) = call.path().and_then(|p| p.segment()).and_then(|s| s.name_ref()) else { return };
+        let name = name.text().to_string();
+        if QUOTING_MACROS.contains(&name.as_str()) {
+            return;
+        }
+        let Some(tt) = call.token_tree() else { return };
+        let json = name == "json";
+        let mut segments = Vec::new();
+        split_segments(tt.syntax(), json, &mut segments);
+        for range in segments {
+            let start = cx.base + range.start();
+            let file_range = TextRange::at(start, range.len());
+            let Some(text) = self.text.get(std::ops::Range::<usize>::from(file_range)) else { continue };
+            let Some(expr) = parse_expr(text, self.edition) else { continue };
+            let saved = cx.base;
+            cx.base = start;
+            self.walk(&expr, cx, depth);
+            cx.base = saved;
+        }
+    }
+}
+
+fn is_inline_module(node: &SyntaxNode) -> bool {
+    ast::Module::cast(node.clone()).is_some_and(|m| m.item_list().is_some() && m.name().is_some())
+}
+
+/// Splits a token tree's contents at top-level `,`, `;` and `=>` into segment ranges
+/// (relative to the tree being walked), trimmed of trivia. For `json!`, objects and arrays
+/// are split further at `:` so their values are walked.
+fn split_segments(tt: &SyntaxNode, json: bool, out: &mut Vec<TextRange>) {
+    let children: Vec<SyntaxElement> = tt.children_with_tokens().collect();
+    if children.len() < 2 {
+        return;
+    }
+    let inner = &children[1..children.len() - 1];
+    let mut start: Option<TextSize> = None;
+    let mut end = TextSize::from(0);
+    // A `json!` object or array was split into its values: the segment itself is JSON.
+    let mut consumed = false;
+    let flush =
+        |start: &mut Option<TextSize>, end: TextSize, consumed: &mut bool, out: &mut Vec<TextRange>| {
+            if let Some(s) = start.take()
+                && end > s
+                && !*consumed
+            {
+                out.push(TextRange::new(s, end));
+            }
+            *consumed = false;
+        };
+    let mut i = 0;
+    while i < inner.len() {
+        let element = &inner[i];
+        let kind = element.kind();
+        let is_sep = match kind {
+            SyntaxKind::COMMA | SyntaxKind::SEMICOLON | SyntaxKind::FAT_ARROW => true,
+            SyntaxKind::EQ => inner.get(i + 1).is_some_and(|n| {
+                n.kind() == SyntaxKind::R_ANGLE && n.text_range().start() == element.text_range().end()
+            }),
+            SyntaxKind::COLON if json => {
+                let prev_colon = i > 0 && inner[i - 1].kind() == SyntaxKind::COLON;
+                let next_colon = inner.get(i + 1).is_some_and(|n| n.kind() == SyntaxKind::COLON);
+                !prev_colon && !next_colon
+            }
+            _ => false,
+        };
+        if is_sep {
+            flush(&mut start, end, &mut consumed, out);
+            if kind == SyntaxKind::EQ {
+                i += 1;
+            }
+        } else if !kind.is_trivia() {
+            if json
+                && kind == SyntaxKind::TOKEN_TREE
+                && let Some(node) = element.as_node()
+            {
+                let delim = node.first_token().map(|t| t.kind());
+                if matches!(delim, Some(SyntaxKind::L_CURLY | SyntaxKind::L_BRACK)) {
+                    split_segments(node, json, out);
+                    consumed = true;
+                }
+            }
+            start.get_or_insert(element.text_range().start());
+            end = element.text_range().end();
+        }
+        i += 1;
+    }
+    flush(&mut start, end, &mut consumed, out);
+}

@@ -1,0 +1,58 @@
+use crate::declare_rule;
+use crate::rule::{FileCx, Rule};
+use crate::rules::util::method_call;
+use crate::source::parse::SyntaxNode;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds `.unwrap()` and `.unwrap_err()` calls in production code: library and binary
+    /// targets outside `#[cfg(test)]` modules and test functions.
+    ///
+    /// ## Why is this bad?
+    /// `unwrap` turns every `None` and `Err` into a panic with a message that says nothing
+    /// about what went wrong. In a service that is a crashed request handler or a dead
+    /// worker; in a library it is a panic the caller cannot handle. Tests, examples,
+    /// benchmarks and build scripts are not production code and are not flagged.
+    ///
+    /// ## Example
+    /// ```rust
+    /// fn port(value: &str) -> u16 {
+    ///     value.parse().unwrap()
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// fn port(value: &str) -> Result<u16, std::num::ParseIntError> {
+    ///     value.parse()
+    /// }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: the right replacement (`?`, a default, a typed error) depends on
+    /// what the caller can do. `#[allow(clippy::unwrap_used)]` on an enclosing item is
+    /// honoured.
+    pub struct UnwrapInProduction {
+        name: "unwrap_in_production",
+        category: Errors,
+        level: Warn,
+        fix: None,
+        clippy: ["unwrap_used"],
+        summary: "`.unwrap()` in production code",
+        kinds: [METHOD_CALL_EXPR],
+    }
+}
+
+impl Rule for UnwrapInProduction {
+    fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+        if !cx.is_production() {
+            return;
+        }
+        let Some((call, range)) = method_call(node, &["unwrap", "unwrap_err"], 0) else { return };
+        let method = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+        cx.report(range, format!("`.{method}()` panics on failure in production code")).help(
+            "propagate the error with `?`, handle the failure case, or use `.expect(\"..\")` only \
+             where an invariant makes failure impossible and say which",
+        );
+    }
+}

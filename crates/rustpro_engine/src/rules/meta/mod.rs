@@ -1,0 +1,3 @@
+//! Findings about rustpro's own suppression comments.
+
+pub mod unused_suppression;

@@ -1,0 +1,6 @@
+//! The rule catalog: one file per rule, grouped by category.
+
+pub mod errors;
+pub mod meta;
+pub mod unsafe_code;
+mod util;

@@ -1,0 +1,120 @@
+//! The only module that names the parser crate (`ra_ap_syntax`, pinned to an exact version
+//! because its API changes between releases). Everything else uses the re-exports below.
+//!
+//! The parser gets LF text and the package's edition. It never fails: a file with syntax
+//! errors still yields a full tree in which the broken parts are `ERROR` nodes.
+//!
+//! The parser's separate validation pass is skipped: it costs about a quarter of the parse
+//! time and only finds semantic errors (misplaced `unsafe`, bad literals) that rules do
+//! not need.
+
+pub use ra_ap_syntax::{
+    AstNode, AstToken, Direction, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, T,
+    TextRange, TextSize, WalkEvent, ast, match_ast,
+};
+
+use ra_ap_parser::{LexedStr, StrStep, TopEntryPoint};
+use ra_ap_syntax::SyntaxTreeBuilder;
+
+use crate::project::Edition;
+
+/// A syntax error reported by the parser or the lexer.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// A parsed file or fragment: the tree and the syntax errors met on the way.
+#[derive(Debug)]
+pub struct Parsed {
+    pub root: SyntaxNode,
+    pub errors: Vec<SyntaxError>,
+}
+
+fn edition(edition: Edition) -> ra_ap_syntax::Edition {
+    match edition {
+        Edition::E2015 => ra_ap_syntax::Edition::Edition2015,
+        Edition::E2018 => ra_ap_syntax::Edition::Edition2018,
+        Edition::E2021 => ra_ap_syntax::Edition::Edition2021,
+        Edition::E2024 => ra_ap_syntax::Edition::Edition2024,
+    }
+}
+
+/// Parses a whole file.
+pub fn parse_file(text: &str, ed: Edition) -> Parsed {
+    parse_at(text, TopEntryPoint::SourceFile, ed)
+}
+
+/// Parses `text` as one expression; `None` when it is not exactly one well-formed expression.
+pub fn parse_expr(text: &str, ed: Edition) -> Option<SyntaxNode> {
+    let parsed = parse_at(text, TopEntryPoint::Expr, ed);
+    // The root is the expression itself, or an `ERROR` node holding what did not fit.
+    (parsed.errors.is_empty() && parsed.root.kind() != SyntaxKind::ERROR).then_some(parsed.root)
+}
+
+fn parse_at(text: &str, entry: TopEntryPoint, ed: Edition) -> Parsed {
+    let ed = edition(ed);
+    let lexed = LexedStr::new(ed, text);
+    let input = lexed.to_input(ed);
+    let output = entry.parse(&input);
+    let mut builder = SyntaxTreeBuilder::default();
+    let mut errors = Vec::new();
+    lexed.intersperse_trivia(&output, &mut |step| match step {
+        StrStep::Token { kind, text } => builder.token(kind, text),
+        StrStep::Enter { kind } => builder.start_node(kind),
+        StrStep::Exit => builder.finish_node(),
+        StrStep::Error { msg, pos } => {
+            errors.push(SyntaxError { range: TextRange::empty(offset(pos)), message: msg.to_owned() })
+        }
+    });
+    for (index, message) in lexed.errors() {
+        let range = lexed.text_range(index);
+        errors.push(SyntaxError {
+            range: TextRange::new(offset(range.start), offset(range.end)),
+            message: message.to_owned(),
+        });
+    }
+    Parsed { root: builder.finish().syntax_node(), errors }
+}
+
+fn offset(pos: usize) -> TextSize {
+    TextSize::from(u32::try_from(pos).unwrap_or(u32::MAX))
+}
+
+/// Number of syntax kinds, for tables indexed by kind.
+pub const KIND_COUNT: usize = SyntaxKind::__LAST as usize + 1;
+
+/// A kind as a table index.
+pub fn kind_index(kind: SyntaxKind) -> usize {
+    kind as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_with_the_given_edition() {
+        // `async` is a keyword from 2018 on; `dyn` too. In 2015 this is a plain identifier.
+        let src = "fn f() { let async = 1; }";
+        assert!(parse_file(src, Edition::E2015).errors.is_empty());
+        assert!(!parse_file(src, Edition::E2021).errors.is_empty());
+    }
+
+    #[test]
+    fn broken_files_still_give_a_tree() {
+        let parsed = parse_file("fn a() { let x = ; }\nfn b() { x.unwrap() }", Edition::E2021);
+        assert!(!parsed.errors.is_empty());
+        assert!(parsed.root.to_string().contains("unwrap"));
+        assert_eq!(parsed.root.descendants().filter(|n| n.kind() == SyntaxKind::FN).count(), 2);
+    }
+
+    #[test]
+    fn expression_fragments() {
+        assert!(parse_expr("x.unwrap()", Edition::E2021).is_some());
+        assert!(parse_expr("x.unwrap(", Edition::E2021).is_none());
+        assert!(parse_expr("a b", Edition::E2021).is_none());
+        assert!(parse_expr("#x", Edition::E2021).is_none());
+    }
+}

@@ -1,0 +1,156 @@
+//! Text normalisation for the parser and the mapping of positions back to original bytes.
+//!
+//! The parser wants LF line endings and no byte order mark. Files with CRLF endings or a BOM
+//! are normalised once; every position the rules report is an offset into the normalised
+//! text and is mapped back with [`SourceText::to_original`].
+
+/// A decoded file: the original text and, when it differs, the normalised text.
+#[derive(Debug)]
+pub struct SourceText {
+    original: String,
+    normalized: Option<String>,
+    bom_len: usize,
+    /// Offsets in the normalised text where a `\r` was removed (the following `\n` sits there).
+    removed_cr: Vec<u32>,
+}
+
+impl SourceText {
+    /// Builds the source text from a decoded file.
+    pub fn new(original: String) -> Self {
+        let bom_len = if original.starts_with('\u{feff}') { 3 } else { 0 };
+        let body = &original[bom_len..];
+        if bom_len == 0 && !body.contains("\r\n") {
+            return SourceText { original, normalized: None, bom_len, removed_cr: Vec::new() };
+        }
+        let mut normalized = String::with_capacity(body.len());
+        let mut removed_cr = Vec::new();
+        let mut rest = body;
+        while let Some(pos) = rest.find("\r\n") {
+            normalized.push_str(&rest[..pos]);
+            removed_cr.push(u32::try_from(normalized.len()).unwrap_or(u32::MAX));
+            rest = &rest[pos + 1..];
+        }
+        normalized.push_str(rest);
+        SourceText { original, normalized: Some(normalized), bom_len, removed_cr }
+    }
+
+    /// The text as written on disk.
+    pub fn original(&self) -> &str {
+        &self.original
+    }
+
+    /// The LF-only, BOM-less text handed to the parser.
+    pub fn normalized(&self) -> &str {
+        self.normalized.as_deref().unwrap_or(&self.original)
+    }
+
+    /// Whether the file uses CRLF line endings.
+    pub fn has_crlf(&self) -> bool {
+        !self.removed_cr.is_empty()
+    }
+
+    /// Maps an offset in the normalised text to the offset in the original text.
+    pub fn to_original(&self, offset: usize) -> usize {
+        let offset_u32 = u32::try_from(offset).unwrap_or(u32::MAX);
+        let crs_before = self.removed_cr.partition_point(|&cr| cr < offset_u32);
+        offset + self.bom_len + crs_before
+    }
+}
+
+/// A 1-based line and a 1-based column counted in characters, as rustc reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Line starts of a text, for turning byte offsets into lines and columns.
+#[derive(Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 0-based line that holds `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// The byte offset where 0-based `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or_else(|| self.starts.last().copied().unwrap_or(0))
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Line and column (both 1-based, column in characters) of a byte offset in `text`.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let start = self.line_start(line).min(offset);
+        let column = text[start..offset].chars().count() + 1;
+        LineCol { line: line + 1, column }
+    }
+
+    /// The text of 0-based lines `first..=last` without the final line break.
+    pub fn lines<'t>(&self, text: &'t str, first: usize, last: usize) -> &'t str {
+        let start = self.line_start(first).min(text.len());
+        let end = if last + 1 < self.starts.len() { self.starts[last + 1] } else { text.len() };
+        text[start..end.max(start)].trim_end_matches(['\n', '\r'])
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lf_text_is_not_copied() {
+        let text = SourceText::new("fn main() {}\n".to_owned());
+        assert!(!text.has_crlf());
+        assert_eq!(text.to_original(5), 5);
+    }
+
+    #[test]
+    fn crlf_offsets_map_back_to_original_bytes() {
+        let text = SourceText::new("a\r\nbc\r\nd".to_owned());
+        assert_eq!(text.normalized(), "a\nbc\nd");
+        // `b` is at 2 in the normalised text, 3 in the original.
+        assert_eq!(text.to_original(2), 3);
+        // `d` is at 5 normalised, 7 original.
+        assert_eq!(text.to_original(5), 7);
+        // A line end maps to the `\r`, not past it.
+        assert_eq!(text.to_original(1), 1);
+    }
+
+    #[test]
+    fn bom_is_stripped_and_offsets_shift() {
+        let text = SourceText::new("\u{feff}fn x() {}".to_owned());
+        assert_eq!(text.normalized(), "fn x() {}");
+        assert_eq!(text.to_original(3), 6);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let src = "let é = 1;\nfoo";
+        let index = LineIndex::new(src);
+        assert_eq!(index.line_col(src, src.find('=').unwrap_or(0)), LineCol { line: 1, column: 7 });
+        assert_eq!(index.line_col(src, src.len()), LineCol { line: 2, column: 4 });
+        assert_eq!(index.lines(src, 0, 0), "let é = 1;");
+    }
+}
