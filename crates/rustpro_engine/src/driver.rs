@@ -318,6 +318,15 @@ impl Shared<'_> {
                     message,
                 );
             }
+            // Published crates often list targets whose files were left out of the package.
+            FileRead::Error(err) if job.crate_root && err.kind() == std::io::ErrorKind::NotFound => {
+                let message = format!(
+                    "the manifest names this file as the root of {} target `{}`, but it does not exist",
+                    job.target.as_str(),
+                    job.origin.target_name
+                );
+                return self.problem(ProblemSeverity::Warning, ProblemKind::Io, &job.path, None, message);
+            }
             FileRead::Error(err) => {
                 let message = format!("cannot read the file: {err}");
                 return self.problem(ProblemSeverity::Error, ProblemKind::Io, &job.path, None, message);
@@ -590,11 +599,14 @@ fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<(Mod
                     path.push(name);
                     stack.push((list.syntax().clone(), path));
                 }
-                None => out.push((
-                    ModuleDecl { name, path_attr: None, inline_path: inline.clone() },
-                    in_test,
-                    allows.to_vec(),
-                )),
+                None => {
+                    let path_attr = crate::rule::module_path_attr(module.syntax());
+                    out.push((
+                        ModuleDecl { name, path_attr, inline_path: inline.clone() },
+                        in_test,
+                        allows.to_vec(),
+                    ))
+                }
             }
         }
     }

@@ -40,6 +40,20 @@ pub fn unknown_rule_message(name: &str) -> String {
     }
 }
 
+/// A `select` / `ignore` entry that names nothing; the message suggests the closest name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSelector {
+    pub message: String,
+}
+
+impl std::fmt::Display for UnknownSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UnknownSelector {}
+
 /// What `select` / `ignore` entries can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selector {
@@ -50,7 +64,7 @@ pub enum Selector {
 }
 
 impl Selector {
-    pub fn parse(text: &str) -> Result<Selector, String> {
+    pub fn parse(text: &str) -> Result<Selector, UnknownSelector> {
         let text = text.trim();
         if text == "all" {
             return Ok(Selector::All);
@@ -68,10 +82,11 @@ impl Selector {
             .into_iter()
             .chain(Category::ALL.iter().map(|c| c.as_str()))
             .chain(RULES.iter().map(|r| r.meta().name));
-        Err(match crate::config::did_you_mean(text, known) {
+        let message = match crate::config::did_you_mean(text, known) {
             Some(best) => format!("unknown rule or category `{text}`; did you mean `{best}`?"),
             None => format!("unknown rule or category `{text}`; `rustpro rules` lists them"),
-        })
+        };
+        Err(UnknownSelector { message })
     }
 
     pub fn matches(&self, rule: &RuleMeta) -> bool {

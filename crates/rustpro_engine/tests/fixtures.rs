@@ -5,10 +5,11 @@
 //! A fixture is a `.rs` file (checked as `src/lib.rs` of a fresh package) or a folder holding
 //! a whole project (`Cargo.toml` and sources). Header lines set up a single-file fixture:
 //! `//@ path: tests/it.rs` (where the file goes), `//@ edition: 2018`, `//@ bin` (the file is
-//! `src/main.rs`). Every line that must get a finding ends with `//~ rule_name` (several
+//! `src/main.rs`), `//@ also: rule_a, rule_b` (rules selected besides the one under test). Every line that must get a finding ends with `//~ rule_name` (several
 //! names may follow, comma-separated); every other line must get none from the rule under
 //! test. `valid*` fixtures must have no finding at all; `invalid*` ones must have at least
-//! one. The rendered findings of each fixture are also kept as an insta snapshot.
+//! one. In the `Cargo.toml` of a folder fixture, a line that must get a finding ends with
+//! `#~ rule_name`. The rendered findings of each fixture are also kept as an insta snapshot.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,13 +24,16 @@ fn fixtures_root() -> PathBuf {
 /// A fixture laid out as a project in a temporary folder.
 struct Laid {
     dir: tempfile::TempDir,
-    /// (relative path, text) of every Rust file, for annotations.
+    /// (relative path, text) of every Rust file and manifest, for annotations.
     sources: Vec<(String, String)>,
+    /// Rules selected besides the rule under test (`//@ also: rule_a, rule_b`).
+    also: Vec<String>,
 }
 
 fn lay_out(fixture: &Path) -> Laid {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut sources = Vec::new();
+    let mut also = Vec::new();
     if fixture.is_dir() {
         copy_dir(fixture, dir.path(), dir.path(), &mut sources);
     } else {
@@ -42,6 +46,8 @@ fn lay_out(fixture: &Path) -> Laid {
                 path = p.trim().to_owned();
             } else if let Some(e) = directive.strip_prefix("edition:") {
                 edition = e.trim().to_owned();
+            } else if let Some(rules) = directive.strip_prefix("also:") {
+                also.extend(rules.split(',').map(|r| r.trim().to_owned()));
             } else if directive == "bin" {
                 path = "src/main.rs".to_owned();
             } else {
@@ -62,7 +68,7 @@ fn lay_out(fixture: &Path) -> Laid {
         }
         sources.push((path, text));
     }
-    Laid { dir, sources }
+    Laid { dir, sources, also }
 }
 
 fn copy_dir(from: &Path, to: &Path, root: &Path, sources: &mut Vec<(String, String)>) {
@@ -74,7 +80,7 @@ fn copy_dir(from: &Path, to: &Path, root: &Path, sources: &mut Vec<(String, Stri
             copy_dir(&entry.path(), &target, root, sources);
         } else {
             fs::copy(entry.path(), &target).expect("copy");
-            if target.extension().is_some_and(|e| e == "rs") {
+            if target.extension().is_some_and(|e| e == "rs") || entry.file_name() == "Cargo.toml" {
                 let relative = target.strip_prefix(root).expect("inside").to_string_lossy().into_owned();
                 sources.push((relative, fs::read_to_string(&target).expect("text")));
             }
@@ -82,12 +88,13 @@ fn copy_dir(from: &Path, to: &Path, root: &Path, sources: &mut Vec<(String, Stri
     }
 }
 
-/// (file, line, rule) triples expected from `//~` annotations.
+/// (file, line, rule) triples expected from `//~` annotations (`#~` in manifests).
 fn expected(sources: &[(String, String)]) -> Vec<(String, usize, String)> {
     let mut out = Vec::new();
     for (path, text) in sources {
+        let marker = if path.ends_with("Cargo.toml") { "#~" } else { "//~" };
         for (index, line) in text.lines().enumerate() {
-            if let Some((_, names)) = line.split_once("//~") {
+            if let Some((_, names)) = line.split_once(marker) {
                 for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     out.push((path.clone(), index + 1, name.to_owned()));
                 }

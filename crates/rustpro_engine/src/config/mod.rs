@@ -353,16 +353,16 @@ fn resolve(
     };
     let rules = registry::all();
     let selectors = |names: &[Spanned<String>]| -> Result<Vec<Selector>, ConfigError> {
-        names.iter().map(|n| Selector::parse(&n.value).map_err(|msg| located(n.span.clone(), msg))).collect()
+        names.iter().map(|n| Selector::parse(&n.value).map_err(|err| located(n.span.clone(), err.message))).collect()
     };
     let cli_selectors = |names: &[String]| -> Result<Vec<Selector>, ConfigError> {
         names
             .iter()
             .map(|n| {
-                Selector::parse(n).map_err(|message| ConfigError {
+                Selector::parse(n).map_err(|err| ConfigError {
                     path: PathBuf::from("<command line>"),
                     line_col: None,
-                    message,
+                    message: err.message,
                 })
             })
             .collect()
@@ -437,11 +437,12 @@ fn glob_set(
             located(pattern.span.clone(), format!("invalid glob `{}`: {err}", pattern.value))
         })?;
         builder.add(glob);
-        // `dir` and `dir/` also mean everything below the folder.
+        // `dir` and `dir/` also mean everything below the folder. Appending `/**` to a valid
+        // glob keeps it valid, so this cannot fail where the pattern itself did not.
         let below = format!("{}/**", pattern.value.trim_end_matches('/'));
-        if let Ok(glob) = Glob::new(&below) {
-            builder.add(glob);
-        }
+        let below = Glob::new(&below)
+            .map_err(|err| located(pattern.span.clone(), format!("invalid glob `{}`: {err}", pattern.value)))?;
+        builder.add(below);
     }
     builder.build().map_err(|err| located(None, format!("invalid globs: {err}")))
 }

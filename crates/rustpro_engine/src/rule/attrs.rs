@@ -2,7 +2,7 @@
 //! attributes, `#[allow]`/`#[expect]` of lints, `#[path]` on modules and
 //! `#![forbid(unsafe_code)]`.
 
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, ast};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, ast, first_child_node_kind};
 
 /// What the outer attributes of an item (or the inner attributes of a file) say.
 #[derive(Debug, Default)]
@@ -24,7 +24,7 @@ const TEST_ATTRS: &[&str] =
 /// Whether a node starts with attributes and so opens a scope (a cheap check: attributes
 /// are the first child nodes of the node that carries them).
 pub(crate) fn has_attrs(node: &SyntaxNode) -> bool {
-    node.first_child().is_some_and(|c| c.kind() == SyntaxKind::ATTR)
+    first_child_node_kind(node) == Some(SyntaxKind::ATTR)
 }
 
 pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {

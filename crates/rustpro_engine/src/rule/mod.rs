@@ -10,6 +10,11 @@ pub(crate) use context::RawFinding;
 pub use context::{FileCx, FileFacts, ManifestReport, PackageCx, Report};
 pub use imports::Imports;
 
+/// The `#[path = ".."]` of a module declaration.
+pub(crate) fn module_path_attr(node: &SyntaxNode) -> Option<String> {
+    if attrs::has_attrs(node) { attrs::scope_attrs(node).path } else { None }
+}
+
 use crate::source::parse::{SyntaxKind, SyntaxNode};
 
 /// The family a rule belongs to; usable in `select` / `ignore`.

@@ -83,13 +83,17 @@ impl<'d> Walker<'d> {
 
     fn walk(&mut self, root: &SyntaxNode, cx: &mut FileCx<'_>, macro_depth: usize) {
         let mut frames: Vec<Frame> = Vec::new();
+        // Per open node: whether entering it opened a scope frame.
+        let mut opened: Vec<bool> = Vec::new();
         for event in root.preorder() {
             match event {
                 WalkEvent::Enter(node) => {
                     let kind = node.kind();
-                    if has_attrs(&node) {
+                    let scope = has_attrs(&node);
+                    if scope {
                         frames.push(self.enter_scope(&node, cx));
                     }
+                    opened.push(scope);
                     if kind == SyntaxKind::MODULE {
                         self.enter_module(&node, cx);
                     }
@@ -104,7 +108,7 @@ impl<'d> Walker<'d> {
                     if node.kind() == SyntaxKind::MODULE && is_inline_module(&node) {
                         self.inline_modules.pop();
                     }
-                    if has_attrs(&node)
+                    if opened.pop() == Some(true)
                         && let Some(frame) = frames.pop()
                     {
                         cx.test_depth -= usize::from(frame.test);

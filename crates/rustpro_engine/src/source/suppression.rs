@@ -27,7 +27,8 @@ pub fn find(text: &str, root: &SyntaxNode, lines: &LineIndex) -> Vec<Suppression
         from = at + MARKER.len();
         let Ok(offset) = u32::try_from(at) else { break };
         let Some(token) = root.token_at_offset(TextSize::from(offset)).right_biased() else { continue };
-        if token.kind() != SyntaxKind::COMMENT {
+        // Documentation may show the syntax without meaning it.
+        if token.kind() != SyntaxKind::COMMENT || is_doc_comment(token.text()) {
             continue;
         }
         let comment_end = usize::from(token.text_range().end());
@@ -61,6 +62,13 @@ pub fn find(text: &str, root: &SyntaxNode, lines: &LineIndex) -> Vec<Suppression
     out
 }
 
+fn is_doc_comment(text: &str) -> bool {
+    (text.starts_with("///") && !text.starts_with("////"))
+        || text.starts_with("//!")
+        || (text.starts_with("/**") && !text.starts_with("/***") && text != "/**/")
+        || text.starts_with("/*!")
+}
+
 fn next_code_line(text: &str, lines: &LineIndex, line: usize) -> usize {
     let mut next = line + 1;
     while next < lines.line_count() {
@@ -81,7 +89,7 @@ mod tests {
 
     #[test]
     fn trailing_own_line_and_string_lookalikes() {
-        let src = "fn f() {\n    a.unwrap(); // rustpro:allow(unwrap_in_production) checked above\n    // rustpro:allow(expect_in_production, unwrap_in_production)\n    // more words\n    b.expect(\"x\");\n    let s = \"rustpro:allow(unwrap_in_production)\";\n}\n";
+        let src = "fn f() {\n    a.unwrap(); // rustpro:allow(unwrap_in_production) checked above\n    // rustpro:allow(expect_in_production, unwrap_in_production)\n    // more words\n    b.expect(\"x\");\n    let s = \"rustpro:allow(unwrap_in_production)\";\n    /// rustpro:allow(unwrap_in_production) in docs\n    //! rustpro:allow(unwrap_in_production)\n}\n";
         let parsed = parse_file(src, Edition::E2021);
         let found = find(src, &parsed.root, &LineIndex::new(src));
         assert_eq!(found.len(), 2);

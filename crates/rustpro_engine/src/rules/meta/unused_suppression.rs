@@ -13,16 +13,18 @@ declare_rule! {
     ///
     /// ## Example
     /// ```rust
-    /// fn answer() -> u32 {
-    ///     // rustpro:allow(unwrap_in_production)
-    ///     42
+    /// fn port(text: &str) -> u16 {
+    ///     // A misspelt name suppresses nothing; neither does one on a line without findings.
+    ///     // rustpro:allow(unwrap_in_prod) validated at startup
+    ///     text.parse().unwrap()
     /// }
     /// ```
     ///
     /// ## Use instead
     /// ```rust
-    /// fn answer() -> u32 {
-    ///     42
+    /// fn port(text: &str) -> u16 {
+    ///     // rustpro:allow(unwrap_in_production) validated at startup
+    ///     text.parse().unwrap()
     /// }
     /// ```
     ///

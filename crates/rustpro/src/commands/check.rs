@@ -1,0 +1,76 @@
+//! `rustpro check`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rustpro_engine::config::CliSettings;
+use rustpro_engine::report::{self, Format, RenderOptions};
+use rustpro_engine::{CheckRequest, check};
+
+use super::write_stdout;
+use crate::cli::{CheckArgs, ColorChoice, MessageFormat, OutputFormat};
+use crate::{EXIT_ERROR, EXIT_FINDINGS};
+
+pub(crate) fn run(args: CheckArgs) -> ExitCode {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let request = CheckRequest {
+        paths,
+        cli: CliSettings {
+            config_file: args.config.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+        },
+        threads: args.threads,
+        parse_only: args.parse_only,
+        edition_override: None,
+    };
+    let outcome = match check(&request) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let format = match args.message_format {
+        Some(MessageFormat::Json) => Format::CargoJson,
+        Some(MessageFormat::Short) => Format::Concise,
+        Some(MessageFormat::Human) => Format::Human,
+        None => match args.format {
+            OutputFormat::Human => Format::Human,
+            OutputFormat::Concise => Format::Concise,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Github => Format::Github,
+        },
+    };
+    let options = RenderOptions {
+        color: use_color(args.color),
+        // Finding paths are canonical; so must the base be for paths to print relative.
+        base: std::env::current_dir().ok().map(|dir| std::fs::canonicalize(&dir).unwrap_or(dir)),
+        statistics: args.statistics,
+    };
+    if let Err(err) = write_stdout(|out| report::render(format, &outcome, &options, out)) {
+        eprintln!("error: cannot write the report: {err}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    if outcome.has_errors() {
+        ExitCode::from(EXIT_ERROR)
+    } else if !outcome.findings.is_empty() && !args.exit_zero {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+            forced || (!no_color && std::io::stdout().is_terminal())
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The command line as a user meets it: exit codes, formats, configuration errors, bad
+//! input, the cargo subcommand form, and the README's rule table.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary project folder.
+struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    fn new() -> Dir {
+        Dir { tmp: tempfile::tempdir().expect("tempdir") }
+    }
+
+    fn path(&self) -> PathBuf {
+        fs::canonicalize(self.tmp.path()).expect("canonical")
+    }
+
+    fn write(&self, path: &str, text: impl AsRef<[u8]>) -> &Dir {
+        let path = self.tmp.path().join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+        self
+    }
+
+    fn package(&self, lib: &str) -> &Dir {
+        self.write("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+            .write("src/lib.rs", lib)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        rustpro(&self.path(), args)
+    }
+}
+
+fn rustpro(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rustpro"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("run rustpro")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const UNWRAP_LIB: &str = "pub fn f(x: Option<u8>) -> u8 {\n    x.unwrap()\n}\n";
+
+#[test]
+fn exit_codes_follow_findings_and_errors() {
+    let dir = Dir::new();
+    dir.package("pub fn f() {}\n");
+    let clean = dir.run(&["check", "--select", "errors"]);
+    assert_eq!(clean.status.code(), Some(0), "{}{}", stdout(&clean), stderr(&clean));
+    dir.package(UNWRAP_LIB);
+    let found = dir.run(&["check", "--format", "concise"]);
+    assert_eq!(found.status.code(), Some(1));
+    assert!(stdout(&found).contains("src/lib.rs:2:7: warning[unwrap_in_production]"), "{}", stdout(&found));
+    assert_eq!(dir.run(&["check", "--exit-zero"]).status.code(), Some(0));
+    let usage = dir.run(&["check", "--format", "fancy"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn human_output_shows_the_snippet_and_the_help() {
+    let dir = Dir::new();
+    dir.package(UNWRAP_LIB);
+    let out = stdout(&dir.run(&["check", "--color", "never"]));
+    assert!(out.contains("warning[unwrap_in_production]: `.unwrap()` panics"), "{out}");
+    assert!(out.contains("src/lib.rs:2:7"), "{out}");
+    assert!(out.contains("x.unwrap()"), "{out}");
+    assert!(out.contains("help:"), "{out}");
+    assert!(!out.contains('\u{1b}'), "no colour codes with --color never: {out}");
+    let colored = stdout(&dir.run(&["check", "--color", "always"]));
+    assert!(colored.contains('\u{1b}'), "colour codes with --color always");
+}
+
+#[test]
+fn paths_may_be_a_file_or_a_folder_of_packages() {
+    let dir = Dir::new();
+    dir.write("one/Cargo.toml", "[package]\nname = \"one\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        .write("one/src/lib.rs", UNWRAP_LIB)
+        .write("one/src/other.rs", UNWRAP_LIB)
+        .write("two/Cargo.toml", "[package]\nname = \"two\"\nversion = \"0.1.0\"\nedition = \"2015\"\n")
+        .write("two/src/lib.rs", "pub fn async() -> Option<u8> { None }\npub fn g() { async().unwrap(); }\n");
+    let all = stdout(&dir.run(&["check", "--format", "concise", "--select", "unwrap_in_production"]));
+    assert_eq!(all.lines().filter(|l| l.contains("warning[")).count(), 3, "{all}");
+    let one_file = stdout(&dir.run(&[
+        "check",
+        "--format",
+        "concise",
+        "--select",
+        "unwrap_in_production",
+        "one/src/lib.rs",
+    ]));
+    assert_eq!(one_file.lines().filter(|l| l.contains("warning[")).count(), 1, "{one_file}");
+}
+
+#[test]
+fn configuration_errors_name_the_file_line_and_a_suggestion() {
+    let dir = Dir::new();
+    dir.package(UNWRAP_LIB).write("rustpro.toml", "[rules]\nunwrap_in_prod = \"deny\"\n");
+    let out = dir.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("rustpro.toml:2:1"), "{err}");
+    assert!(err.contains("did you mean `unwrap_in_production`?"), "{err}");
+    let bad_select = dir.run(&["check", "--select", "unwrap_in_prodution", "--config", "/dev/null"]);
+    assert_eq!(bad_select.status.code(), Some(2));
+    assert!(stderr(&bad_select).contains("did you mean `unwrap_in_production`?"));
+}
+
+#[test]
+fn deny_level_and_statistics() {
+    let dir = Dir::new();
+    dir.package(UNWRAP_LIB).write("rustpro.toml", "[rules]\nunwrap_in_production = \"deny\"\n");
+    let out = stdout(&dir.run(&["check", "--format", "concise"]));
+    assert!(out.contains("error[unwrap_in_production]"), "{out}");
+    let stats = stdout(&dir.run(&["check", "--statistics", "--color", "never"]));
+    assert!(stats.contains("unwrap_in_production"), "{stats}");
+    assert!(!stats.contains("x.unwrap()"), "statistics print counts, not findings: {stats}");
+}
+
+#[test]
+fn bad_input_is_reported_and_the_run_goes_on() {
+    let dir = Dir::new();
+    dir.write("good/Cargo.toml", "[package]\nname = \"good\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        .write(
+            "good/src/lib.rs",
+            "mod broken;\nmod latin1;\nmod binary;\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
+        )
+        .write("good/src/broken.rs", "fn a( { let x = ; }\npub fn b(x: Option<u8>) -> u8 { x.unwrap() }\n")
+        .write("good/src/latin1.rs", b"// caf\xe9\nfn f() {}\n")
+        .write("good/src/binary.rs", b"\x00\x01\x02")
+        .write("bad/Cargo.toml", "[package]\nname = \"bad\"\nedition = 2021\"\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("good"), dir.path().join("good/src/loop")).expect("symlink");
+    let out = dir.run(&["check", "--format", "concise", "--select", "unwrap_in_production"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "a broken manifest is an error: {text}");
+    assert!(text.contains("good/src/lib.rs:4:"), "{text}");
+    assert!(text.contains("good/src/broken.rs:2:"), "what parses is still checked: {text}");
+    assert!(text.contains("bad/Cargo.toml:3:"), "the manifest error has line and column: {text}");
+    assert!(text.contains("syntax error"), "{text}");
+    assert!(text.contains("UTF-8"), "{text}");
+    assert!(text.contains("binary"), "{text}");
+}
+
+#[test]
+fn machine_formats_parse() {
+    let dir = Dir::new();
+    dir.package(UNWRAP_LIB);
+    let json: serde_json::Value =
+        serde_json::from_slice(&dir.run(&["check", "--format", "json"]).stdout).expect("json");
+    assert_eq!(json["version"], 1);
+    let rules: Vec<&str> = json["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"unwrap_in_production"), "{rules:?}");
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&dir.run(&["check", "--format", "sarif"]).stdout).expect("sarif");
+    assert_eq!(sarif["version"], "2.1.0");
+    let cargo = stdout(&dir.run(&["check", "--message-format", "json", "--select", "unwrap_in_production"]));
+    let messages: Vec<serde_json::Value> =
+        cargo.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert_eq!(messages[0]["reason"], "compiler-message");
+    assert_eq!(messages[0]["message"]["spans"][0]["line_start"], 2);
+    assert_eq!(messages.last().expect("last")["reason"], "build-finished");
+    let github = stdout(&dir.run(&["check", "--format", "github", "--select", "unwrap_in_production"]));
+    assert!(github.starts_with("::warning file="), "{github}");
+}
+
+#[test]
+fn cargo_subcommand_form() {
+    let dir = Dir::new();
+    dir.package(UNWRAP_LIB);
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-rustpro"))
+        .args(["rustpro", "check", "--format", "concise"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run cargo-rustpro");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("warning[unwrap_in_production]"));
+}
+
+#[test]
+fn rules_and_explain() {
+    let dir = Dir::new();
+    let rules = stdout(&dir.run(&["rules"]));
+    assert!(rules.contains("unwrap_in_production") && rules.contains("clippy::unwrap_used"), "{rules}");
+    let explain = dir.run(&["explain", "unwrap_in_production"]);
+    assert_eq!(explain.status.code(), Some(0));
+    assert!(stdout(&explain).contains("## Why is this bad?"));
+    let unknown = dir.run(&["explain", "unwrap_in_prod"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("did you mean `unwrap_in_production`?"));
+}
+
+/// The README's rule table, as generated from the registry.
+fn rule_table() -> String {
+    let mut out =
+        String::from("| rule | category | level | fix | clippy twin | finds |\n|---|---|---|---|---|---|\n");
+    for rule in rustpro_engine::registry::all() {
+        let meta = rule.meta();
+        let twin = if meta.clippy.is_empty() {
+            "—".to_owned()
+        } else {
+            meta.clippy.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+        };
+        let level = match meta.default_level {
+            rustpro_engine::rule::DefaultLevel::Warn => "warn",
+            rustpro_engine::rule::DefaultLevel::Pedantic => "pedantic",
+        };
+        let fix = match meta.fix {
+            rustpro_engine::rule::FixAvailability::None => "—",
+            rustpro_engine::rule::FixAvailability::Safe => "safe",
+            rustpro_engine::rule::FixAvailability::Unsafe => "unsafe",
+            rustpro_engine::rule::FixAvailability::DisplayOnly => "display",
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {level} | {fix} | {twin} | {} |\n",
+            meta.name,
+            meta.category.as_str(),
+            meta.summary.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// Set `RUSTPRO_UPDATE_README=1` to rewrite the table after adding or changing a rule.
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = fs::read_to_string(&readme_path).expect("README.md");
+    let start_marker = "<!-- rules:start";
+    let end_marker = "<!-- rules:end -->";
+    let start = readme.find(start_marker).expect("rules:start marker");
+    let start = start + readme[start..].find('\n').expect("line end") + 1;
+    let end = readme.find(end_marker).expect("rules:end marker");
+    let table = rule_table();
+    if readme[start..end] != table {
+        if std::env::var_os("RUSTPRO_UPDATE_README").is_some() {
+            fs::write(&readme_path, format!("{}{table}{}", &readme[..start], &readme[end..]))
+                .expect("write README");
+        } else {
+            panic!("the README rule table is out of date; run the tests with RUSTPRO_UPDATE_README=1");
+        }
+    }
+}

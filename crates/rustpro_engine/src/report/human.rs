@@ -1,0 +1,326 @@
+//! rustc-style output: each finding with its location, its code underlined and its help;
+//! then the problems met while reading the project; then a summary line.
+
+use std::io::{self, Write};
+use std::ops::Range;
+
+use annotate_snippets::renderer::{AnsiColor, Effects, Style};
+use annotate_snippets::{Level, Renderer, Snippet};
+
+use super::{RenderOptions, display_path, rule_counts, summary_line};
+use crate::Outcome;
+use crate::diagnostic::{Finding, Problem, ProblemSeverity, Severity};
+use crate::registry;
+use crate::source::LineCol;
+
+pub(super) fn render(outcome: &Outcome, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint { color: options.color };
+    if options.statistics {
+        write_statistics(outcome, paint, out)?;
+    } else {
+        for finding in &outcome.findings {
+            writeln!(out, "{}\n", render_finding(finding, options))?;
+        }
+    }
+    for problem in &outcome.problems {
+        writeln!(out, "{}", problem_line(problem, options, paint))?;
+    }
+    if !outcome.problems.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", paint.bold(&summary_line(outcome)))
+}
+
+/// One finding as the human format shows it (no trailing line break); colored when
+/// `options.color` is set.
+pub fn render_finding(finding: &Finding, options: &RenderOptions) -> String {
+    let path = display_path(&finding.path, options.base.as_deref());
+    let level = match finding.severity {
+        Severity::Warning => Level::Warning,
+        Severity::Error => Level::Error,
+    };
+    // annotate-snippets underlines only error spans with `^` (rustc's mark for the primary
+    // span); warning spans get `-`. So the span is always an error span, and for warnings
+    // the error style is the warning's, as rustc colors it.
+    let renderer = match (options.color, finding.severity) {
+        (false, _) => Renderer::plain(),
+        (true, Severity::Error) => Renderer::styled(),
+        (true, Severity::Warning) => Renderer::styled().error(WARNING_STYLE),
+    };
+    let snippet = Snippet::source(&finding.snippet.text)
+        .line_start(finding.snippet.first_line)
+        .origin(&path)
+        .annotation(Level::Error.span(snippet_range(finding)));
+    let mut message = level.title(&finding.message).id(finding.rule).snippet(snippet);
+    if let Some(help) = &finding.help {
+        message = message.footer(Level::Help.title(help));
+    }
+    renderer.render(message).to_string()
+}
+
+/// The finding's byte range in the file, moved to byte offsets in its snippet text.
+///
+/// The snippet holds whole lines from `first_line` on, so the start is found by line and
+/// column; the snippet's own position in the file follows from that, and the end is moved
+/// by the same amount. A finding longer than its snippet (snippets are capped) is cut at
+/// the snippet's end.
+pub(super) fn snippet_range(finding: &Finding) -> Range<usize> {
+    let text = finding.snippet.text.as_str();
+    let start = offset_in_snippet(text, finding.snippet.first_line, finding.start);
+    let snippet_start_in_file = finding.range.start.saturating_sub(start);
+    let end = finding.range.end.saturating_sub(snippet_start_in_file).min(text.len());
+    let end = floor_char_boundary(text, end).max(start);
+    start..end
+}
+
+/// The byte offset in `text` (lines of a file from 1-based line `first_line` on) of a
+/// position in that file; positions before the text map to 0, after it to its length.
+fn offset_in_snippet(text: &str, first_line: usize, at: LineCol) -> usize {
+    if at.line < first_line {
+        return 0;
+    }
+    let mut line_start = 0;
+    for _ in first_line..at.line {
+        match text[line_start..].find('\n') {
+            Some(newline) => line_start += newline + 1,
+            None => return text.len(),
+        }
+    }
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |newline| line_start + newline);
+    let line = &text[line_start..line_end];
+    let within = line.char_indices().nth(at.column.saturating_sub(1)).map_or(line.len(), |(i, _)| i);
+    line_start + within
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// `warning: path:line:col: message`, or `error: path: message` without a location.
+fn problem_line(problem: &Problem, options: &RenderOptions, paint: Paint) -> String {
+    let level = match problem.severity {
+        ProblemSeverity::Warning => paint.warning("warning"),
+        ProblemSeverity::Error => paint.error("error"),
+    };
+    let path = display_path(&problem.path, options.base.as_deref());
+    match problem.location {
+        Some(at) => format!("{level}: {path}:{}:{}: {}", at.line, at.column, problem.message),
+        None => format!("{level}: {path}: {}", problem.message),
+    }
+}
+
+/// One row per rule: how many findings, the rule, what it finds; most findings first.
+pub(super) fn write_statistics(outcome: &Outcome, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
+    let counts = rule_counts(outcome);
+    let count_width = counts.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
+    let rule_width = counts.iter().map(|(rule, _)| rule.len()).max().unwrap_or(0);
+    for (rule, count) in &counts {
+        let summary = registry::find(rule).map_or("", |r| r.meta().summary);
+        let padded = format!("{rule:<rule_width$}");
+        let row = format!("{count:>count_width$}  {}  {summary}", paint.bold(&padded));
+        writeln!(out, "{}", row.trim_end())?;
+    }
+    if !counts.is_empty() {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+const WARNING_STYLE: Style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+const ERROR_STYLE: Style = AnsiColor::BrightRed.on_default().effects(Effects::BOLD);
+
+/// ANSI styling that is a no-op without color.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Paint {
+    pub(super) color: bool,
+}
+
+impl Paint {
+    fn apply(self, style: Style, text: &str) -> String {
+        if self.color { format!("{}{text}{}", style.render(), style.render_reset()) } else { text.to_owned() }
+    }
+
+    pub(super) fn bold(self, text: &str) -> String {
+        self.apply(Style::new().effects(Effects::BOLD), text)
+    }
+
+    pub(super) fn warning(self, text: &str) -> String {
+        self.apply(WARNING_STYLE, text)
+    }
+
+    pub(super) fn error(self, text: &str) -> String {
+        self.apply(ERROR_STYLE, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::sample;
+    use super::*;
+
+    fn render_to_string(outcome: &Outcome, options: &RenderOptions) -> String {
+        let mut out = Vec::new();
+        render(outcome, options, &mut out).unwrap_or_default();
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn findings_problems_and_summary() {
+        let text = render_to_string(&sample::outcome(), &sample::options());
+        insta::assert_snapshot!(text, @r#"
+        warning[unwrap_in_production]: `.unwrap()` panics on failure in production code
+         --> src/lib.rs:2:14
+          |
+        2 |     v.parse().unwrap()
+          |              ^^^^^^^^^
+          |
+          = help: propagate the error with `?`
+
+        error[undocumented_unsafe_block]: `unsafe` block without a `// SAFETY:` comment
+         --> src/lib.rs:6:5
+          |
+        6 |     unsafe { *p }
+          |     ^^^^^^^^^^^^^
+          |
+
+        warning[unsafe_not_forbidden]: the package has no `unsafe` code but does not forbid it
+         --> Cargo.toml:1:1
+          |
+        1 | [package]
+          | ^^^^^^^^^
+          |
+          = help: add `[lints.rust] unsafe_code = "forbid"`
+
+        warning: src/broken.rs:3:7: 1 syntax error (first: expected `;`); the rest of the file was still checked
+        error: /elsewhere/data, 100%.rs: cannot read the file: permission denied
+
+        Found 3 findings (1 error) in 3 files; 2 problems (1 error) reading the project
+        "#);
+    }
+
+    #[test]
+    fn no_findings() {
+        let outcome = Outcome { files_checked: 40, packages_checked: 2, ..Outcome::default() };
+        assert_eq!(render_to_string(&outcome, &sample::options()), "No findings in 40 files\n");
+    }
+
+    #[test]
+    fn statistics_replace_the_findings() {
+        let mut outcome = sample::outcome();
+        outcome.findings.push(outcome.findings[0].clone());
+        outcome.problems.clear();
+        let options = RenderOptions { statistics: true, ..sample::options() };
+        let summary = |rule: &str| registry::find(rule).map_or("", |r| r.meta().summary);
+        let expected = format!(
+            "2  unwrap_in_production       {}\n1  undocumented_unsafe_block  {}\n1  unsafe_not_forbidden       {}\n\n\
+             Found 4 findings (1 error) in 3 files\n",
+            summary("unwrap_in_production"),
+            summary("undocumented_unsafe_block"),
+            summary("unsafe_not_forbidden"),
+        );
+        assert_eq!(render_to_string(&outcome, &options), expected);
+    }
+
+    #[test]
+    fn color_adds_escapes_only_when_asked() {
+        let options = RenderOptions { color: true, ..sample::options() };
+        assert!(render_to_string(&sample::outcome(), &options).contains("\u{1b}["));
+        assert!(!render_to_string(&sample::outcome(), &sample::options()).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn multi_line_finding_spans_its_lines() {
+        let path = Path::new(sample::BASE).join("src/lib.rs");
+        let range = sample::range_of(sample::LIB, "pub fn raw");
+        let range = range.start..sample::LIB.len() - 1;
+        let finding = sample::finding(
+            "unsafe_not_forbidden",
+            Severity::Warning,
+            "whole function",
+            None,
+            &path,
+            sample::LIB,
+            range,
+            None,
+        );
+        insta::assert_snapshot!(render_finding(&finding, &sample::options()), @r"
+        warning[unsafe_not_forbidden]: whole function
+         --> src/lib.rs:5:1
+          |
+        5 | / pub fn raw(p: *const u8) -> u8 {
+        6 | |     unsafe { *p }
+        7 | | }
+          | |_^
+          |
+        ");
+    }
+
+    #[test]
+    fn wide_and_crlf_text_keeps_columns() {
+        let text = "fn é() {}\r\nlet ünïcode = x.unwrap();\r\n";
+        let path = Path::new(sample::BASE).join("src/lib.rs");
+        let range = sample::range_of(text, ".unwrap()");
+        let finding =
+            sample::finding("unwrap_in_production", Severity::Warning, "m", None, &path, text, range, None);
+        assert_eq!(finding.start, LineCol { line: 2, column: 16 });
+        let range = snippet_range(&finding);
+        assert_eq!(&finding.snippet.text[range], ".unwrap()");
+        let rendered = render_finding(&finding, &sample::options());
+        assert!(rendered.contains("--> src/lib.rs:2:16"), "{rendered}");
+    }
+
+    #[test]
+    fn snippet_shorter_than_the_finding_is_clamped() {
+        let text: String = (0..30).map(|i| format!("line {i}\n")).collect();
+        let path = Path::new(sample::BASE).join("src/lib.rs");
+        let finding = sample::finding(
+            "unsafe_not_forbidden",
+            Severity::Warning,
+            "m",
+            None,
+            &path,
+            &text,
+            3..text.len(),
+            None,
+        );
+        assert_eq!(finding.snippet.text.lines().count(), 8);
+        assert_eq!(snippet_range(&finding), 3..finding.snippet.text.len());
+        assert!(render_finding(&finding, &sample::options()).contains("line 7"));
+    }
+
+    /// Every range of a tricky text renders without panicking, also with inconsistent data.
+    #[test]
+    fn any_range_renders() {
+        let text = "\u{feff}a\té\r\n\r\n  ü;\n\nlast";
+        let path = Path::new(sample::BASE).join("src/lib.rs");
+        let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        for &start in &boundaries {
+            for &end in boundaries.iter().filter(|&&e| e >= start) {
+                let finding = sample::finding(
+                    "unwrap_in_production",
+                    Severity::Warning,
+                    "m",
+                    None,
+                    &path,
+                    text,
+                    start..end,
+                    None,
+                );
+                let rendered = render_finding(&finding, &sample::options());
+                assert!(rendered.starts_with("warning[unwrap_in_production]: m"), "{rendered}");
+                let mut broken = finding.clone();
+                broken.range = end + 100..start;
+                broken.start = LineCol { line: 99, column: 99 };
+                broken.snippet.first_line = 0;
+                render_finding(&broken, &sample::options());
+                broken.snippet.text.clear();
+                render_finding(&broken, &sample::options());
+            }
+        }
+    }
+}
