@@ -64,6 +64,7 @@ fn lay_out(fixture: &Path) -> Laid {
         fs::write(&target, &text).expect("write");
         // A library root so that files elsewhere have a package to belong to.
         if !dir.path().join("src/lib.rs").exists() && !dir.path().join("src/main.rs").exists() {
+            fs::create_dir_all(dir.path().join("src")).expect("src");
             fs::write(dir.path().join("src/lib.rs"), "").expect("lib");
         }
         sources.push((path, text));
@@ -127,7 +128,12 @@ fn run_fixture(rule: &str, fixture: &Path) -> Result<String, String> {
     let request = CheckRequest {
         paths: vec![root.clone()],
         cli: CliSettings {
-            select: Some(vec![rule.to_owned(), "unused_suppression".to_owned()]),
+            select: Some(
+                [rule.to_owned(), "unused_suppression".to_owned()]
+                    .into_iter()
+                    .chain(laid.also.clone())
+                    .collect(),
+            ),
             ..Default::default()
         },
         threads: 1,

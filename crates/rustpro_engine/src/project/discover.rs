@@ -288,6 +288,7 @@ impl Discoverer {
             edition,
             rust_version,
             targets,
+            is_proc_macro: loaded.manifest.lib.as_ref().is_some_and(|lib| lib.proc_macro),
             lints,
             lints_inherited,
             dependencies: loaded.manifest.dependencies.clone(),

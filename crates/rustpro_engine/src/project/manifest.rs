@@ -64,6 +64,8 @@ pub(crate) struct RawWorkspace {
 pub(crate) struct RawTarget {
     pub name: Option<String>,
     pub path: Option<String>,
+    /// `proc-macro = true` (only meaningful on `[lib]`).
+    pub proc_macro: bool,
 }
 
 #[derive(Debug, Default)]
@@ -266,7 +268,9 @@ fn read_workspace(workspace: &dyn TableLike) -> RawWorkspace {
 }
 
 fn read_target(table: &dyn TableLike) -> RawTarget {
-    RawTarget { name: string(table, "name"), path: string(table, "path") }
+    let proc_macro =
+        ["proc-macro", "proc_macro"].iter().any(|key| table.get(key).and_then(Item::as_bool) == Some(true));
+    RawTarget { name: string(table, "name"), path: string(table, "path"), proc_macro }
 }
 
 fn read_targets(item: Option<&Item>) -> Vec<RawTarget> {
@@ -337,6 +341,7 @@ build = false
 
 [lib]
 path = "src/my_lib.rs"
+proc-macro = true
 
 [[bin]]
 name = "tool"
@@ -357,6 +362,7 @@ libc = "0.2"
         assert_eq!(package.edition, Some(Inheritable::Workspace));
         assert_eq!(package.rust_version, Some(Inheritable::Value("1.80".into())));
         assert_eq!(package.build, Some(BuildSetting::Disabled));
+        assert!(manifest.lib.as_ref().is_some_and(|l| l.proc_macro));
         assert_eq!(manifest.lib.and_then(|l| l.path).as_deref(), Some("src/my_lib.rs"));
         assert_eq!(manifest.bins.len(), 1);
         assert!(matches!(manifest.lints, RawLints::Workspace));

@@ -98,6 +98,9 @@ pub struct Package {
     pub edition: Edition,
     pub rust_version: Option<String>,
     pub targets: Vec<Target>,
+    /// The library is a procedural macro crate (`[lib] proc-macro = true`): its panics are
+    /// compile errors of the crates that use it, the way proc macros report them.
+    pub is_proc_macro: bool,
     /// The effective `[lints]` (the workspace table when the package inherits it).
     pub lints: Lints,
     /// Whether `[lints]` says `workspace = true`.

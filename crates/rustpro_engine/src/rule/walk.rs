@@ -193,26 +193,17 @@ fn is_inline_module(node: &SyntaxNode) -> bool {
 /// Splits a token tree's contents at top-level `,`, `;` and `=>` into segment ranges
 /// (relative to the tree being walked), trimmed of trivia. For `json!`, objects and arrays
 /// are split further at `:` so their values are walked.
+///
+/// Only segments holding a delimited group (`(..)`, `[..]`, `{..}`) are kept: every node a
+/// rule looks at (calls, method calls, blocks, macro calls) needs one, and the rest (format
+/// strings, plain names, literals) are most segments, each of which would cost a parse.
 fn split_segments(tt: &SyntaxNode, json: bool, out: &mut Vec<TextRange>) {
     let children: Vec<SyntaxElement> = tt.children_with_tokens().collect();
     if children.len() < 2 {
         return;
     }
     let inner = &children[1..children.len() - 1];
-    let mut start: Option<TextSize> = None;
-    let mut end = TextSize::from(0);
-    // A `json!` object or array was split into its values: the segment itself is JSON.
-    let mut consumed = false;
-    let flush =
-        |start: &mut Option<TextSize>, end: TextSize, consumed: &mut bool, out: &mut Vec<TextRange>| {
-            if let Some(s) = start.take()
-                && end > s
-                && !*consumed
-            {
-                out.push(TextRange::new(s, end));
-            }
-            *consumed = false;
-        };
+    let mut segment = Segment::default();
     let mut i = 0;
     while i < inner.len() {
         let element = &inner[i];
@@ -230,11 +221,12 @@ fn split_segments(tt: &SyntaxNode, json: bool, out: &mut Vec<TextRange>) {
             _ => false,
         };
         if is_sep {
-            flush(&mut start, end, &mut consumed, out);
+            segment.flush(out);
             if kind == SyntaxKind::EQ {
                 i += 1;
             }
         } else if !kind.is_trivia() {
+            segment.has_group |= kind == SyntaxKind::TOKEN_TREE;
             if json
                 && kind == SyntaxKind::TOKEN_TREE
                 && let Some(node) = element.as_node()
@@ -242,13 +234,37 @@ fn split_segments(tt: &SyntaxNode, json: bool, out: &mut Vec<TextRange>) {
                 let delim = node.first_token().map(|t| t.kind());
                 if matches!(delim, Some(SyntaxKind::L_CURLY | SyntaxKind::L_BRACK)) {
                     split_segments(node, json, out);
-                    consumed = true;
+                    segment.consumed = true;
                 }
             }
-            start.get_or_insert(element.text_range().start());
-            end = element.text_range().end();
+            segment.start.get_or_insert(element.text_range().start());
+            segment.end = element.text_range().end();
         }
         i += 1;
     }
-    flush(&mut start, end, &mut consumed, out);
+    segment.flush(out);
+}
+
+/// The macro-argument segment being collected by [`split_segments`].
+#[derive(Default)]
+struct Segment {
+    start: Option<TextSize>,
+    end: TextSize,
+    /// A `json!` object or array was split into its values: the segment itself is JSON.
+    consumed: bool,
+    has_group: bool,
+}
+
+impl Segment {
+    fn flush(&mut self, out: &mut Vec<TextRange>) {
+        if let Some(start) = self.start.take()
+            && self.end > start
+            && !self.consumed
+            && self.has_group
+        {
+            out.push(TextRange::new(start, self.end));
+        }
+        self.consumed = false;
+        self.has_group = false;
+    }
 }
