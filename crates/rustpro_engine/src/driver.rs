@@ -1,7 +1,7 @@
 //! The check: discover packages, walk every crate's module tree in parallel (each file read,
 //! parsed and walked once, its tree dropped before the next), then run package rules.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -100,7 +100,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         packages: &packages,
         settings: settings_of.iter().map(|&i| &roots[i].1).collect(),
         filters: discovery.filters,
-        visited: Mutex::new(HashSet::new()),
+        visited: Mutex::new(HashMap::new()),
         findings: Mutex::new(Vec::new()),
         problems: Mutex::new(Vec::new()),
         facts: packages.iter().map(|_| Mutex::new(FileFacts::default())).collect(),
@@ -159,6 +159,18 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     })
 }
 
+/// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
+/// for a file in `a/b/`) is test code.
+fn enclosing_module_is_test(path: &Path, src: &Path, visited: &HashMap<PathBuf, bool>) -> bool {
+    for dir in path.ancestors().skip(1).take_while(|d| d.starts_with(src) && *d != src) {
+        let candidates = [dir.with_extension("rs"), dir.join("mod.rs")];
+        if let Some(in_test) = candidates.iter().find_map(|c| visited.get(c)) {
+            return *in_test;
+        }
+    }
+    false
+}
+
 fn is_filtered_out(filters: &[PathBuf], path: &Path) -> bool {
     !filters.is_empty() && !filters.iter().any(|f| path.starts_with(f))
 }
@@ -205,7 +217,8 @@ struct Shared<'a> {
     packages: &'a [Package],
     settings: Vec<&'a Settings>,
     filters: Vec<PathBuf>,
-    visited: Mutex<HashSet<PathBuf>>,
+    /// Files taken up so far, with whether they are test code.
+    visited: Mutex<HashMap<PathBuf, bool>>,
     findings: Mutex<Vec<Finding>>,
     problems: Mutex<Vec<Problem>>,
     facts: Vec<Mutex<FileFacts>>,
@@ -244,18 +257,23 @@ impl Shared<'_> {
                 e.file_type().is_some_and(|t| t.is_file()) && e.path().extension().is_some_and(|x| x == "rs")
             })
             .map(|e| e.into_path())
-            .filter(|p| !visited.contains(p))
+            .filter(|p| !visited.contains_key(p))
             // A nested package (with its own manifest) is not part of this one.
             .filter(|p| {
                 p.ancestors().take_while(|a| *a != package.dir).all(|a| !a.join("Cargo.toml").is_file())
             })
             .collect();
-        drop(visited);
         files.sort();
+        // An orphan belongs to the module whose folder holds it (data or `include!`d files of
+        // a `#[cfg(test)]` module are test code too).
+        let in_test: Vec<bool> =
+            files.iter().map(|path| enclosing_module_is_test(path, &src, &visited)).collect();
+        drop(visited);
         let lib = package.targets.iter().find(|t| t.kind == TargetKind::Lib);
         files
             .into_iter()
-            .map(|path| {
+            .zip(in_test)
+            .map(|(path, in_test)| {
                 let in_bin =
                     path.starts_with(src.join("bin")) || path.file_name().is_some_and(|n| n == "main.rs");
                 let target = match (in_bin, lib) {
@@ -270,6 +288,7 @@ impl Shared<'_> {
                 job.path = path;
                 job.crate_root = false;
                 job.follow_modules = false;
+                job.in_test = in_test;
                 job
             })
             .collect()
@@ -281,8 +300,12 @@ impl Shared<'_> {
         if settings.is_excluded(&job.path) {
             return;
         }
-        if !self.visited.lock().unwrap_or_else(PoisonError::into_inner).insert(job.path.clone()) {
-            return;
+        {
+            let mut visited = self.visited.lock().unwrap_or_else(PoisonError::into_inner);
+            if visited.contains_key(&job.path) {
+                return;
+            }
+            visited.insert(job.path.clone(), job.in_test);
         }
         let text = match project::read_source_file(&job.path, settings.max_file_size) {
             FileRead::Text(text) => text,

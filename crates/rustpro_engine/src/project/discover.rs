@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::manifest::{
     BuildSetting, Inheritable, ManifestError, RawLints, RawManifest, RawTarget, RawWorkspace, parse_manifest,
 };
-use super::{Edition, Package, ProjectProblem, Target, TargetKind};
+use super::{Edition, Package, ProjectProblem, Target, TargetKind, normalize};
 use crate::source::LineIndex;
 
 /// The packages found for a set of paths, and what went wrong on the way.
@@ -394,23 +394,6 @@ fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
     current
 }
 
-/// Lexically resolves `.` and `..` (the folders may not exist yet, so no canonicalize).
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    Some(out)
-}
-
 /// The package's targets, explicit and auto-discovered, as cargo finds them.
 fn targets(dir: &Path, package: &str, manifest: &RawManifest) -> Vec<Target> {
     let mut out = Vec::new();
@@ -467,6 +450,11 @@ fn targets(dir: &Path, package: &str, manifest: &RawManifest) -> Vec<Target> {
     };
     if let Some(root) = build {
         out.push(Target { kind: TargetKind::BuildScript, name: "build-script-build".into(), root });
+    }
+    for target in &mut out {
+        if let Some(root) = normalize(&target.root) {
+            target.root = root;
+        }
     }
     out
 }

@@ -10,7 +10,7 @@ pub use discover::{Discovery, discover};
 pub use manifest::{Dependency, DependencyKind, LintLevel, Lints, TomlSpan};
 pub use modules::{FileRead, ModuleDecl, read_source_file, resolve_module};
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// A Rust edition; parsing depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -129,4 +129,22 @@ pub struct ProjectProblem {
     pub path: PathBuf,
     pub line_col: Option<(usize, usize)>,
     pub message: String,
+}
+
+/// Lexically resolves `.` and `..` (the path may not exist, so no `canonicalize`); `None`
+/// when `..` climbs above the root. `tests/../src/x.rs` and `src/x.rs` must be one file.
+pub(crate) fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    Some(out)
 }

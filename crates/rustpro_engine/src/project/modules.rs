@@ -67,7 +67,7 @@ pub fn resolve_module(parent: &Path, parent_owns_dir: bool, decl: &ModuleDecl) -
         } else {
             base.join(decl.inline_path.join("/"))
         };
-        let file = dir.join(path);
+        let file = super::normalize(&dir.join(path))?;
         return file.is_file().then_some(file);
     }
     for segment in &decl.inline_path {

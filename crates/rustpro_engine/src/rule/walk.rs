@@ -11,7 +11,7 @@ use crate::project::{Edition, ModuleDecl};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::{
     AstNode, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent, ast,
-    kind_index, parse_expr,
+    kind_index, parse_expr, parse_items,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -170,6 +170,10 @@ impl<'d> Walker<'d> {
             return;
         }
         let Some(tt) = call.token_tree() else { return };
+        if is_item_position(call.syntax()) {
+            self.walk_macro_items(tt.syntax(), cx, depth);
+            return;
+        }
         let json = name == "json";
         let mut segments = Vec::new();
         split_segments(tt.syntax(), json, &mut segments);
@@ -184,6 +188,56 @@ impl<'d> Walker<'d> {
             cx.base = saved;
         }
     }
+}
+
+impl Walker<'_> {
+    /// A macro call in item position (`cfg_if! { .. }`, `lazy_static! { .. }`, helper macros
+    /// that wrap `fn` items): walk its body as items when it parses as items, else each
+    /// braced group in it that does (the branches of `cfg_if!`).
+    fn walk_macro_items(&mut self, tt: &SyntaxNode, cx: &mut FileCx<'_>, depth: usize) {
+        if self.walk_items_of(tt, cx, depth) {
+            return;
+        }
+        for group in tt.children().filter(|c| c.kind() == SyntaxKind::TOKEN_TREE) {
+            if group.first_token().is_some_and(|t| t.kind() == SyntaxKind::L_CURLY) {
+                self.walk_items_of(&group, cx, depth);
+            }
+        }
+    }
+
+    /// Walks the inside of a delimited token tree as items; false when it does not parse as such.
+    fn walk_items_of(&mut self, tt: &SyntaxNode, cx: &mut FileCx<'_>, depth: usize) -> bool {
+        let range = tt.text_range();
+        if range.len() < TextSize::from(2) {
+            return false;
+        }
+        // Inside the delimiters.
+        let inner = TextRange::new(range.start() + TextSize::from(1), range.end() - TextSize::from(1));
+        let start = cx.base + inner.start();
+        let Some(text) = self.text.get(std::ops::Range::<usize>::from(TextRange::at(start, inner.len())))
+        else {
+            return false;
+        };
+        let Some(items) = parse_items(text, self.edition) else { return false };
+        let saved = cx.base;
+        cx.base = start;
+        self.walk(&items, cx, depth);
+        cx.base = saved;
+        true
+    }
+}
+
+/// Whether a macro call stands where items do (module level, impl and trait bodies).
+fn is_item_position(call: &SyntaxNode) -> bool {
+    call.parent().is_some_and(|p| {
+        matches!(
+            p.kind(),
+            SyntaxKind::SOURCE_FILE
+                | SyntaxKind::ITEM_LIST
+                | SyntaxKind::ASSOC_ITEM_LIST
+                | SyntaxKind::MACRO_ITEMS
+        )
+    })
 }
 
 fn is_inline_module(node: &SyntaxNode) -> bool {

@@ -58,6 +58,13 @@ pub fn parse_expr(text: &str, ed: Edition) -> Option<SyntaxNode> {
     (parsed.errors.is_empty() && parsed.root.kind() != SyntaxKind::ERROR).then_some(parsed.root)
 }
 
+/// Parses `text` as a sequence of items (a macro body in item position); `None` when it
+/// does not parse cleanly.
+pub fn parse_items(text: &str, ed: Edition) -> Option<SyntaxNode> {
+    let parsed = std::panic::catch_unwind(|| parse_at(text, TopEntryPoint::MacroItems, ed)).ok()?;
+    (parsed.errors.is_empty() && parsed.root.kind() == SyntaxKind::MACRO_ITEMS).then_some(parsed.root)
+}
+
 fn parse_at(text: &str, entry: TopEntryPoint, ed: Edition) -> Parsed {
     let ed = edition(ed);
     let lexed = LexedStr::new(ed, text);
@@ -130,5 +137,7 @@ mod tests {
         assert!(parse_expr("#x", Edition::E2021).is_none());
         assert!(parse_expr("#[cfg(feature = \"x\")]", Edition::E2021).is_none());
         assert!(parse_expr("#[repr(C)]\n#[repr(u8)]", Edition::E2021).is_none());
+        assert!(parse_items("unsafe fn f(&self) {}\npub struct S;", Edition::E2021).is_some());
+        assert!(parse_items("if #[cfg(unix)] { mod a; }", Edition::E2021).is_none());
     }
 }
