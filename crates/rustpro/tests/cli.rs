@@ -165,7 +165,8 @@ fn machine_formats_parse() {
     let json: serde_json::Value =
         serde_json::from_slice(&dir.run(&["check", "--format", "json"]).stdout).expect("json");
     assert_eq!(json["version"], 1);
-    let rules: Vec<&str> = json["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules: Vec<&str> =
+        json["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"unwrap_in_production"), "{rules:?}");
     let sarif: serde_json::Value =
         serde_json::from_slice(&dir.run(&["check", "--format", "sarif"]).stdout).expect("sarif");

@@ -353,7 +353,10 @@ fn resolve(
     };
     let rules = registry::all();
     let selectors = |names: &[Spanned<String>]| -> Result<Vec<Selector>, ConfigError> {
-        names.iter().map(|n| Selector::parse(&n.value).map_err(|err| located(n.span.clone(), err.message))).collect()
+        names
+            .iter()
+            .map(|n| Selector::parse(&n.value).map_err(|err| located(n.span.clone(), err.message)))
+            .collect()
     };
     let cli_selectors = |names: &[String]| -> Result<Vec<Selector>, ConfigError> {
         names
@@ -440,8 +443,9 @@ fn glob_set(
         // `dir` and `dir/` also mean everything below the folder. Appending `/**` to a valid
         // glob keeps it valid, so this cannot fail where the pattern itself did not.
         let below = format!("{}/**", pattern.value.trim_end_matches('/'));
-        let below = Glob::new(&below)
-            .map_err(|err| located(pattern.span.clone(), format!("invalid glob `{}`: {err}", pattern.value)))?;
+        let below = Glob::new(&below).map_err(|err| {
+            located(pattern.span.clone(), format!("invalid glob `{}`: {err}", pattern.value))
+        })?;
         builder.add(below);
     }
     builder.build().map_err(|err| located(None, format!("invalid globs: {err}")))

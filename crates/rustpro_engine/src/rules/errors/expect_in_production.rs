@@ -1,17 +1,67 @@
 use crate::declare_rule;
-use crate::rule::Rule;
+use crate::rule::{FileCx, Rule};
+use crate::rules::util::method_call;
+use crate::source::parse::SyntaxNode;
 
 declare_rule! {
-    /// TODO
+    /// ## What it does
+    /// Finds `.expect(..)` and `.expect_err(..)` calls in production code: library and
+    /// binary targets outside `#[cfg(test)]` modules and test functions.
+    ///
+    /// ## Why is this bad?
+    /// `expect` is `unwrap` with a message: every `None` or `Err` still becomes a panic. In a
+    /// service that is a crashed request handler or a dead worker; in a library it is a panic
+    /// the caller cannot handle or recover from. The message helps whoever reads the crash
+    /// report, not the user who hit it. Tests, examples, benchmarks and build scripts are not
+    /// production code and are not flagged.
+    ///
+    /// Only method calls with exactly one argument are matched: `expect` methods of other
+    /// arities (mock frameworks' `expect()` builders, parsers' `expect(token, ..)`) are left
+    /// alone. The check is syntactic, so a one-argument `expect` method of another type is
+    /// flagged as well.
+    ///
+    /// ## Example
+    /// ```rust
+    /// pub fn port(value: &str) -> u16 {
+    ///     value.parse().expect("the port is a number")
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// pub fn port(value: &str) -> Result<u16, std::num::ParseIntError> {
+    ///     value.parse()
+    /// }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: the right replacement (`?`, a default, a typed error) depends on
+    /// what the caller can do. Where failure is truly impossible, keep the `expect`, make its
+    /// message state the invariant, and allow it on the spot with
+    /// `// rustpro:allow(expect_in_production) <why it cannot fail>`.
+    /// `#[allow(clippy::expect_used)]` on an enclosing item is honoured too.
     pub struct ExpectInProduction {
         name: "expect_in_production",
         category: Errors,
         level: Warn,
         fix: None,
-        clippy: [],
-        summary: "TODO",
-        kinds: [],
+        clippy: ["expect_used"],
+        summary: "`.expect(..)` in production code",
+        kinds: [METHOD_CALL_EXPR],
     }
 }
 
-impl Rule for ExpectInProduction {}
+impl Rule for ExpectInProduction {
+    fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+        if !cx.is_production() {
+            return;
+        }
+        let Some((call, range)) = method_call(node, &["expect", "expect_err"], 1) else { return };
+        let method = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+        cx.report(range, format!("`.{method}(..)` panics on failure in production code")).help(
+            "propagate the error with `?` (adding context for the caller), or handle the failure \
+             case; if failure is impossible, say why in a `rustpro:allow(expect_in_production)` \
+             comment",
+        );
+    }
+}
