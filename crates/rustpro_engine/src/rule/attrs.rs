@@ -61,28 +61,52 @@ pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
     out
 }
 
-/// Whether a `cfg(..)` predicate only holds in test builds: `test` appears, and not under
-/// `not(..)`. `any(test, feature = "x")` counts: such code exists for tests.
+/// Whether a `cfg(..)` predicate only holds in test builds: `test`, `all(.., test, ..)`, or
+/// `any(..)` whose every alternative is test-only. `any(test, feature = "std")` is not: that
+/// code ships whenever the feature is on. `not(..)` never is.
 fn cfg_requires_test(tokens: &[SyntaxToken]) -> bool {
-    let mut not_depth: Vec<bool> = Vec::new();
-    let mut last_ident = "";
-    for (i, token) in tokens.iter().enumerate() {
-        match token.text() {
-            "(" => not_depth.push(last_ident == "not"),
-            ")" => {
-                not_depth.pop();
-            }
-            "test" if !not_depth.iter().any(|&n| n) => {
-                let followed_by_eq = tokens.get(i + 1).is_some_and(|t| t.text() == "=");
-                if !followed_by_eq {
-                    return true;
+    let texts: Vec<&str> = tokens.iter().map(SyntaxToken::text).collect();
+    // `tokens` starts with the `(` of `cfg(..)`.
+    match texts.split_first() {
+        Some((&"(", rest)) => {
+            let mut pos = 0;
+            predicate(rest, &mut pos, 0)
+        }
+        _ => false,
+    }
+}
+
+/// Evaluates one predicate at `pos`, leaving `pos` after it.
+fn predicate(tokens: &[&str], pos: &mut usize, depth: usize) -> bool {
+    let Some(&name) = tokens.get(*pos) else { return false };
+    *pos += 1;
+    match tokens.get(*pos) {
+        Some(&"=") => {
+            // `key = "value"`
+            *pos += 2;
+            false
+        }
+        Some(&"(") if depth < 32 => {
+            *pos += 1;
+            let mut values = Vec::new();
+            while let Some(&token) = tokens.get(*pos) {
+                match token {
+                    ")" => {
+                        *pos += 1;
+                        break;
+                    }
+                    "," => *pos += 1,
+                    _ => values.push(predicate(tokens, pos, depth + 1)),
                 }
             }
-            _ => {}
+            match name {
+                "all" => values.iter().any(|&v| v),
+                "any" => !values.is_empty() && values.iter().all(|&v| v),
+                _ => false,
+            }
         }
-        last_ident = token.text();
+        _ => name == "test",
     }
-    false
 }
 
 /// The lint paths of an `allow(..)`-like list: `clippy::unwrap_used`, `dead_code`, ...
@@ -126,7 +150,11 @@ mod tests {
     fn test_markers() {
         assert!(attrs_of_first_item("#[cfg(test)] mod tests {}").test);
         assert!(attrs_of_first_item("#[cfg(all(test, unix))] mod tests {}").test);
-        assert!(attrs_of_first_item("#[cfg(any(test, feature = \"testing\"))] mod t {}").test);
+        assert!(!attrs_of_first_item("#[cfg(any(test, feature = \"std\"))] mod t {}").test);
+        assert!(!attrs_of_first_item("#[cfg(any(feature = \"alloc\", test))] mod t {}").test);
+        assert!(attrs_of_first_item("#[cfg(any(test, all(test, unix)))] mod t {}").test);
+        assert!(attrs_of_first_item("#[cfg(all(not(miri), any(test, test)))] mod t {}").test);
+        assert!(!attrs_of_first_item("#[cfg(not(all(test, unix)))] mod t {}").test);
         assert!(!attrs_of_first_item("#[cfg(not(test))] mod t {}").test);
         assert!(!attrs_of_first_item("#[cfg(feature = \"test\")] mod t {}").test);
         assert!(attrs_of_first_item("#[tokio::test(flavor = \"multi_thread\")] async fn t() {}").test);

@@ -111,22 +111,31 @@ impl<'a> FileCx<'a> {
 
     /// Reports a finding for the current rule at `range` (a range of the node being checked).
     pub fn report(&mut self, range: TextRange, message: impl Into<String>) -> Report<'_> {
-        if self.is_allowed(self.current) {
+        self.report_unless_allowed(self.current.clippy, range, message.into())
+    }
+
+    /// Reports a finding that corresponds to one of the rule's clippy twins only (`todo!` to
+    /// `clippy::todo`): allowing another twin does not silence it.
+    pub fn report_as_twin(&mut self, twin: &str, range: TextRange, message: impl Into<String>) -> Report<'_> {
+        let twins = self.current.clippy;
+        match twins.iter().position(|t| *t == twin) {
+            Some(index) => self.report_unless_allowed(&twins[index..=index], range, message.into()),
+            None => self.report_unless_allowed(twins, range, message.into()),
+        }
+    }
+
+    fn report_unless_allowed(&mut self, twins: &[&str], range: TextRange, message: String) -> Report<'_> {
+        if self.is_allowed(twins) {
             return Report { finding: None };
         }
-        self.raw.push(RawFinding {
-            rule: self.current,
-            range: range + self.base,
-            message: message.into(),
-            help: None,
-        });
+        self.raw.push(RawFinding { rule: self.current, range: range + self.base, message, help: None });
         Report { finding: self.raw.last_mut() }
     }
 
-    /// Whether `#[allow]`/`#[expect]` of the rule's clippy twin, or the package's `[lints]`
-    /// table, silences the rule here.
-    fn is_allowed(&self, rule: &RuleMeta) -> bool {
-        rule.clippy.iter().any(|twin| {
+    /// Whether `#[allow]`/`#[expect]` of one of these clippy lints, or the package's
+    /// `[lints]` table, silences the rule here.
+    fn is_allowed(&self, twins: &[&str]) -> bool {
+        twins.iter().any(|twin| {
             let allowed_by_attr =
                 self.allows.iter().any(|a| a.strip_prefix("clippy::").is_some_and(|name| name == *twin));
             let allowed_by_manifest = matches!(

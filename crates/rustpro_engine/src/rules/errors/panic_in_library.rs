@@ -108,7 +108,7 @@ impl Rule for PanicInLibrary {
         } else {
             "finish the code, or return an error (or leave the item out) until it is implemented"
         };
-        cx.report(range, message).help(help);
+        cx.report_as_twin(&name, range, message).help(help);
     }
 }
 
