@@ -10,8 +10,8 @@ use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Package, TargetKind};
 use crate::registry;
-use crate::rule::walk::{Dispatch, Walker};
-use crate::rule::{FileCx, FileFacts, PackageCx, Rule, RuleMeta};
+use crate::rule::walk::{Dispatch, Walker, reexported_modules};
+use crate::rule::{ChildModule, FileCx, FileFacts, PackageCx, Rule, RuleMeta};
 use crate::source::parse::{
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
 };
@@ -186,6 +186,8 @@ struct Job {
     allows: Vec<String>,
     /// Orphans are checked on their own; their `mod` children are orphans too.
     follow_modules: bool,
+    /// The module is reachable from outside the crate.
+    public: bool,
 }
 
 impl Job {
@@ -207,6 +209,7 @@ impl Job {
             in_test: false,
             allows: Vec::new(),
             follow_modules: true,
+            public: true,
         }
     }
 }
@@ -392,17 +395,20 @@ impl Shared<'_> {
         if !job.follow_modules {
             return;
         }
-        for (decl, in_test, allows) in modules {
-            let Some(path) = project::resolve_module(&job.path, job.crate_root, &decl) else { continue };
+        for child in modules {
+            let Some(path) = project::resolve_module(&job.path, job.crate_root, &child.decl) else {
+                continue;
+            };
             let child = Job {
                 package: job.package,
                 path,
                 target: job.target,
                 origin: job.origin.clone(),
                 crate_root: false,
-                in_test,
-                allows,
+                in_test: child.in_test,
+                allows: child.allows,
                 follow_modules: true,
+                public: job.public && child.public,
             };
             scope.spawn(move |scope| self.check_file(scope, child));
         }
@@ -417,10 +423,11 @@ impl Shared<'_> {
         source: &SourceText,
         root: &SyntaxNode,
         edition: Edition,
-    ) -> Vec<(ModuleDecl, bool, Vec<String>)> {
+    ) -> Vec<ChildModule> {
         let placeholder = registry::all()[0].meta();
         let mut cx =
             FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
+        cx.public_module = job.public;
         let mut walker = Walker::new(&self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
         cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
@@ -441,7 +448,14 @@ impl Shared<'_> {
                 self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
             }
         }
-        walker.modules
+        let mut modules = walker.modules;
+        if modules.iter().any(|m| !m.public) {
+            let reexported = reexported_modules(root);
+            for module in &mut modules {
+                module.public |= reexported.contains(&module.decl.name);
+            }
+        }
+        modules
     }
 }
 
@@ -609,7 +623,7 @@ fn has_unsafe_keyword(text: &str, root: &SyntaxNode) -> bool {
 }
 
 /// Module declarations found by visiting items only (for parse-only runs).
-fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<(ModuleDecl, bool, Vec<String>)> {
+fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<ChildModule> {
     let mut out = Vec::new();
     let mut stack: Vec<(SyntaxNode, Vec<String>)> = vec![(root.clone(), Vec::new())];
     while let Some((node, inline)) = stack.pop() {
@@ -624,11 +638,8 @@ fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<(Mod
                 }
                 None => {
                     let path_attr = crate::rule::module_path_attr(module.syntax());
-                    out.push((
-                        ModuleDecl { name, path_attr, inline_path: inline.clone() },
-                        in_test,
-                        allows.to_vec(),
-                    ))
+                    let decl = ModuleDecl { name, path_attr, inline_path: inline.clone() };
+                    out.push(ChildModule { decl, in_test, allows: allows.to_vec(), public: true })
                 }
             }
         }

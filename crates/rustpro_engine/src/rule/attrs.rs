@@ -15,6 +15,8 @@ pub(crate) struct ScopeAttrs {
     pub path: Option<String>,
     /// `forbid(unsafe_code)` or `deny(unsafe_code)`.
     pub forbids_unsafe_code: bool,
+    /// `#[doc(hidden)]`: not part of the API a crate invites callers to use.
+    pub doc_hidden: bool,
 }
 
 /// Attribute-macro names that turn a function into a test.
@@ -48,6 +50,7 @@ pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
             "forbid" | "deny" => {
                 out.forbids_unsafe_code |= lint_paths(rest).iter().any(|l| l == "unsafe_code")
             }
+            "doc" => out.doc_hidden |= rest.iter().any(|t| t.text() == "hidden"),
             "path" => {
                 out.path = rest
                     .iter()

@@ -49,6 +49,8 @@ pub struct FileCx<'a> {
     pub(crate) current: &'static RuleMeta,
     pub(crate) raw: Vec<RawFinding>,
     pub(crate) facts: FileFacts,
+    /// The file's module is reachable from outside the crate (see `FileCx::in_public_module`).
+    pub(crate) public_module: bool,
     imports: OnceCell<Imports>,
 }
 
@@ -73,6 +75,7 @@ impl<'a> FileCx<'a> {
             current,
             raw: Vec::new(),
             facts: FileFacts::default(),
+            public_module: true,
             imports: OnceCell::new(),
         }
     }
@@ -102,6 +105,13 @@ impl<'a> FileCx<'a> {
     /// Production code of a library target.
     pub fn is_library_production(&self) -> bool {
         self.target == TargetKind::Lib && self.is_production()
+    }
+
+    /// Whether the file's module is part of the crate's public API: reached from the crate
+    /// root through `pub mod` declarations (not `#[doc(hidden)]`) or re-exported with a
+    /// `pub use` from the declaring file. Always true for crate roots.
+    pub fn in_public_module(&self) -> bool {
+        self.public_module
     }
 
     /// The `use` imports at the top of the file.

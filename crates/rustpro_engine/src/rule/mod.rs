@@ -6,6 +6,8 @@ mod context;
 pub(crate) mod imports;
 pub(crate) mod walk;
 
+pub(crate) use walk::ChildModule;
+
 pub(crate) use context::RawFinding;
 pub use context::{FileCx, FileFacts, ManifestReport, PackageCx, Report};
 pub use imports::Imports;

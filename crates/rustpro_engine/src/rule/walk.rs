@@ -9,6 +9,7 @@ use super::context::FileCx;
 use super::{Rule, RuleMeta};
 use crate::project::{Edition, ModuleDecl};
 use crate::source::parse::ast::HasName;
+use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
     AstNode, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent, ast,
     kind_index, parse_expr, parse_items,
@@ -45,10 +46,23 @@ pub(crate) struct Walker<'d> {
     pub dispatch: &'d Dispatch,
     pub edition: Edition,
     pub text: &'d str,
-    /// Out-of-line module declarations, with the test flag and allows at the declaration.
-    pub modules: Vec<(ModuleDecl, bool, Vec<String>)>,
+    /// Out-of-line module declarations met in the file.
+    pub modules: Vec<ChildModule>,
     pub panics: Vec<RulePanic>,
     inline_modules: Vec<String>,
+    /// How many of the open inline modules are not `pub` (or are `#[doc(hidden)]`).
+    private_inline: usize,
+}
+
+/// An out-of-line module declaration with what its file inherits from the declaration.
+#[derive(Debug)]
+pub(crate) struct ChildModule {
+    pub decl: ModuleDecl,
+    pub in_test: bool,
+    pub allows: Vec<String>,
+    /// `pub mod` (not hidden) inside `pub` inline modules only; a `pub use` re-export in the
+    /// declaring file can still make it public (see [`reexported_modules`]).
+    pub public: bool,
 }
 
 /// Macros whose input is code to be emitted or matched, not code that runs here.
@@ -72,6 +86,7 @@ impl<'d> Walker<'d> {
             modules: Vec::new(),
             panics: Vec::new(),
             inline_modules: Vec::new(),
+            private_inline: 0,
         }
     }
 
@@ -105,8 +120,12 @@ impl<'d> Walker<'d> {
                     }
                 }
                 WalkEvent::Leave(node) => {
-                    if node.kind() == SyntaxKind::MODULE && is_inline_module(&node) {
-                        self.inline_modules.pop();
+                    if node.kind() == SyntaxKind::MODULE
+                        && is_inline_module(&node)
+                        && self.inline_modules.pop().is_some()
+                        && !is_public_module(&node)
+                    {
+                        self.private_inline -= 1;
                     }
                     if opened.pop() == Some(true)
                         && let Some(frame) = frames.pop()
@@ -136,11 +155,18 @@ impl<'d> Walker<'d> {
         let name = name.text().to_string();
         if module.item_list().is_some() {
             self.inline_modules.push(name);
+            self.private_inline += usize::from(!is_public_module(node));
             return;
         }
         let path_attr = if has_attrs(node) { scope_attrs(node).path } else { None };
         let decl = ModuleDecl { name, path_attr, inline_path: self.inline_modules.clone() };
-        self.modules.push((decl, cx.test_depth > 0, cx.allows.clone()));
+        let public = self.private_inline == 0 && is_public_module(node);
+        self.modules.push(ChildModule {
+            decl,
+            in_test: cx.test_depth > 0,
+            allows: cx.allows.clone(),
+            public,
+        });
     }
 
     fn dispatch_node(&mut self, node: &SyntaxNode, kind: SyntaxKind, cx: &mut FileCx<'_>) {
@@ -238,6 +264,43 @@ fn is_item_position(call: &SyntaxNode) -> bool {
                 | SyntaxKind::MACRO_ITEMS
         )
     })
+}
+
+/// `pub mod` exactly (not `pub(crate)`), and not `#[doc(hidden)]`.
+fn is_public_module(node: &SyntaxNode) -> bool {
+    let Some(module) = ast::Module::cast(node.clone()) else { return false };
+    let exactly_pub = module.visibility().is_some_and(|v| v.syntax().text() == "pub");
+    exactly_pub && !(has_attrs(node) && scope_attrs(node).doc_hidden)
+}
+
+/// Names of modules that the file's top-level `pub use` items re-export from
+/// (`pub use self::imp::*;`, `pub use inner::Thing;`): their items are public API even when
+/// the module itself is private.
+pub(crate) fn reexported_modules(root: &SyntaxNode) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in root.children().filter_map(ast::Use::cast) {
+        if !item.visibility().is_some_and(|v| v.syntax().text() == "pub") {
+            continue;
+        }
+        let Some(tree) = item.use_tree() else { continue };
+        let mut trees = vec![tree];
+        while let Some(tree) = trees.pop() {
+            let first = tree.path().map(|p| {
+                let text = p.syntax().text().to_string();
+                let segments: Vec<String> = text.split("::").map(|s| s.trim().to_owned()).collect();
+                segments
+                    .into_iter()
+                    .find(|s| !matches!(s.as_str(), "" | "self" | "crate"))
+                    .unwrap_or_default()
+            });
+            match (first, tree.use_tree_list()) {
+                (Some(first), _) if !first.is_empty() => out.push(first),
+                (_, Some(list)) => trees.extend(list.use_trees()),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 fn is_inline_module(node: &SyntaxNode) -> bool {

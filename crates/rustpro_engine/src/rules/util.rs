@@ -64,19 +64,19 @@ pub(crate) fn is_exactly_pub(visibility: Option<ast::Visibility>) -> bool {
 /// its own visibility is exactly `pub`, it is not nested in a function body, every inline
 /// module around it is `pub`, and if it is a method, its `impl` is inherent (trait impl
 /// methods carry no visibility of their own).
-pub(crate) fn is_public_fn(function: &ast::Fn) -> bool {
+pub(crate) fn is_public_fn(function: &ast::Fn, cx: &FileCx<'_>) -> bool {
     if !is_exactly_pub(function.visibility()) {
         return false;
     }
-    is_public_position(function.syntax())
+    is_public_position(function.syntax(), cx)
 }
 
 /// Whether an item that is `pub` itself sits where `pub` reaches outside the file: see
 /// [`is_public_fn`].
-pub(crate) fn is_public_position(item: &SyntaxNode) -> bool {
+pub(crate) fn is_public_position(item: &SyntaxNode, cx: &FileCx<'_>) -> bool {
     for ancestor in item.ancestors().skip(1) {
         match ancestor.kind() {
-            SyntaxKind::SOURCE_FILE => return true,
+            SyntaxKind::SOURCE_FILE => return cx.in_public_module(),
             SyntaxKind::ITEM_LIST | SyntaxKind::ASSOC_ITEM_LIST => {}
             SyntaxKind::MODULE => {
                 let Some(module) = ast::Module::cast(ancestor) else { return false };
@@ -479,13 +479,13 @@ pub(crate) fn public_api_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(Api
         return None;
     }
     let found = if let Some(function) = ast::Fn::cast(node.clone()) {
-        if !is_public_fn(&function) {
+        if !is_public_fn(&function, cx) {
             return None;
         }
         (ApiItem::Function, function.ret_type()?.ty()?)
     } else {
         let alias = ast::TypeAlias::cast(node.clone())?;
-        if !is_exactly_pub(alias.visibility()) || !is_public_position(node) {
+        if !is_exactly_pub(alias.visibility()) || !is_public_position(node, cx) {
             return None;
         }
         (ApiItem::TypeAlias, alias.ty()?)

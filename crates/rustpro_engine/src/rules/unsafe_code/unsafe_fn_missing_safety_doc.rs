@@ -65,12 +65,15 @@ impl Rule for UnsafeFnMissingSafetyDoc {
             return;
         }
         let (item, name, who) = if let Some(function) = ast::Fn::cast(node.clone()) {
-            if function.unsafe_token().is_none() || !is_public_unsafe_fn(&function) {
+            if function.unsafe_token().is_none() || !is_public_unsafe_fn(&function, cx) {
                 return;
             }
             ("fn", function.name(), Who::Callers)
         } else if let Some(tr) = ast::Trait::cast(node.clone()) {
-            if tr.unsafe_token().is_none() || !is_exactly_pub(tr.visibility()) || !is_public_position(node) {
+            if tr.unsafe_token().is_none()
+                || !is_exactly_pub(tr.visibility())
+                || !is_public_position(node, cx)
+            {
                 return;
             }
             ("trait", tr.name(), Who::Implementors)
@@ -118,7 +121,7 @@ enum Who {
 
 /// A public `unsafe fn`: `pub` and reachable as far as the file tells (see `is_public_fn`),
 /// or a method of a `pub` trait.
-fn is_public_unsafe_fn(function: &ast::Fn) -> bool {
+fn is_public_unsafe_fn(function: &ast::Fn, cx: &FileCx<'_>) -> bool {
     let node = function.syntax();
     let in_trait = node
         .parent()
@@ -126,8 +129,8 @@ fn is_public_unsafe_fn(function: &ast::Fn) -> bool {
         .and_then(|list| list.parent())
         .and_then(ast::Trait::cast);
     match in_trait {
-        Some(tr) => is_exactly_pub(tr.visibility()) && is_public_position(tr.syntax()),
-        None => is_public_fn(function),
+        Some(tr) => is_exactly_pub(tr.visibility()) && is_public_position(tr.syntax(), cx),
+        None => is_public_fn(function, cx),
     }
 }
 
