@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::project::TargetKind;
-use crate::source::LineCol;
+use crate::source::{LineCol, LineIndex};
 
 /// How a finding is reported: `warn` rules give warnings, `deny` gives errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -62,6 +62,43 @@ pub struct Finding {
     pub snippet: Snippet,
     #[serde(skip)]
     pub origin: Option<Arc<Origin>>,
+}
+
+/// Lines of a snippet are capped: a finding on a 500-line function shows its start.
+const MAX_SNIPPET_LINES: usize = 8;
+
+impl Finding {
+    /// A finding at byte `range` of `text` (the file as on disk), with its lines and columns
+    /// and the snippet of the lines it covers.
+    #[allow(clippy::too_many_arguments)]
+    pub fn locate(
+        rule: &'static str,
+        severity: Severity,
+        message: String,
+        help: Option<String>,
+        path: &std::path::Path,
+        text: &str,
+        lines: &LineIndex,
+        range: Range<usize>,
+        origin: Option<Arc<Origin>>,
+    ) -> Finding {
+        let start = lines.line_col(text, range.start);
+        let end = lines.line_col(text, range.end);
+        let first = start.line - 1;
+        let last = (end.line - 1).min(first + MAX_SNIPPET_LINES - 1);
+        Finding {
+            rule,
+            severity,
+            message,
+            help,
+            path: path.to_path_buf(),
+            range,
+            start,
+            end,
+            snippet: Snippet { first_line: start.line, text: lines.lines(text, first, last).to_owned() },
+            origin,
+        }
+    }
 }
 
 /// How bad a problem is: errors make the run exit with 2.

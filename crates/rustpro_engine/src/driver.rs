@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::config::{self, CliSettings, ConfigError, Settings};
-use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet};
+use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Package, TargetKind};
 use crate::registry;
 use crate::rule::walk::{Dispatch, Walker, reexported_modules};
@@ -310,53 +310,42 @@ impl Shared<'_> {
             }
             visited.insert(job.path.clone(), job.in_test);
         }
-        let text = match project::read_source_file(&job.path, settings.max_file_size) {
-            FileRead::Text(text) => text,
-            FileRead::NotUtf8 { offset } => {
-                let message = format!("not valid UTF-8 (first bad byte at offset {offset}); file skipped");
-                return self.problem(
-                    ProblemSeverity::Warning,
-                    ProblemKind::UnreadableSource,
-                    &job.path,
-                    None,
-                    message,
-                );
-            }
-            FileRead::Binary => {
-                let message = "binary file (holds NUL bytes); file skipped".to_owned();
-                return self.problem(
-                    ProblemSeverity::Warning,
-                    ProblemKind::UnreadableSource,
-                    &job.path,
-                    None,
-                    message,
-                );
-            }
-            FileRead::TooLarge { size, limit } => {
-                let message = format!(
+        let unreadable = match project::read_source_file(&job.path, settings.max_file_size) {
+            FileRead::Text(text) => Ok(text),
+            FileRead::NotUtf8 { offset } => Err((
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                format!("not valid UTF-8 (first bad byte at offset {offset}); file skipped"),
+            )),
+            FileRead::Binary => Err((
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                "binary file (holds NUL bytes); file skipped".to_owned(),
+            )),
+            FileRead::TooLarge { size, limit } => Err((
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                format!(
                     "{size} bytes is over the {limit}-byte limit; file skipped (raise `max-file-size` in rustpro.toml to check it)"
-                );
-                return self.problem(
-                    ProblemSeverity::Warning,
-                    ProblemKind::UnreadableSource,
-                    &job.path,
-                    None,
-                    message,
-                );
-            }
+                ),
+            )),
             // Published crates often list targets whose files were left out of the package.
-            FileRead::Error(err) if job.crate_root && err.kind() == std::io::ErrorKind::NotFound => {
-                let message = format!(
+            FileRead::Error(err) if job.crate_root && err.kind() == std::io::ErrorKind::NotFound => Err((
+                ProblemSeverity::Warning,
+                ProblemKind::Io,
+                format!(
                     "the manifest names this file as the root of {} target `{}`, but it does not exist",
                     job.target.as_str(),
                     job.origin.target_name
-                );
-                return self.problem(ProblemSeverity::Warning, ProblemKind::Io, &job.path, None, message);
-            }
+                ),
+            )),
             FileRead::Error(err) => {
-                let message = format!("cannot read the file: {err}");
-                return self.problem(ProblemSeverity::Error, ProblemKind::Io, &job.path, None, message);
+                Err((ProblemSeverity::Error, ProblemKind::Io, format!("cannot read the file: {err}")))
             }
+        };
+        let text = match unreadable {
+            Ok(text) => text,
+            Err((severity, kind, message)) => return self.problem(severity, kind, &job.path, None, message),
         };
         self.files.fetch_add(1, Ordering::Relaxed);
         let source = SourceText::new(text);
@@ -531,8 +520,8 @@ fn locate_findings(
         .map(|(range, rule, severity, message, help)| {
             let start = source.to_original(usize::from(range.start()));
             let end = source.to_original(usize::from(range.end())).max(start);
-            make_finding(
-                rule,
+            Finding::locate(
+                rule.name,
                 severity,
                 message,
                 help,
@@ -544,39 +533,6 @@ fn locate_findings(
             )
         })
         .collect()
-}
-
-/// Lines of a snippet are capped: a finding on a 500-line function shows its start.
-const MAX_SNIPPET_LINES: usize = 8;
-
-#[allow(clippy::too_many_arguments)]
-fn make_finding(
-    rule: &'static RuleMeta,
-    severity: Severity,
-    message: String,
-    help: Option<String>,
-    path: &Path,
-    text: &str,
-    lines: &LineIndex,
-    range: std::ops::Range<usize>,
-    origin: Option<Arc<Origin>>,
-) -> Finding {
-    let start = lines.line_col(text, range.start);
-    let end = lines.line_col(text, range.end);
-    let first = start.line - 1;
-    let last = (end.line - 1).min(first + MAX_SNIPPET_LINES - 1);
-    Finding {
-        rule: rule.name,
-        severity,
-        message,
-        help,
-        path: path.to_path_buf(),
-        range,
-        start,
-        end,
-        snippet: Snippet { first_line: start.line, text: lines.lines(text, first, last).to_owned() },
-        origin,
-    }
 }
 
 fn package_findings(
@@ -596,8 +552,8 @@ fn package_findings(
         for raw in cx.raw {
             let range = raw.span.start.min(package.manifest_text.len())
                 ..raw.span.end.min(package.manifest_text.len());
-            out.push(make_finding(
-                meta,
+            out.push(Finding::locate(
+                meta.name,
                 severity,
                 raw.message,
                 raw.help,

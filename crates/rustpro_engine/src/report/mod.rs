@@ -158,7 +158,7 @@ pub(crate) mod sample {
     use std::sync::Arc;
 
     use crate::Outcome;
-    use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet};
+    use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
     use crate::project::TargetKind;
     use crate::source::{LineCol, LineIndex};
 
@@ -197,22 +197,17 @@ pub(crate) mod sample {
         origin: Option<Arc<Origin>>,
     ) -> Finding {
         let lines = LineIndex::new(text);
-        let start = lines.line_col(text, range.start);
-        let end = lines.line_col(text, range.end);
-        let first = start.line - 1;
-        let last = (end.line - 1).min(first + 7);
-        Finding {
+        Finding::locate(
             rule,
             severity,
-            message: message.to_owned(),
-            help: help.map(str::to_owned),
-            path: path.to_path_buf(),
+            message.to_owned(),
+            help.map(str::to_owned),
+            path,
+            text,
+            &lines,
             range,
-            start,
-            end,
-            snippet: Snippet { first_line: start.line, text: lines.lines(text, first, last).to_owned() },
             origin,
-        }
+        )
     }
 
     pub(crate) fn range_of(text: &str, needle: &str) -> std::ops::Range<usize> {

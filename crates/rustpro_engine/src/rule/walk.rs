@@ -221,6 +221,11 @@ impl Walker<'_> {
     /// that wrap `fn` items): walk its body as items when it parses as items, else each
     /// braced group in it that does (the branches of `cfg_if!`).
     fn walk_macro_items(&mut self, tt: &SyntaxNode, cx: &mut FileCx<'_>, depth: usize) {
+        // Item bodies are braced (`name! { .. }`); `name!(..);` in item position is a call
+        // with its own grammar (`link!("dll" "system" fn ..)`), and trying costs a parse each.
+        if tt.first_token().is_none_or(|t| t.kind() != SyntaxKind::L_CURLY) {
+            return;
+        }
         if self.walk_items_of(tt, cx, depth) {
             return;
         }

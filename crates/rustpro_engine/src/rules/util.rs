@@ -472,8 +472,8 @@ impl ApiItem {
 
 /// The type a public library API item exposes, for rules about return types: the return
 /// type of a public function (see [`is_public_fn`]) or the aliased type of a public type
-/// alias. `None` outside library production code, in proc-macro crates, and for
-/// `#[doc(hidden)]` or `#[deprecated]` items.
+/// alias. `None` outside library production code and in proc-macro crates. Callers check
+/// [`is_hidden_or_deprecated`] last, once they know they have a finding: it is the costly test.
 pub(crate) fn public_api_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ApiItem, ast::Type)> {
     if !cx.is_library_production() {
         return None;
@@ -490,7 +490,7 @@ pub(crate) fn public_api_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(Api
         }
         (ApiItem::TypeAlias, alias.ty()?)
     };
-    if is_hidden_or_deprecated(node) || is_proc_macro_package(cx) {
+    if is_proc_macro_package(cx) {
         return None;
     }
     Some(found)

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::{path_text, public_api_type, result_error_type};
+use crate::rules::util::{is_hidden_or_deprecated, path_text, public_api_type, result_error_type};
 use crate::source::parse::{AstNode, SyntaxNode, ast};
 
 declare_rule! {
@@ -66,6 +66,10 @@ impl Rule for AnyhowInLibraryApi {
         let direct = at == *ty.syntax() || result_error_type(&ty).is_some_and(|e| *e.syntax() == at);
         let phrase = if direct { item.is_phrase() } else { item.contains_phrase() };
         let krate = found.split("::").next().unwrap_or_default().to_owned();
+        // Checked last: it looks at every item around the function.
+        if is_hidden_or_deprecated(node) {
+            return;
+        }
         cx.report(
             ty.syntax().text_range(),
             format!("{phrase} `{found}`: callers cannot match on the library's errors"),

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::{public_api_type, result_error_type, type_args, type_name};
+use crate::rules::util::{is_hidden_or_deprecated, public_api_type, result_error_type, type_args, type_name};
 use crate::source::parse::{AstNode, SyntaxNode, ast};
 
 declare_rule! {
@@ -77,6 +77,10 @@ impl Rule for StringError {
             Kind::Text(text) => format!("`Result<_, {text}>`"),
             Kind::BoxDyn => "`Result<_, Box<dyn Error>>`".to_owned(),
         };
+        // Checked last: it looks at every item around the function.
+        if is_hidden_or_deprecated(node) {
+            return;
+        }
         cx.report(ty.syntax().text_range(), format!("{} {shown}: {why}", item.is_phrase())).help(
             "define an error type callers can match on, such as an enum with one variant per \
              failure deriving `thiserror::Error` (`#[error(\"..\")]` keeps the message), and \
