@@ -11,14 +11,17 @@ use crate::project::{Edition, ModuleDecl};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent, ast,
-    kind_index, parse_expr, parse_items,
+    AstNode, KIND_COUNT, SubtreeInterest, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    WalkEvent, ast, kind_index, parse_expr, parse_items, subtree_interest,
 };
 
 /// Rules indexed by the node kinds they look at.
 pub(crate) struct Dispatch {
     by_kind: Vec<Vec<&'static dyn Rule>>,
     any: bool,
+    /// Kinds the walk must reach: the rules' kinds, modules (declarations to follow) and
+    /// macro calls (arguments to parse). Subtrees without any are skipped.
+    reach: Vec<bool>,
 }
 
 impl Dispatch {
@@ -30,7 +33,11 @@ impl Dispatch {
             }
         }
         let any = by_kind.iter().any(|rules| !rules.is_empty());
-        Dispatch { by_kind, any }
+        let mut reach: Vec<bool> = by_kind.iter().map(|rules| !rules.is_empty()).collect();
+        for kind in [SyntaxKind::MODULE, SyntaxKind::MACRO_CALL, SyntaxKind::SOURCE_FILE] {
+            reach[kind_index(kind)] = true;
+        }
+        Dispatch { by_kind, any, reach }
     }
 }
 
@@ -93,16 +100,38 @@ impl<'d> Walker<'d> {
     /// Walks the file tree.
     pub(crate) fn walk_file(&mut self, cx: &mut FileCx<'_>) {
         let root = cx.root.clone();
-        self.walk(&root, cx, 0);
+        let interest = subtree_interest(&root, &self.dispatch.reach);
+        self.walk(&root, cx, 0, Some(&interest));
     }
 
-    fn walk(&mut self, root: &SyntaxNode, cx: &mut FileCx<'_>, macro_depth: usize) {
+    /// Walks `root`; with `interest` (the file tree), subtrees that hold nothing to reach are
+    /// skipped without creating their nodes.
+    fn walk(
+        &mut self,
+        root: &SyntaxNode,
+        cx: &mut FileCx<'_>,
+        macro_depth: usize,
+        interest: Option<&SubtreeInterest>,
+    ) {
         let mut frames: Vec<Frame> = Vec::new();
         // Per open node: whether entering it opened a scope frame.
         let mut opened: Vec<bool> = Vec::new();
-        for event in root.preorder() {
+        // Preorder index of the next node entered, to read `interest`.
+        let mut index = 0usize;
+        let mut preorder = root.preorder();
+        while let Some(event) = preorder.next() {
             match event {
                 WalkEvent::Enter(node) => {
+                    if let Some(interest) = interest {
+                        let here = index;
+                        index += 1;
+                        if !interest.interesting.get(here).copied().unwrap_or(true) {
+                            index += interest.size.get(here).map_or(1, |&s| s as usize) - 1;
+                            preorder.skip_subtree();
+                            opened.push(false);
+                            continue;
+                        }
+                    }
                     let kind = node.kind();
                     let scope = has_attrs(&node);
                     if scope {
@@ -210,7 +239,7 @@ impl<'d> Walker<'d> {
             let Some(expr) = parse_expr(text, self.edition) else { continue };
             let saved = cx.base;
             cx.base = start;
-            self.walk(&expr, cx, depth);
+            self.walk(&expr, cx, depth, None);
             cx.base = saved;
         }
     }
@@ -252,7 +281,7 @@ impl Walker<'_> {
         let Some(items) = parse_items(text, self.edition) else { return false };
         let saved = cx.base;
         cx.base = start;
-        self.walk(&items, cx, depth);
+        self.walk(&items, cx, depth, None);
         cx.base = saved;
         true
     }
@@ -388,5 +417,99 @@ impl Segment {
         }
         self.consumed = false;
         self.has_group = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::{Edition, Package};
+    use crate::source::parse::parse_file;
+
+    crate::declare_rule! {
+        /// A rule with a bug: it panics on every function.
+        pub struct Panics {
+            name: "test_panics",
+            category: Meta,
+            level: Warn,
+            fix: None,
+            clippy: [],
+            summary: "panics",
+            kinds: [FN],
+        }
+    }
+
+    impl Rule for Panics {
+        fn check_node(&self, _node: &SyntaxNode, _cx: &mut FileCx<'_>) {
+            panic!("index out of bounds in test_panics");
+        }
+    }
+
+    crate::declare_rule! {
+        /// Reports every method call.
+        pub struct Calls {
+            name: "test_calls",
+            category: Meta,
+            level: Warn,
+            fix: None,
+            clippy: [],
+            summary: "calls",
+            kinds: [METHOD_CALL_EXPR],
+        }
+    }
+
+    impl Rule for Calls {
+        fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+            cx.report(node.text_range(), "a call");
+        }
+    }
+
+    fn package() -> Package {
+        Package {
+            name: "p".into(),
+            version: None,
+            dir: "/p".into(),
+            manifest_path: "/p/Cargo.toml".into(),
+            manifest_text: String::new(),
+            edition: Edition::E2021,
+            rust_version: None,
+            targets: Vec::new(),
+            is_proc_macro: false,
+            lints: Default::default(),
+            lints_inherited: false,
+            dependencies: Vec::new(),
+            workspace_manifest: None,
+            package_span: None,
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_is_caught_once_and_the_others_still_run() {
+        // The panic is expected; keep the default hook from printing it in test output.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let text = "fn a() { x.f(); }\nfn b() { y.g(); println!(\"{}\", z.h()); }\n";
+        let parsed = parse_file(text, Edition::E2021);
+        let rules: [&'static dyn Rule; 2] = [&Panics, &Calls];
+        let dispatch = Dispatch::new(&rules);
+        let package = package();
+        let path = std::path::Path::new("/p/src/lib.rs");
+        let mut cx = FileCx::new(
+            path,
+            &package,
+            crate::project::TargetKind::Lib,
+            &parsed.root,
+            false,
+            Vec::new(),
+            crate::rule::RuleDecl::meta(&Calls),
+        );
+        let mut walker = Walker::new(&dispatch, Edition::E2021, text);
+        walker.walk_file(&mut cx);
+        std::panic::set_hook(hook);
+        assert_eq!(walker.panics.len(), 1, "reported once per rule and file");
+        assert_eq!(walker.panics[0].rule.name, "test_panics");
+        assert!(walker.panics[0].message.contains("index out of bounds"));
+        // Three calls, one of them inside `println!`'s arguments.
+        assert_eq!(cx.raw.len(), 3);
     }
 }

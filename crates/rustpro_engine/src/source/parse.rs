@@ -101,6 +101,44 @@ pub fn first_child_node_kind(node: &SyntaxNode) -> Option<SyntaxKind> {
     green.children().find_map(|child| child.into_node()).map(|child| SyntaxKind::from(child.kind().0))
 }
 
+/// For every node of a tree in preorder (the order of `SyntaxNode::preorder`, nodes only):
+/// whether its subtree holds a node of an interesting kind, and the subtree's node count.
+/// Computed on the green tree, which allocates nothing, so that a walk can skip subtrees
+/// without creating a node for each of their descendants.
+#[derive(Debug, Default)]
+pub struct SubtreeInterest {
+    pub interesting: Vec<bool>,
+    pub size: Vec<u32>,
+}
+
+pub fn subtree_interest(root: &SyntaxNode, interesting_kind: &[bool]) -> SubtreeInterest {
+    let is_interesting =
+        |raw: u16| interesting_kind.get(kind_index(SyntaxKind::from(raw))).copied().unwrap_or(false);
+    let green = root.green();
+    let mut out = SubtreeInterest { interesting: vec![is_interesting(green.kind().0)], size: vec![1] };
+    // An explicit stack of (children still to visit, preorder index): trees can be 10,000
+    // levels deep.
+    let mut stack = vec![(green.children(), 0usize)];
+    while let Some((children, _)) = stack.last_mut() {
+        match children.find_map(|child| child.into_node()) {
+            Some(child) => {
+                let index = out.interesting.len();
+                out.interesting.push(is_interesting(child.kind().0));
+                out.size.push(1);
+                stack.push((child.children(), index));
+            }
+            None => {
+                let Some((_, done)) = stack.pop() else { break };
+                if let Some((_, parent)) = stack.last() {
+                    out.size[*parent] += out.size[done];
+                    out.interesting[*parent] |= out.interesting[done];
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Number of syntax kinds, for tables indexed by kind.
 pub const KIND_COUNT: usize = SyntaxKind::__LAST as usize + 1;
 
