@@ -51,6 +51,8 @@ pub struct FileCx<'a> {
     pub(crate) facts: FileFacts,
     /// The file's module is reachable from outside the crate (see `FileCx::in_public_module`).
     pub(crate) public_module: bool,
+    /// While macro arguments are walked: the macro call in the file tree that holds them.
+    pub(crate) file_macro_call: Option<SyntaxNode>,
     imports: OnceCell<Imports>,
 }
 
@@ -76,6 +78,7 @@ impl<'a> FileCx<'a> {
             raw: Vec::new(),
             facts: FileFacts::default(),
             public_module: true,
+            file_macro_call: None,
             imports: OnceCell::new(),
         }
     }
@@ -112,6 +115,12 @@ impl<'a> FileCx<'a> {
     /// `pub use` from the declaring file. Always true for crate roots.
     pub fn in_public_module(&self) -> bool {
         self.public_module
+    }
+
+    /// While a rule looks at code inside macro arguments (a fragment parsed on its own): the
+    /// macro call in the file tree that holds it, where the comments and items around are.
+    pub fn file_macro_call(&self) -> Option<&SyntaxNode> {
+        self.file_macro_call.as_ref()
     }
 
     /// The `use` imports at the top of the file.

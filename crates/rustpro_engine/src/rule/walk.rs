@@ -237,10 +237,7 @@ impl<'d> Walker<'d> {
             let file_range = TextRange::at(start, range.len());
             let Some(text) = self.text.get(std::ops::Range::<usize>::from(file_range)) else { continue };
             let Some(expr) = parse_expr(text, self.edition) else { continue };
-            let saved = cx.base;
-            cx.base = start;
-            self.walk(&expr, cx, depth, None);
-            cx.base = saved;
+            self.walk_fragment(&expr, call.syntax(), start, cx, depth);
         }
     }
 }
@@ -279,11 +276,31 @@ impl Walker<'_> {
             return false;
         };
         let Some(items) = parse_items(text, self.edition) else { return false };
-        let saved = cx.base;
-        cx.base = start;
-        self.walk(&items, cx, depth, None);
-        cx.base = saved;
+        let call = tt.parent().unwrap_or_else(|| tt.clone());
+        self.walk_fragment(&items, &call, start, cx, depth);
         true
+    }
+
+    /// Walks a fragment parsed from the arguments of `call`, placed at `start` in the file.
+    fn walk_fragment(
+        &mut self,
+        fragment: &SyntaxNode,
+        call: &SyntaxNode,
+        start: TextSize,
+        cx: &mut FileCx<'_>,
+        depth: usize,
+    ) {
+        let saved_base = cx.base;
+        // Only a call of the file tree is recorded: a call inside a fragment lies within it.
+        let saved_call =
+            if cx.file_macro_call.is_none() { cx.file_macro_call.replace(call.clone()) } else { None };
+        let at_file_level = saved_base == TextSize::from(0);
+        cx.base = start;
+        self.walk(fragment, cx, depth, None);
+        cx.base = saved_base;
+        if at_file_level {
+            cx.file_macro_call = saved_call;
+        }
     }
 }
 

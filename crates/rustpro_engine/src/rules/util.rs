@@ -392,17 +392,20 @@ pub(crate) fn token_in_file(cx: &FileCx<'_>, token: &SyntaxToken) -> Option<Synt
     if cx.base == TextSize::from(0) || token.parent_ancestors().last().is_some_and(|root| root == *cx.root) {
         return Some(token.clone());
     }
-    cx.root.token_at_offset(token.text_range().start() + cx.base).right_biased()
+    // Searching from the macro call, not the root: a root's children are scanned one by
+    // one, and generated files have thousands.
+    let scope = cx.file_macro_call().unwrap_or(cx.root);
+    scope.token_at_offset(token.text_range().start() + cx.base).right_biased()
 }
 
-/// The macro call, in the file's own tree, whose arguments hold `node` (a node of a macro
-/// argument the engine parsed on its own); `None` for nodes of the file's tree.
-pub(crate) fn macro_call_in_file(cx: &FileCx<'_>, node: &SyntaxNode) -> Option<SyntaxNode> {
+/// The macro call, in the file's own tree, whose arguments hold the node being checked
+/// (a node of a macro argument the engine parsed on its own); `None` for nodes of the
+/// file's tree.
+pub(crate) fn macro_call_in_file(cx: &FileCx<'_>) -> Option<SyntaxNode> {
     if cx.base == TextSize::from(0) {
         return None;
     }
-    let token = cx.root.token_at_offset(node.text_range().start() + cx.base).right_biased()?;
-    token.parent_ancestors().find(|a| a.kind() == SyntaxKind::MACRO_CALL)
+    cx.file_macro_call().cloned()
 }
 
 /// Whether the package builds a proc-macro library (`proc-macro = true` in `[lib]`): its
@@ -499,5 +502,5 @@ pub(crate) fn public_api_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(Api
 /// The ancestors of `node`, continued through the macro call in the file's tree when `node`
 /// belongs to a macro argument the engine parsed on its own.
 pub(crate) fn ancestors_in_file(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<SyntaxNode> {
-    node.ancestors().chain(macro_call_in_file(cx, node).into_iter().flat_map(|m| m.ancestors())).collect()
+    node.ancestors().chain(macro_call_in_file(cx).into_iter().flat_map(|m| m.ancestors())).collect()
 }

@@ -152,7 +152,7 @@ fn statement_anchor(cx: &FileCx<'_>, block: &SyntaxNode) -> Option<SyntaxNode> {
                 return None;
             }
             in_file = true;
-            expr = macro_call_in_file(cx, &expr)?;
+            expr = macro_call_in_file(cx)?;
             continue;
         };
         match parent.kind() {
