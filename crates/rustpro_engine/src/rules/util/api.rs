@@ -1,0 +1,139 @@
+//! Whether an item is part of a library's public API.
+
+use crate::rule::FileCx;
+use crate::source::parse::ast::{HasAttrs, HasDocComments, HasVisibility};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, ast};
+
+/// Whether a visibility is exactly `pub` (not `pub(crate)`, `pub(super)`, `pub(in ..)`).
+pub(crate) fn is_exactly_pub(visibility: Option<ast::Visibility>) -> bool {
+    visibility.is_some_and(|v| v.pub_token().is_some() && v.visibility_inner().is_none())
+}
+
+/// Whether a `pub` function is part of the file's public API as far as the file can tell:
+/// its own visibility is exactly `pub`, it is not nested in a function body, every inline
+/// module around it is `pub`, and if it is a method, its `impl` is inherent (trait impl
+/// methods carry no visibility of their own).
+pub(crate) fn is_public_fn(function: &ast::Fn, cx: &FileCx<'_>) -> bool {
+    if !is_exactly_pub(function.visibility()) {
+        return false;
+    }
+    is_public_position(function.syntax(), cx)
+}
+
+/// Whether an item that is `pub` itself sits where `pub` reaches outside the file: see
+/// [`is_public_fn`].
+pub(crate) fn is_public_position(item: &SyntaxNode, cx: &FileCx<'_>) -> bool {
+    for ancestor in item.ancestors().skip(1) {
+        match ancestor.kind() {
+            SyntaxKind::SOURCE_FILE => return cx.in_public_module(),
+            SyntaxKind::ITEM_LIST | SyntaxKind::ASSOC_ITEM_LIST => {}
+            SyntaxKind::MODULE => {
+                let Some(module) = ast::Module::cast(ancestor) else { return false };
+                if !is_exactly_pub(module.visibility()) {
+                    return false;
+                }
+            }
+            SyntaxKind::IMPL => {
+                let Some(imp) = ast::Impl::cast(ancestor) else { return false };
+                if imp.for_token().is_some() || imp.trait_().is_some() {
+                    return false;
+                }
+            }
+            // Function bodies, traits, extern blocks, macro input: not a public path.
+            _ => return false,
+        }
+    }
+    // A fragment (macro input) with no file around it.
+    false
+}
+
+/// Whether the package builds a proc-macro library (`proc-macro = true` in `[lib]`): its
+/// library has no API but its macros, and a panic in it is a compile error, not a crash.
+pub(crate) fn is_proc_macro_package(cx: &FileCx<'_>) -> bool {
+    cx.package().is_proc_macro
+}
+
+/// Whether an item or one of the items around it carries `#[doc(hidden)]` or
+/// `#[deprecated]`: not part of the API a library invites callers to use.
+pub(crate) fn is_hidden_or_deprecated(item: &SyntaxNode) -> bool {
+    item.ancestors().filter_map(ast::AnyHasAttrs::cast).any(|owner| {
+        owner.attrs().any(|attr| {
+            // Read as tokens: the shape of attributes in the tree differs between parser releases.
+            let Some(meta) = attr.meta() else { return false };
+            let text: String = meta
+                .syntax()
+                .descendants_with_tokens()
+                .filter_map(|e| e.into_token())
+                .filter(|t| !t.kind().is_trivia())
+                .map(|t| t.text().to_owned())
+                .collect();
+            text == "doc(hidden)"
+                || text == "deprecated"
+                || text.starts_with("deprecated(")
+                || text.starts_with("deprecated=")
+        })
+    })
+}
+
+/// Whether an item's doc comments have a section with the given heading (`# Panics`).
+pub(crate) fn has_doc_section(item: &SyntaxNode, heading: &str) -> bool {
+    let Some(owner) = ast::AnyHasDocComments::cast(item.clone()) else { return false };
+    owner.doc_comments().any(|comment| {
+        comment.doc_comment().is_some_and(|(text, _)| {
+            text.lines().any(|line| line.trim_start_matches([' ', '*', '!']).trim_end() == heading)
+        })
+    })
+}
+
+/// A public library API item whose type a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApiItem {
+    /// A function: its return type.
+    Function,
+    /// A type alias: the aliased type.
+    TypeAlias,
+}
+
+impl ApiItem {
+    /// "public function returns" / "public type alias is", to put before a type.
+    pub(crate) fn is_phrase(self) -> &'static str {
+        match self {
+            ApiItem::Function => "public function returns",
+            ApiItem::TypeAlias => "public type alias is",
+        }
+    }
+
+    /// "public function's return type contains" / "public type alias contains".
+    pub(crate) fn contains_phrase(self) -> &'static str {
+        match self {
+            ApiItem::Function => "public function's return type contains",
+            ApiItem::TypeAlias => "public type alias contains",
+        }
+    }
+}
+
+/// The type a public library API item exposes, for rules about return types: the return
+/// type of a public function (see [`is_public_fn`]) or the aliased type of a public type
+/// alias. `None` outside library production code and in proc-macro crates. Callers check
+/// [`is_hidden_or_deprecated`] last, once they know they have a finding: it is the costly test.
+pub(crate) fn public_api_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ApiItem, ast::Type)> {
+    if !cx.is_library_production() {
+        return None;
+    }
+    let found = if let Some(function) = ast::Fn::cast(node.clone()) {
+        if !is_public_fn(&function, cx) {
+            return None;
+        }
+        (ApiItem::Function, function.ret_type()?.ty()?)
+    } else {
+        let alias = ast::TypeAlias::cast(node.clone())?;
+        if !is_exactly_pub(alias.visibility()) || !is_public_position(node, cx) {
+            return None;
+        }
+        (ApiItem::TypeAlias, alias.ty()?)
+    };
+    if is_proc_macro_package(cx) {
+        return None;
+    }
+    Some(found)
+}
