@@ -51,6 +51,15 @@ pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
                 out.forbids_unsafe_code |= lint_paths(rest).iter().any(|l| l == "unsafe_code")
             }
             "doc" => out.doc_hidden |= rest.iter().any(|t| t.text() == "hidden"),
+            // `#![cfg_attr(not(feature = "simd"), forbid(unsafe_code))]`: a package that
+            // forbids `unsafe` in some builds has decided about it; allows under a condition
+            // are not honoured, since the condition may be off.
+            "cfg_attr" => {
+                let texts: Vec<&str> = rest.iter().map(SyntaxToken::text).collect();
+                out.forbids_unsafe_code |= texts.windows(3).any(|w| {
+                    matches!(w[0], "forbid" | "deny") && w[1] == "(" && texts.contains(&"unsafe_code")
+                });
+            }
             "path" => {
                 out.path = rest
                     .iter()
@@ -174,5 +183,10 @@ mod tests {
         assert_eq!(attrs.path.as_deref(), Some("other.rs"));
         let parsed = parse_file("#![forbid(unsafe_code)]\nfn main() {}", Edition::E2021);
         assert!(scope_attrs(&parsed.root).forbids_unsafe_code);
+        let parsed =
+            parse_file("#![cfg_attr(not(feature = \"simd\"), forbid(unsafe_code))]\n", Edition::E2021);
+        assert!(scope_attrs(&parsed.root).forbids_unsafe_code);
+        let parsed = parse_file("#![cfg_attr(test, allow(unsafe_code))]\n", Edition::E2021);
+        assert!(!scope_attrs(&parsed.root).forbids_unsafe_code);
     }
 }
