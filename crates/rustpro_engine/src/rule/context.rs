@@ -8,7 +8,7 @@ use std::path::Path;
 use super::RuleMeta;
 use super::imports::Imports;
 use crate::project::{LintLevel, Package, TargetKind};
-use crate::source::parse::{SyntaxNode, TextRange, TextSize};
+use crate::source::parse::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 /// Facts about a file that package rules aggregate.
 #[derive(Debug, Default, Clone, Copy)]
@@ -126,6 +126,24 @@ impl<'a> FileCx<'a> {
     /// The `use` imports at the top of the file.
     pub fn imports(&self) -> &Imports {
         self.imports.get_or_init(|| Imports::of_file(self.root))
+    }
+
+    /// `path` (as written at `node`) expanded through the imports in scope there: those of
+    /// the enclosing blocks, innermost first, then those of the enclosing module (an inline
+    /// module's own, or the file's). A module does not see its parent's imports.
+    pub fn expand_path_at(&self, node: &SyntaxNode, path: &str) -> String {
+        let path = path.trim_start_matches("::");
+        for scope in node.ancestors() {
+            let is_module = scope.kind() == SyntaxKind::ITEM_LIST;
+            if !is_module && scope.kind() != SyntaxKind::STMT_LIST {
+                continue;
+            }
+            let local = Imports::of_scope(&scope);
+            if local.covers(path) || is_module {
+                return local.expand(path);
+            }
+        }
+        self.imports().expand(path)
     }
 
     /// Reports a finding for the current rule at `range` (a range of the node being checked).

@@ -11,8 +11,13 @@ pub struct Imports {
 
 impl Imports {
     pub(crate) fn of_file(root: &SyntaxNode) -> Imports {
+        Imports::of_scope(root)
+    }
+
+    /// The `use` items directly in a scope: a file, a module's item list or a block.
+    pub(crate) fn of_scope(scope: &SyntaxNode) -> Imports {
         let mut imports = Imports::default();
-        for item in root.children().filter_map(ast::Use::cast) {
+        for item in scope.children().filter_map(ast::Use::cast) {
             if let Some(tree) = item.use_tree() {
                 imports.add_tree(&tree, "");
             }
@@ -49,6 +54,12 @@ impl Imports {
         };
         let full = full.strip_suffix("::self").unwrap_or(&full).trim_start_matches("::").to_owned();
         self.entries.push((local, full));
+    }
+
+    /// Whether `path`'s first segment is imported here.
+    pub(crate) fn covers(&self, path: &str) -> bool {
+        let first = path.split("::").next().unwrap_or(path);
+        self.resolve(first).is_some()
     }
 
     /// The full path a local name stands for.

@@ -87,7 +87,7 @@ impl Rule for AnyhowInLibraryApi {
 fn application_error_in(ty: &ast::Type, cx: &FileCx<'_>) -> Option<(String, SyntaxNode)> {
     ty.syntax().descendants().filter_map(ast::PathType::cast).find_map(|path_type| {
         let written = path_text(&path_type.path()?);
-        let full = cx.imports().expand(written.trim_start_matches("::"));
+        let full = cx.expand_path_at(path_type.syntax(), &written);
         is_application_error(&full).then(|| (full, path_type.syntax().clone()))
     })
 }
