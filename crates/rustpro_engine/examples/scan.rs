@@ -1,4 +1,5 @@
-//! Development helper: `cargo run --release -p rustpro_engine --example scan -- [--select RULE]... PATH...`
+//! Development helper: `cargo run --release -p rustpro_engine --example scan -- [--select RULE]...
+//! [--edition 2015|2018|2021|2024] [--parse-only] PATH...`
 //! prints findings one per line (`path:line:col: rule: message`) and problems, then counts.
 
 use std::path::PathBuf;
@@ -14,11 +15,15 @@ fn main() {
     let mut select = Vec::new();
     let mut paths = Vec::new();
     let mut parse_only = false;
+    let mut edition_override = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--select" => select.extend(args.next()),
             "--parse-only" => parse_only = true,
+            "--edition" => {
+                edition_override = args.next().and_then(|e| rustpro_engine::project::Edition::parse(&e))
+            }
             _ => paths.push(PathBuf::from(arg)),
         }
     }
@@ -26,6 +31,7 @@ fn main() {
         paths,
         cli: CliSettings { select: (!select.is_empty()).then_some(select), ..Default::default() },
         parse_only,
+        edition_override,
         ..Default::default()
     };
     match check(&request) {
