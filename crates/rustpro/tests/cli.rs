@@ -109,6 +109,18 @@ fn paths_may_be_a_file_or_a_folder_of_packages() {
 }
 
 #[test]
+fn paths_without_a_package_or_that_do_not_exist_say_so() {
+    let dir = Dir::new();
+    dir.write("notes/readme.txt", "no package here");
+    let empty = dir.run(&["check", "notes", "--format", "concise"]);
+    assert_eq!(empty.status.code(), Some(0));
+    assert!(stdout(&empty).contains("no Cargo package"), "{}", stdout(&empty));
+    let missing = dir.run(&["check", "missing", "--format", "concise"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stdout(&missing).contains("missing: error: cannot read this path"), "{}", stdout(&missing));
+}
+
+#[test]
 fn configuration_errors_name_the_file_line_and_a_suggestion() {
     let dir = Dir::new();
     dir.package(UNWRAP_LIB).write("rustpro.toml", "[rules]\nunwrap_in_prod = \"deny\"\n");

@@ -56,7 +56,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         .problems
         .iter()
         .map(|p| Problem {
-            severity: ProblemSeverity::Error,
+            severity: if p.warning { ProblemSeverity::Warning } else { ProblemSeverity::Error },
             kind: if p.path.file_name().is_some_and(|n| n == "Cargo.toml") {
                 ProblemKind::Manifest
             } else {

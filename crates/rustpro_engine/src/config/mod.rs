@@ -104,7 +104,7 @@ pub struct Settings {
 impl Settings {
     /// Defaults (every `warn` rule) with the command line applied; no configuration file.
     pub fn defaults(root: &Path, cli: &CliSettings) -> Result<Settings, ConfigError> {
-        let cli_source = ConfigSource { path: PathBuf::from("<command line>"), prefix: "" };
+        let cli_source = ConfigSource { path: PathBuf::from("--select/--ignore"), prefix: "" };
         resolve(root, Options::default(), cli, &cli_source, None)
     }
 
@@ -363,7 +363,7 @@ fn resolve(
             .iter()
             .map(|n| {
                 Selector::parse(n).map_err(|err| ConfigError {
-                    path: PathBuf::from("<command line>"),
+                    path: PathBuf::from("--select/--ignore"),
                     line_col: None,
                     message: err.message,
                 })

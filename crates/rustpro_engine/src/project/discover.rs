@@ -44,11 +44,26 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     let mut d = Discoverer::default();
     for path in paths {
         match fs::canonicalize(path) {
-            Ok(path) => d.discover_path(&path),
+            Ok(canonical) => {
+                let (packages, problems) = (d.out.packages.len(), d.out.problems.len());
+                d.discover_path(&canonical);
+                let nothing_found = d.out.packages.len() == packages && d.out.problems.len() == problems;
+                let already_covered = d.out.packages.iter().any(|p| canonical.starts_with(&p.dir));
+                if nothing_found && !already_covered {
+                    d.out.problems.push(ProjectProblem {
+                        path: path.clone(),
+                        line_col: None,
+                        message: "no Cargo package at, above or below this path; nothing was checked"
+                            .to_owned(),
+                        warning: true,
+                    });
+                }
+            }
             Err(err) => d.out.problems.push(ProjectProblem {
                 path: path.clone(),
                 line_col: None,
-                message: format!("cannot read `{}`: {err}", path.display()),
+                message: format!("cannot read this path: {err}"),
+                warning: false,
             }),
         }
     }
@@ -239,7 +254,12 @@ impl Discoverer {
     }
 
     fn problem(&mut self, path: &Path, line_col: Option<(usize, usize)>, message: String) {
-        self.out.problems.push(ProjectProblem { path: path.to_path_buf(), line_col, message });
+        self.out.problems.push(ProjectProblem {
+            path: path.to_path_buf(),
+            line_col,
+            message,
+            warning: false,
+        });
     }
 
     fn add_package(&mut self, loaded: Loaded) {

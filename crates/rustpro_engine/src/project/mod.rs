@@ -129,6 +129,8 @@ pub struct ProjectProblem {
     pub path: PathBuf,
     pub line_col: Option<(usize, usize)>,
     pub message: String,
+    /// Worth knowing but no error (a path with no package in it).
+    pub warning: bool,
 }
 
 /// Lexically resolves `.` and `..` (the path may not exist, so no `canonicalize`); `None`
