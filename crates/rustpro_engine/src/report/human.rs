@@ -164,9 +164,7 @@ mod tests {
     use super::*;
 
     fn render_to_string(outcome: &Outcome, options: &RenderOptions) -> String {
-        let mut out = Vec::new();
-        render(outcome, options, &mut out).unwrap_or_default();
-        String::from_utf8(out).unwrap_or_default()
+        sample::rendered(render, outcome, options)
     }
 
     #[test]

@@ -154,6 +154,7 @@ fn rule_counts(outcome: &Outcome) -> Vec<(&'static str, usize)> {
 /// Shared by the emitters' tests: a small outcome built by hand, as the driver would build it.
 #[cfg(test)]
 pub(crate) mod sample {
+    use std::io::{self, Write};
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
@@ -208,6 +209,17 @@ pub(crate) mod sample {
             range,
             origin,
         )
+    }
+
+    /// What an emitter writes for `outcome`, as a string.
+    pub(crate) fn rendered(
+        render: fn(&Outcome, &super::RenderOptions, &mut dyn Write) -> io::Result<()>,
+        outcome: &Outcome,
+        options: &super::RenderOptions,
+    ) -> String {
+        let mut out = Vec::new();
+        render(outcome, options, &mut out).unwrap_or_default();
+        String::from_utf8(out).unwrap_or_default()
     }
 
     pub(crate) fn range_of(text: &str, needle: &str) -> std::ops::Range<usize> {
