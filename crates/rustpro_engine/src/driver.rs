@@ -10,7 +10,7 @@ use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Package, TargetKind};
 use crate::registry;
-use crate::rule::walk::{Dispatch, Walker, reexported_modules};
+use crate::rule::walk::{Dispatch, Walker, reexports};
 use crate::rule::{ChildModule, FileCx, FileFacts, PackageCx, Rule, RuleMeta};
 use crate::source::parse::{
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
@@ -188,6 +188,8 @@ struct Job {
     follow_modules: bool,
     /// The module is reachable from outside the crate.
     public: bool,
+    /// Items of a private module re-exported by name (public although the module is not).
+    public_items: Vec<String>,
 }
 
 impl Job {
@@ -210,6 +212,7 @@ impl Job {
             allows: Vec::new(),
             follow_modules: true,
             public: true,
+            public_items: Vec::new(),
         }
     }
 }
@@ -398,6 +401,8 @@ impl Shared<'_> {
                 allows: child.allows,
                 follow_modules: true,
                 public: job.public && child.public,
+                // A named re-export reaches the crate's API only from a public module.
+                public_items: if job.public { child.public_items } else { Vec::new() },
             };
             scope.spawn(move |scope| self.check_file(scope, child));
         }
@@ -417,6 +422,7 @@ impl Shared<'_> {
         let mut cx =
             FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
         cx.public_module = job.public;
+        cx.public_items.clone_from(&job.public_items);
         let mut walker = Walker::new(&self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
         cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
@@ -439,9 +445,16 @@ impl Shared<'_> {
         }
         let mut modules = walker.modules;
         if modules.iter().any(|m| !m.public) {
-            let reexported = reexported_modules(root);
-            for module in &mut modules {
-                module.public |= reexported.contains(&module.decl.name);
+            let reexported = reexports(root);
+            for module in modules.iter_mut().filter(|m| !m.public) {
+                for (from, item) in &reexported {
+                    if *from == module.decl.name {
+                        match item {
+                            None => module.public = true,
+                            Some(item) => module.public_items.push(item.clone()),
+                        }
+                    }
+                }
             }
         }
         modules
@@ -595,7 +608,13 @@ fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<Chil
                 None => {
                     let path_attr = crate::rule::module_path_attr(module.syntax());
                     let decl = ModuleDecl { name, path_attr, inline_path: inline.clone() };
-                    out.push(ChildModule { decl, in_test, allows: allows.to_vec(), public: true })
+                    out.push(ChildModule {
+                        decl,
+                        in_test,
+                        allows: allows.to_vec(),
+                        public: true,
+                        public_items: Vec::new(),
+                    })
                 }
             }
         }

@@ -51,6 +51,8 @@ pub struct FileCx<'a> {
     pub(crate) facts: FileFacts,
     /// The file's module is reachable from outside the crate (see `FileCx::in_public_module`).
     pub(crate) public_module: bool,
+    /// Items of this (private) module that the parent re-exports by name.
+    pub(crate) public_items: Vec<String>,
     /// While macro arguments are walked: the macro call in the file tree that holds them.
     pub(crate) file_macro_call: Option<SyntaxNode>,
     imports: OnceCell<Imports>,
@@ -78,6 +80,7 @@ impl<'a> FileCx<'a> {
             raw: Vec::new(),
             facts: FileFacts::default(),
             public_module: true,
+            public_items: Vec::new(),
             file_macro_call: None,
             imports: OnceCell::new(),
         }
@@ -115,6 +118,12 @@ impl<'a> FileCx<'a> {
     /// `pub use` from the declaring file. Always true for crate roots.
     pub fn in_public_module(&self) -> bool {
         self.public_module
+    }
+
+    /// Whether a top-level item of this file named `name` is public API although its module
+    /// is not, because the parent module re-exports it by name.
+    pub fn is_reexported(&self, name: &str) -> bool {
+        self.public_items.iter().any(|item| item == name)
     }
 
     /// While a rule looks at code inside macro arguments (a fragment parsed on its own): the

@@ -67,9 +67,11 @@ pub(crate) struct ChildModule {
     pub decl: ModuleDecl,
     pub in_test: bool,
     pub allows: Vec<String>,
-    /// `pub mod` (not hidden) inside `pub` inline modules only; a `pub use` re-export in the
-    /// declaring file can still make it public (see [`reexported_modules`]).
+    /// `pub mod` (not hidden) inside `pub` inline modules only; a glob `pub use` in the
+    /// declaring file can still make it public (see [`reexports`]).
     pub public: bool,
+    /// Items of a private module that the declaring file re-exports by name.
+    pub public_items: Vec<String>,
 }
 
 /// Macros whose input is code to be emitted or matched, not code that runs here.
@@ -195,6 +197,7 @@ impl<'d> Walker<'d> {
             in_test: cx.test_depth > 0,
             allows: cx.allows.clone(),
             public,
+            public_items: Vec::new(),
         });
     }
 
@@ -324,30 +327,36 @@ fn is_public_module(node: &SyntaxNode) -> bool {
     exactly_pub && !(has_attrs(node) && scope_attrs(node).doc_hidden)
 }
 
-/// Names of modules that the file's top-level `pub use` items re-export from
-/// (`pub use self::imp::*;`, `pub use inner::Thing;`): their items are public API even when
-/// the module itself is private.
-pub(crate) fn reexported_modules(root: &SyntaxNode) -> Vec<String> {
+/// What the file's top-level `pub use` items re-export from its child modules: the whole
+/// module for a glob (`pub use self::imp::*;`, `(module, None)`), one item for a named
+/// re-export (`pub use imp::Thing;`, `(module, Some("Thing"))`). Such items are public API
+/// even when their module is private.
+pub(crate) fn reexports(root: &SyntaxNode) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     for item in root.children().filter_map(ast::Use::cast) {
         if !item.visibility().is_some_and(|v| v.syntax().text() == "pub") {
             continue;
         }
         let Some(tree) = item.use_tree() else { continue };
-        let mut trees = vec![tree];
-        while let Some(tree) = trees.pop() {
-            let first = tree.path().map(|p| {
-                let text = p.syntax().text().to_string();
-                let segments: Vec<String> = text.split("::").map(|s| s.trim().to_owned()).collect();
-                segments
-                    .into_iter()
-                    .find(|s| !matches!(s.as_str(), "" | "self" | "crate"))
-                    .unwrap_or_default()
-            });
-            match (first, tree.use_tree_list()) {
-                (Some(first), _) if !first.is_empty() => out.push(first),
-                (_, Some(list)) => trees.extend(list.use_trees()),
-                _ => {}
+        // (tree, module segments written before it)
+        let mut trees = vec![(tree, Vec::<String>::new())];
+        while let Some((tree, mut prefix)) = trees.pop() {
+            if let Some(path) = tree.path() {
+                let text = path.syntax().text().to_string();
+                prefix.extend(
+                    text.split("::")
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !matches!(s.as_str(), "" | "self" | "crate")),
+                );
+            }
+            if let Some(list) = tree.use_tree_list() {
+                trees.extend(list.use_trees().map(|sub| (sub, prefix.clone())));
+            } else if tree.star_token().is_some() {
+                if let [module] = prefix.as_slice() {
+                    out.push((module.clone(), None));
+                }
+            } else if let [module, item] = prefix.as_slice() {
+                out.push((module.clone(), Some(item.clone())));
             }
         }
     }

@@ -23,18 +23,23 @@ pub(crate) fn is_public_fn(function: &ast::Fn, cx: &FileCx<'_>) -> bool {
 /// Whether an item that is `pub` itself sits where `pub` reaches outside the file: see
 /// [`is_public_fn`].
 pub(crate) fn is_public_position(item: &SyntaxNode, cx: &FileCx<'_>) -> bool {
+    // The item at the top of the file that holds `item` (itself, an impl, an inline module).
+    let mut top = item.clone();
     for ancestor in item.ancestors().skip(1) {
         match ancestor.kind() {
-            SyntaxKind::SOURCE_FILE => return cx.in_public_module(),
+            SyntaxKind::SOURCE_FILE => {
+                return cx.in_public_module()
+                    || top_level_name(&top).is_some_and(|name| cx.is_reexported(&name));
+            }
             SyntaxKind::ITEM_LIST | SyntaxKind::ASSOC_ITEM_LIST => {}
             SyntaxKind::MODULE => {
-                let Some(module) = ast::Module::cast(ancestor) else { return false };
+                let Some(module) = ast::Module::cast(ancestor.clone()) else { return false };
                 if !is_exactly_pub(module.visibility()) {
                     return false;
                 }
             }
             SyntaxKind::IMPL => {
-                let Some(imp) = ast::Impl::cast(ancestor) else { return false };
+                let Some(imp) = ast::Impl::cast(ancestor.clone()) else { return false };
                 if imp.for_token().is_some() || imp.trait_().is_some() {
                     return false;
                 }
@@ -42,9 +47,23 @@ pub(crate) fn is_public_position(item: &SyntaxNode, cx: &FileCx<'_>) -> bool {
             // Function bodies, traits, extern blocks, macro input: not a public path.
             _ => return false,
         }
+        top = ancestor;
     }
     // A fragment (macro input) with no file around it.
     false
+}
+
+/// The name a top-level item is re-exported by: its own name, or for an inherent impl the
+/// name of the type it implements.
+fn top_level_name(item: &SyntaxNode) -> Option<String> {
+    if let Some(imp) = ast::Impl::cast(item.clone()) {
+        let ty = imp.self_ty()?.syntax().text().to_string();
+        let name =
+            ty.split('<').next().unwrap_or(&ty).rsplit("::").next().unwrap_or_default().trim().to_owned();
+        return (!name.is_empty()).then_some(name);
+    }
+    let named = ast::AnyHasName::cast(item.clone())?;
+    Some(ast::HasName::name(&named)?.text().to_string())
 }
 
 /// Whether the package builds a proc-macro library (`proc-macro = true` in `[lib]`): its
