@@ -4,7 +4,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use super::attrs::{has_attrs, scope_attrs};
+use super::attrs::{ScopeAttrs, has_attrs, scope_attrs};
 use super::context::FileCx;
 use super::{Rule, RuleMeta};
 use crate::project::{Edition, ModuleDecl};
@@ -56,9 +56,8 @@ pub(crate) struct Walker<'d> {
     /// Out-of-line module declarations met in the file.
     pub modules: Vec<ChildModule>,
     pub panics: Vec<RulePanic>,
-    inline_modules: Vec<String>,
-    /// How many of the open inline modules are not `pub` (or are `#[doc(hidden)]`).
-    private_inline: usize,
+    /// The open inline modules (`mod a { .. }`), each with whether it is public.
+    inline_modules: Vec<(String, bool)>,
 }
 
 /// An out-of-line module declaration with what its file inherits from the declaration.
@@ -95,7 +94,6 @@ impl<'d> Walker<'d> {
             modules: Vec::new(),
             panics: Vec::new(),
             inline_modules: Vec::new(),
-            private_inline: 0,
         }
     }
 
@@ -135,13 +133,17 @@ impl<'d> Walker<'d> {
                         }
                     }
                     let kind = node.kind();
-                    let scope = has_attrs(&node);
-                    if scope {
-                        frames.push(self.enter_scope(&node, cx));
+                    // Read once: scopes and module declarations both need them.
+                    let attrs = has_attrs(&node).then(|| scope_attrs(&node));
+                    let module_attrs = attrs.as_ref().map(|a| (a.path.clone(), a.doc_hidden));
+                    opened.push(attrs.is_some());
+                    if let Some(attrs) = attrs {
+                        frames.push(enter_scope(kind, attrs, cx));
                     }
-                    opened.push(scope);
+                    // After the scope: a module's own `#[cfg(test)]` applies to its file.
                     if kind == SyntaxKind::MODULE {
-                        self.enter_module(&node, cx);
+                        let (path_attr, doc_hidden) = module_attrs.unwrap_or_default();
+                        self.enter_module(&node, path_attr, doc_hidden, cx);
                     }
                     if self.dispatch.any {
                         self.dispatch_node(&node, kind, cx);
@@ -151,12 +153,8 @@ impl<'d> Walker<'d> {
                     }
                 }
                 WalkEvent::Leave(node) => {
-                    if node.kind() == SyntaxKind::MODULE
-                        && is_inline_module(&node)
-                        && self.inline_modules.pop().is_some()
-                        && !is_public_module(&node)
-                    {
-                        self.private_inline -= 1;
+                    if node.kind() == SyntaxKind::MODULE && is_inline_module(&node) {
+                        self.inline_modules.pop();
                     }
                     if opened.pop() == Some(true)
                         && let Some(frame) = frames.pop()
@@ -169,29 +167,26 @@ impl<'d> Walker<'d> {
         }
     }
 
-    fn enter_scope(&mut self, node: &SyntaxNode, cx: &mut FileCx<'_>) -> Frame {
-        let attrs = scope_attrs(node);
-        if node.kind() == SyntaxKind::SOURCE_FILE && attrs.forbids_unsafe_code {
-            cx.facts.forbids_unsafe_code = true;
-        }
-        cx.test_depth += usize::from(attrs.test);
-        let allows = attrs.allows.len();
-        cx.allows.extend(attrs.allows);
-        Frame { test: attrs.test, allows }
-    }
-
-    fn enter_module(&mut self, node: &SyntaxNode, cx: &FileCx<'_>) {
+    fn enter_module(
+        &mut self,
+        node: &SyntaxNode,
+        path_attr: Option<String>,
+        doc_hidden: bool,
+        cx: &FileCx<'_>,
+    ) {
         let Some(module) = ast::Module::cast(node.clone()) else { return };
         let Some(name) = module.name() else { return };
         let name = name.text().to_string();
+        // `pub mod` exactly (not `pub(crate)`), and not `#[doc(hidden)]`.
+        let exactly_pub = module.visibility().is_some_and(|v| v.syntax().text() == "pub");
+        let public_here = exactly_pub && !doc_hidden;
         if module.item_list().is_some() {
-            self.inline_modules.push(name);
-            self.private_inline += usize::from(!is_public_module(node));
+            self.inline_modules.push((name, public_here));
             return;
         }
-        let path_attr = if has_attrs(node) { scope_attrs(node).path } else { None };
-        let decl = ModuleDecl { name, path_attr, inline_path: self.inline_modules.clone() };
-        let public = self.private_inline == 0 && is_public_module(node);
+        let inline_path = self.inline_modules.iter().map(|(name, _)| name.clone()).collect();
+        let decl = ModuleDecl { name, path_attr, inline_path };
+        let public = public_here && self.inline_modules.iter().all(|(_, public)| *public);
         self.modules.push(ChildModule {
             decl,
             in_test: cx.test_depth > 0,
@@ -320,13 +315,6 @@ fn is_item_position(call: &SyntaxNode) -> bool {
     })
 }
 
-/// `pub mod` exactly (not `pub(crate)`), and not `#[doc(hidden)]`.
-fn is_public_module(node: &SyntaxNode) -> bool {
-    let Some(module) = ast::Module::cast(node.clone()) else { return false };
-    let exactly_pub = module.visibility().is_some_and(|v| v.syntax().text() == "pub");
-    exactly_pub && !(has_attrs(node) && scope_attrs(node).doc_hidden)
-}
-
 /// What the file's top-level `pub use` items re-export from its child modules: the whole
 /// module for a glob (`pub use self::imp::*;`, `(module, None)`), one item for a named
 /// re-export (`pub use imp::Thing;`, `(module, Some("Thing"))`). Such items are public API
@@ -361,6 +349,18 @@ pub(crate) fn reexports(root: &SyntaxNode) -> Vec<(String, Option<String>)> {
         }
     }
     out
+}
+
+/// Applies an item's attributes to the context: test code, allowed lints, and for a file
+/// `#![forbid(unsafe_code)]`.
+fn enter_scope(kind: SyntaxKind, attrs: ScopeAttrs, cx: &mut FileCx<'_>) -> Frame {
+    if kind == SyntaxKind::SOURCE_FILE && attrs.forbids_unsafe_code {
+        cx.facts.forbids_unsafe_code = true;
+    }
+    cx.test_depth += usize::from(attrs.test);
+    let allows = attrs.allows.len();
+    cx.allows.extend(attrs.allows);
+    Frame { test: attrs.test, allows }
 }
 
 fn is_inline_module(node: &SyntaxNode) -> bool {
