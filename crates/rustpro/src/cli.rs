@@ -17,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Check the workspaces, packages or files at PATH (default: the current folder).
     Check(CheckArgs),
+    /// Apply the safe fixes (`rustpro check --fix`); takes every `check` option.
+    Fix(CheckArgs),
     /// List every rule: name, category, default level, fix, clippy twin.
     Rules(RulesArgs),
     /// Show the documentation of a rule: what it finds, why, an example, fix safety.
@@ -67,6 +69,34 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    /// Apply the safe fixes, then report what remains. Refuses a git work tree with
+    /// uncommitted changes (see --allow-dirty).
+    #[arg(long, help_heading = "Fixes")]
+    pub fix: bool,
+
+    /// Also apply unsafe fixes: they may change behaviour or a public API (review them).
+    #[arg(long, help_heading = "Fixes")]
+    pub unsafe_fixes: bool,
+
+    /// Print the fixes as a unified diff and write nothing. Exits with 1 when there is
+    /// something to fix.
+    #[arg(long, help_heading = "Fixes")]
+    pub diff: bool,
+
+    /// Fix even when the git work tree has uncommitted changes.
+    #[arg(long, help_heading = "Fixes")]
+    pub allow_dirty: bool,
+
+    /// Fix even when the project is not under version control (git).
+    #[arg(long, help_heading = "Fixes")]
+    pub allow_no_vcs: bool,
+
+    /// Run `cargo check --all-targets` before and after fixing, and revert the fixes of
+    /// each rule that break a build that passed. Runs the project's build scripts and
+    /// procedural macros.
+    #[arg(long, help_heading = "Fixes")]
+    pub verify: bool,
 
     /// Only read and parse the files, run no rule (a baseline for benchmarks).
     #[arg(long, hide = true)]

@@ -270,3 +270,65 @@ fn readme_rule_table_matches_the_registry() {
         }
     }
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.email=ci@example.invalid", "-c", "user.name=ci", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+}
+
+const CRLF_MANIFEST: &str =
+    "[package]\r\nname = \"demo\" # the name\r\nversion = \"0.1.0\"\r\nedition = \"2021\"\r\n";
+
+#[test]
+fn diff_prints_the_fixes_and_writes_nothing() {
+    let dir = Dir::new();
+    dir.write("Cargo.toml", CRLF_MANIFEST).write("src/lib.rs", "pub fn f() {}\n");
+    let out = dir.run(&["check", "--diff", "--select", "unsafe_not_forbidden"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+++ Cargo.toml\n"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("+unsafe_code = \"forbid\"\r\n"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("nothing was written"));
+    assert_eq!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(), CRLF_MANIFEST);
+}
+
+#[test]
+fn fix_refuses_a_folder_outside_version_control_and_a_dirty_work_tree() {
+    let dir = Dir::new();
+    dir.write("Cargo.toml", CRLF_MANIFEST).write("src/lib.rs", "pub fn f() {}\n");
+    let out = dir.run(&["fix"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--allow-no-vcs"), "{}", stderr(&out));
+    git(&dir.path(), &["init", "-q"]);
+    let out = dir.run(&["check", "--fix"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("uncommitted changes") && stderr(&out).contains("src/lib.rs"));
+    assert_eq!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(), CRLF_MANIFEST);
+    git(&dir.path(), &["add", "-A"]);
+    git(&dir.path(), &["commit", "-qm", "start"]);
+    let out = dir.run(&["fix", "--select", "unsafe_not_forbidden"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Fixed 1 finding in 1 file: unsafe_not_forbidden (1)"), "{}", stderr(&out));
+    let fixed = fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+    assert_eq!(fixed, format!("{CRLF_MANIFEST}\r\n[lints.rust]\r\nunsafe_code = \"forbid\"\r\n"));
+    // Now dirty: only with --allow-dirty, and there is nothing left to fix.
+    let out = dir.run(&["fix", "--allow-dirty"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(), fixed);
+}
+
+#[test]
+fn fix_without_vcs_when_allowed_keeps_unfixable_findings() {
+    let dir = Dir::new();
+    dir.package(UNWRAP_LIB);
+    let out = dir.run(&["fix", "--allow-no-vcs", "--format", "concise"]);
+    // `unwrap` has no fix; it remains, so the exit code says findings remain.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("unwrap_in_production"));
+    assert!(!stdout(&out).contains("unsafe_not_forbidden"));
+    assert!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap().contains("unsafe_code = \"forbid\""));
+}

@@ -60,8 +60,51 @@ pub struct Finding {
     pub start: LineCol,
     pub end: LineCol,
     pub snippet: Snippet,
+    /// The fix the rule offers, if any.
+    pub fix: Option<Fix>,
     #[serde(skip)]
     pub origin: Option<Arc<Origin>>,
+}
+
+/// Whether a fix may be applied without a person looking at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Keeps the meaning of the code: applied by `--fix`.
+    Safe,
+    /// May change behaviour or a public API: applied only with `--unsafe-fixes`.
+    Unsafe,
+    /// A suggestion to read, never applied.
+    DisplayOnly,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+/// One text replacement in a file, in byte offsets of the file as on disk. The replacement
+/// already uses the file's line endings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Edit {
+    pub path: PathBuf,
+    pub range: Range<usize>,
+    pub replacement: String,
+}
+
+/// Edits that belong together (a trait and all its impls move as one), with a title.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fix {
+    /// What applying the fix does, e.g. "replace `#[async_trait]` with native async fns".
+    pub title: String,
+    pub applicability: Applicability,
+    /// Non-overlapping edits, possibly in several files.
+    pub edits: Vec<Edit>,
 }
 
 /// Lines of a snippet are capped: a finding on a 500-line function shows its start.
@@ -96,8 +139,17 @@ impl Finding {
             start,
             end,
             snippet: Snippet { first_line: start.line, text: lines.lines(text, first, last).to_owned() },
+            fix: None,
             origin,
         }
+    }
+}
+
+impl Finding {
+    /// The finding with `fix` attached.
+    pub fn with_fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
     }
 }
 

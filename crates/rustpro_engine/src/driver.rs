@@ -7,11 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::config::{self, CliSettings, ConfigError, Settings};
-use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
-use crate::project::{self, Edition, FileRead, ModuleDecl, Package, TargetKind};
+use crate::diagnostic::{Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
+use crate::project::{self, Edition, FileRead, ModuleDecl, Overlay, Package, TargetKind};
 use crate::registry;
 use crate::rule::walk::{Dispatch, Walker, reexports};
-use crate::rule::{ChildModule, FileCx, FileFacts, PackageCx, Rule, RuleMeta};
+use crate::rule::{
+    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, PackageCx, Rule, RuleMeta, WorkspaceCx,
+};
 use crate::source::parse::{
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
 };
@@ -29,6 +31,8 @@ pub struct CheckRequest {
     pub parse_only: bool,
     /// Parse every file as this edition instead of its package's (for robustness sweeps).
     pub edition_override: Option<Edition>,
+    /// Texts read instead of the files on disk (fixes not yet written, unsaved buffers).
+    pub overlay: Arc<Overlay>,
 }
 
 /// What a check found.
@@ -51,7 +55,7 @@ impl Outcome {
 /// Runs a check. Fails only on invalid configuration; every other problem is reported in the
 /// outcome and the rest of the run goes on.
 pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
-    let discovery = project::discover(&request.paths);
+    let discovery = project::discover_with(&request.paths, request.overlay.clone());
     let mut problems: Vec<Problem> = discovery
         .problems
         .iter()
@@ -70,6 +74,8 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let packages = discovery.packages;
     // One configuration per workspace root.
     let mut roots: Vec<(PathBuf, Settings)> = Vec::new();
+    // The root manifest text of each workspace, by root folder.
+    let mut workspace_texts: HashMap<PathBuf, String> = HashMap::new();
     let mut settings_of: Vec<usize> = Vec::with_capacity(packages.len());
     for package in &packages {
         let (root, manifest) = match &package.workspace_manifest {
@@ -79,8 +85,9 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         let index = match roots.iter().position(|(r, _)| *r == root) {
             Some(index) => index,
             None => {
-                let manifest_text = std::fs::read_to_string(&manifest).unwrap_or_default();
+                let manifest_text = request.overlay.read_to_string(&manifest).unwrap_or_default();
                 let settings = config::load(&root, Some((&manifest, &manifest_text)), &request.cli)?;
+                workspace_texts.insert(root.clone(), manifest_text);
                 roots.push((root, settings));
                 roots.len() - 1
             }
@@ -102,6 +109,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         filters: discovery.filters,
         visited: Mutex::new(HashMap::new()),
         findings: Mutex::new(Vec::new()),
+        deferred: Mutex::new(Vec::new()),
         problems: Mutex::new(Vec::new()),
         facts: packages.iter().map(|_| Mutex::new(FileFacts::default())).collect(),
         files: AtomicUsize::new(0),
@@ -139,14 +147,33 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
     if !request.parse_only {
+        let facts: Vec<FileFacts> =
+            shared.facts.iter().map(|f| *f.lock().unwrap_or_else(PoisonError::into_inner)).collect();
         for (index, package) in packages.iter().enumerate() {
-            let facts = *shared.facts[index].lock().unwrap_or_else(PoisonError::into_inner);
             let settings = shared.settings[index];
             if is_filtered_out(&shared.filters, &package.manifest_path) {
                 continue;
             }
-            findings.extend(package_findings(package, facts, settings, &rules));
+            let workspace = package.workspace_manifest.as_ref().and_then(|ws| {
+                let text = ws.parent().and_then(|root| workspace_texts.get(root))?;
+                let heirs_use_unsafe = packages.iter().zip(&facts).any(|(member, facts)| {
+                    member.lints_inherited
+                        && member.workspace_manifest.as_ref() == Some(ws)
+                        && facts.has_unsafe
+                });
+                Some((text.as_str(), heirs_use_unsafe))
+            });
+            let cx = PackageCx {
+                package,
+                facts: facts[index],
+                workspace_manifest_text: workspace.map(|(text, _)| text),
+                workspace_lint_heirs_use_unsafe: workspace.is_some_and(|(_, heirs)| heirs),
+                raw: Vec::new(),
+            };
+            findings.extend(package_findings(cx, settings, &rules));
         }
+        let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
+        findings.extend(workspace_findings(&packages, &settings_of, deferred));
     }
     findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
@@ -226,6 +253,8 @@ struct Shared<'a> {
     /// Files taken up so far, with whether they are test code.
     visited: Mutex<HashMap<PathBuf, bool>>,
     findings: Mutex<Vec<Finding>>,
+    /// What rules held back for their workspace stage, with the rule's index.
+    deferred: Mutex<Vec<(usize, Deferred)>>,
     problems: Mutex<Vec<Problem>>,
     facts: Vec<Mutex<FileFacts>>,
     files: AtomicUsize,
@@ -313,7 +342,11 @@ impl Shared<'_> {
             }
             visited.insert(job.path.clone(), job.in_test);
         }
-        let unreadable = match project::read_source_file(&job.path, settings.max_file_size) {
+        let unreadable = match project::read_source_file(
+            &job.path,
+            settings.max_file_size,
+            &self.request.overlay,
+        ) {
             FileRead::Text(text) => Ok(text),
             FileRead::NotUtf8 { offset } => Err((
                 ProblemSeverity::Warning,
@@ -437,11 +470,35 @@ impl Shared<'_> {
             );
             self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
         }
+        let mut deferred: Vec<(usize, Deferred)> = Vec::new();
+        for (rule, data) in std::mem::take(&mut cx.deferred) {
+            let Some(index) = registry::index_of(rule.name) else { continue };
+            let item = Deferred { path: job.path.clone(), package: job.package, finding: None, data };
+            deferred.push((index, item));
+        }
         if !is_filtered_out(&self.filters, &job.path) {
-            let findings = locate_findings(job, settings, source, root, cx.raw);
+            let mut findings = Vec::new();
+            for (finding, data) in locate_findings(job, settings, source, root, cx.raw) {
+                match data {
+                    None => findings.push(finding),
+                    Some(data) => {
+                        let Some(index) = registry::index_of(finding.rule) else { continue };
+                        let item = Deferred {
+                            path: job.path.clone(),
+                            package: job.package,
+                            finding: Some(finding),
+                            data,
+                        };
+                        deferred.push((index, item));
+                    }
+                }
+            }
             if !findings.is_empty() {
                 self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
             }
+        }
+        if !deferred.is_empty() {
+            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).extend(deferred);
         }
         let mut modules = walker.modules;
         if modules.iter().any(|m| !m.public) {
@@ -468,7 +525,7 @@ fn locate_findings(
     source: &SourceText,
     root: &SyntaxNode,
     raw: Vec<crate::rule::RawFinding>,
-) -> Vec<Finding> {
+) -> Vec<(Finding, Option<DeferredData>)> {
     let text = source.normalized();
     let has_marker = text.contains("rustpro:allow(");
     if raw.is_empty() && !has_marker {
@@ -480,7 +537,7 @@ fn locate_findings(
     for (s, used) in suppressions.iter().zip(used.iter_mut()) {
         *used = vec![false; s.rules.len()];
     }
-    let mut kept: Vec<(TextRange, &'static RuleMeta, Severity, String, Option<String>)> = Vec::new();
+    let mut kept: Vec<Kept> = Vec::new();
     for finding in raw {
         let Some(index) = registry::index_of(finding.rule.name) else { continue };
         let Some(severity) = settings.level(index, &job.path) else { continue };
@@ -498,7 +555,15 @@ fn locate_findings(
             }
         }
         if !suppressed {
-            kept.push((finding.range, finding.rule, severity, finding.message, finding.help));
+            kept.push(Kept {
+                range: finding.range,
+                rule: finding.rule,
+                severity,
+                message: finding.message,
+                help: finding.help,
+                fix: finding.fix,
+                deferred: finding.deferred,
+            });
         }
     }
     let unused_rule = crate::rules::meta::unused_suppression::UnusedSuppression;
@@ -520,7 +585,15 @@ fn locate_findings(
                         Some("remove the suppression; the code no longer needs it".to_owned()),
                     ),
                 };
-                kept.push((*range, unused_meta, severity, message, help));
+                kept.push(Kept {
+                    range: *range,
+                    rule: unused_meta,
+                    severity,
+                    message,
+                    help,
+                    fix: None,
+                    deferred: None,
+                });
             }
         }
     }
@@ -530,42 +603,106 @@ fn locate_findings(
     let original = source.original();
     let original_lines = LineIndex::new(original);
     kept.into_iter()
-        .map(|(range, rule, severity, message, help)| {
-            let start = source.to_original(usize::from(range.start()));
-            let end = source.to_original(usize::from(range.end())).max(start);
-            Finding::locate(
-                rule.name,
-                severity,
-                message,
-                help,
+        .map(|kept| {
+            let mut finding = Finding::locate(
+                kept.rule.name,
+                kept.severity,
+                kept.message,
+                kept.help,
                 &job.path,
                 original,
                 &original_lines,
-                start..end,
+                original_range(source, kept.range),
                 Some(job.origin.clone()),
-            )
+            );
+            finding.fix = kept.fix.map(|fix| locate_fix(&job.path, source, fix));
+            (finding, kept.deferred)
         })
         .collect()
 }
 
+/// A finding that survived levels and suppressions, before it is located.
+struct Kept {
+    range: TextRange,
+    rule: &'static RuleMeta,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    fix: Option<FileFix>,
+    deferred: Option<DeferredData>,
+}
+
+/// A range of the normalised text as a range of the file on disk.
+fn original_range(source: &SourceText, range: TextRange) -> std::ops::Range<usize> {
+    let start = source.to_original(usize::from(range.start()));
+    let end = source.to_original(usize::from(range.end())).max(start);
+    start..end
+}
+
+/// A rule's fix in on-disk offsets, its inserted line breaks in the file's own style.
+fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
+    let crlf = source.has_crlf();
+    let mut edits: Vec<Edit> = fix
+        .edits
+        .into_iter()
+        .map(|(range, text)| Edit {
+            path: path.to_path_buf(),
+            range: original_range(source, range),
+            replacement: if crlf { text.replace('\n', "\r\n") } else { text },
+        })
+        .collect();
+    edits.extend(fix.other_edits);
+    Fix { title: fix.title, applicability: fix.applicability, edits }
+}
+
+/// Runs the workspace stage of every rule that held something back, once per workspace.
+fn workspace_findings(
+    packages: &[Package],
+    workspace_of: &[usize],
+    mut deferred: Vec<(usize, Deferred)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if deferred.is_empty() {
+        return out;
+    }
+    // Parallel walks finish in any order; the stage sees files in a stable one.
+    deferred.sort_by(|(ra, a), (rb, b)| {
+        let at = |d: &Deferred| d.finding.as_ref().map_or(0, |f| f.range.start);
+        (ra, workspace_of[a.package], &a.path, at(a)).cmp(&(rb, workspace_of[b.package], &b.path, at(b)))
+    });
+    let mut items = deferred.into_iter().peekable();
+    while let Some((rule, first)) = items.next() {
+        let workspace = workspace_of[first.package];
+        let mut group = vec![first];
+        while let Some((_, next)) = items.next_if(|(r, d)| *r == rule && workspace_of[d.package] == workspace)
+        {
+            group.push(next);
+        }
+        let mut cx = WorkspaceCx { packages, items: group, out: Vec::new() };
+        registry::all()[rule].finish(&mut cx);
+        out.extend(cx.out);
+    }
+    out
+}
+
 fn package_findings(
-    package: &Package,
-    facts: FileFacts,
+    template: PackageCx<'_>,
     settings: &Settings,
     rules: &[&'static dyn Rule],
 ) -> Vec<Finding> {
+    let package = template.package;
     let mut out = Vec::new();
     let lines = LineIndex::new(&package.manifest_text);
     for rule in rules {
         let meta = rule.meta();
         let Some(index) = registry::index_of(meta.name) else { continue };
         let Some(severity) = settings.level(index, &package.manifest_path) else { continue };
-        let mut cx = PackageCx { package, facts, raw: Vec::new() };
+        let mut cx = PackageCx { raw: Vec::new(), ..template };
         rule.check_package(&mut cx);
         for raw in cx.raw {
             let range = raw.span.start.min(package.manifest_text.len())
                 ..raw.span.end.min(package.manifest_text.len());
-            out.push(Finding::locate(
+            let mut finding = Finding::locate(
                 meta.name,
                 severity,
                 raw.message,
@@ -575,7 +712,9 @@ fn package_findings(
                 &lines,
                 range,
                 None,
-            ));
+            );
+            finding.fix = raw.fix;
+            out.push(finding);
         }
     }
     out

@@ -5,14 +5,15 @@
 //! 1. The engine never prints and never touches the process environment (no env vars, no cwd).
 //! 2. Parsing never fails; every rule tolerates missing syntax pieces.
 //! 3. Only `source/parse.rs` names the parser crate; it receives LF text and the package edition.
-//! 4. Only `project/` touches the file system.
-//! 5. Every frontend calls the same entry point, [`check`].
+//! 4. Only `project/` and `fix/` touch the file system; only `fix::write` writes to it.
+//! 5. Every frontend calls the same entry points, [`check`] and [`fix::fix`].
 //! 6. A panic in a rule is caught, reported as an internal error naming rule and file, and the
 //!    run goes on.
 
 pub mod config;
 pub mod diagnostic;
 mod driver;
+pub mod fix;
 pub mod project;
 pub mod registry;
 pub mod report;

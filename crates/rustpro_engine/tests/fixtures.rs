@@ -15,6 +15,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rustpro_engine::config::CliSettings;
+use rustpro_engine::diagnostic::Applicability;
+use rustpro_engine::fix::{self, FixRequest};
+use rustpro_engine::rule::FixAvailability;
 use rustpro_engine::{CheckRequest, check, registry};
 
 fn fixtures_root() -> PathBuf {
@@ -179,11 +182,64 @@ fn run_fixture(rule: &str, fixture: &Path) -> Result<String, String> {
     if name.starts_with("invalid") && !outcome.findings.iter().any(|f| f.rule == rule) {
         errors.push(format!("{name}: an invalid fixture must have a finding of `{rule}`"));
     }
+    errors.extend(check_fixes(rule, &name, &request, &outcome, &root, &mut rendered));
     if errors.is_empty() {
         Ok(rendered)
     } else {
         Err(format!("{}\nfindings:\n{rendered}", errors.join("\n")))
     }
+}
+
+/// The fix contract, checked on every fixture: fixes have the applicability the rule
+/// declares; applying all of them (unsafe ones too) breaks no file, settles, and a second
+/// run finds nothing more to fix. The fixed files are added to the snapshot.
+fn check_fixes(
+    rule: &str,
+    name: &str,
+    request: &CheckRequest,
+    outcome: &rustpro_engine::Outcome,
+    root: &Path,
+    rendered: &mut String,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    let declared = registry::find(rule).expect("rule").meta().fix;
+    for finding in outcome.findings.iter().filter(|f| f.rule == rule) {
+        let Some(fix) = &finding.fix else { continue };
+        let allowed = match declared {
+            FixAvailability::None => false,
+            FixAvailability::Safe => fix.applicability == Applicability::Safe,
+            FixAvailability::Unsafe => fix.applicability != Applicability::DisplayOnly,
+            FixAvailability::DisplayOnly => true,
+        };
+        if !allowed {
+            errors.push(format!(
+                "{name}: line {}: a `{}` fix from a rule that declares `{declared:?}`",
+                finding.start.line,
+                fix.applicability.as_str()
+            ));
+        }
+    }
+    let fix_request = FixRequest { check: request.clone(), unsafe_fixes: true };
+    let fixed = fix::fix(&fix_request).expect("fix run");
+    if !fixed.converged {
+        errors.push(format!("{name}: fixes did not settle after {} passes", fix::MAX_PASSES));
+    }
+    for failed in &fixed.failed {
+        errors.push(format!("{name}: the fix `{}` broke a file: {}", failed.title, failed.reason));
+    }
+    for file in &fixed.files {
+        let path = file.path.strip_prefix(root).unwrap_or(&file.path).to_string_lossy().into_owned();
+        rendered.push_str(&format!("\n--- {path} after fixes ---\n{}", file.fixed));
+    }
+    let write_errors = fix::write(&fixed.files);
+    if !write_errors.is_empty() {
+        errors.push(format!("{name}: writing the fixes failed: {write_errors:?}"));
+    }
+    let again = fix::fix(&fix_request).expect("second fix run");
+    if !again.files.is_empty() {
+        errors.push(format!("{name}: a second fix run still changes {} file(s)", again.files.len()));
+    }
+    errors
 }
 
 /// Fixture paths of a rule, sorted.

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rustpro_engine::config::CliSettings;
-use rustpro_engine::diagnostic::{Finding, Severity, Snippet};
+use rustpro_engine::diagnostic::{Applicability, Edit, Finding, Fix, Severity, Snippet};
 use rustpro_engine::report::{self, Format, RenderOptions};
 use rustpro_engine::source::LineCol;
 use rustpro_engine::{CheckRequest, Outcome, check};
@@ -89,6 +89,15 @@ fn manifest_finding(path: &Path) -> Finding {
         start: LineCol { line: 1, column: 1 },
         end: LineCol { line: 1, column: 10 },
         snippet: Snippet { first_line: 1, text: text.lines().next().unwrap_or("").to_owned() },
+        fix: Some(Fix {
+            title: "forbid `unsafe_code` in the manifest's lints".to_owned(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                path: path.to_path_buf(),
+                range: text.len()..text.len(),
+                replacement: "\n[lints.rust]\nunsafe_code = \"forbid\"\n".to_owned(),
+            }],
+        }),
         origin: None,
     }
 }

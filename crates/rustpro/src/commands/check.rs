@@ -6,15 +6,27 @@ use std::process::ExitCode;
 
 use rustpro_engine::config::CliSettings;
 use rustpro_engine::report::{self, Format, RenderOptions};
-use rustpro_engine::{CheckRequest, check};
+use rustpro_engine::{CheckRequest, Outcome, check};
 
 use super::write_stdout;
 use crate::cli::{CheckArgs, ColorChoice, MessageFormat, OutputFormat};
 use crate::{EXIT_ERROR, EXIT_FINDINGS};
 
 pub(crate) fn run(args: CheckArgs) -> ExitCode {
+    let outcome = match check(&request(&args)) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    report_and_exit(&args, &outcome)
+}
+
+/// The engine request for `args`.
+pub(crate) fn request(args: &CheckArgs) -> CheckRequest {
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let request = CheckRequest {
+    CheckRequest {
         paths,
         cli: CliSettings {
             config_file: args.config.clone(),
@@ -23,15 +35,12 @@ pub(crate) fn run(args: CheckArgs) -> ExitCode {
         },
         threads: args.threads,
         parse_only: args.parse_only,
-        edition_override: None,
-    };
-    let outcome = match check(&request) {
-        Ok(outcome) => outcome,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(EXIT_ERROR);
-        }
-    };
+        ..CheckRequest::default()
+    }
+}
+
+/// Prints the outcome in the chosen format and returns the exit code it calls for.
+pub(crate) fn report_and_exit(args: &CheckArgs, outcome: &Outcome) -> ExitCode {
     let format = match args.message_format {
         Some(MessageFormat::Json) => Format::CargoJson,
         Some(MessageFormat::Short) => Format::Concise,
@@ -44,13 +53,9 @@ pub(crate) fn run(args: CheckArgs) -> ExitCode {
             OutputFormat::Github => Format::Github,
         },
     };
-    let options = RenderOptions {
-        color: use_color(args.color),
-        // Finding paths are canonical; so must the base be for paths to print relative.
-        base: std::env::current_dir().ok().map(|dir| std::fs::canonicalize(&dir).unwrap_or(dir)),
-        statistics: args.statistics,
-    };
-    if let Err(err) = write_stdout(|out| report::render(format, &outcome, &options, out)) {
+    let options =
+        RenderOptions { color: use_color(args.color), base: current_dir(), statistics: args.statistics };
+    if let Err(err) = write_stdout(|out| report::render(format, outcome, &options, out)) {
         eprintln!("error: cannot write the report: {err}");
         return ExitCode::from(EXIT_ERROR);
     }
@@ -63,7 +68,12 @@ pub(crate) fn run(args: CheckArgs) -> ExitCode {
     }
 }
 
-fn use_color(choice: ColorChoice) -> bool {
+/// The current folder, canonical like finding paths, so that paths print relative to it.
+pub(crate) fn current_dir() -> Option<PathBuf> {
+    std::env::current_dir().ok().map(|dir| std::fs::canonicalize(&dir).unwrap_or(dir))
+}
+
+pub(crate) fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

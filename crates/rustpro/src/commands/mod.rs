@@ -2,16 +2,20 @@
 
 mod check;
 mod explain;
+mod fix;
 mod rules;
+mod vcs;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{CheckArgs, Cli, Command};
 
 pub(crate) fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Check(args) if args.fix || args.diff => fix::run(args),
         Command::Check(args) => check::run(args),
+        Command::Fix(args) => fix::run(CheckArgs { fix: true, ..args }),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
     }

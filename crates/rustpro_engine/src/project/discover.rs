@@ -4,11 +4,12 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::manifest::{
     BuildSetting, Inheritable, ManifestError, RawLints, RawManifest, RawTarget, RawWorkspace, parse_manifest,
 };
-use super::{Edition, Package, ProjectProblem, Target, TargetKind, normalize};
+use super::{Edition, Overlay, Package, ProjectProblem, Target, TargetKind, normalize};
 use crate::source::LineIndex;
 
 /// The packages found for a set of paths, and what went wrong on the way.
@@ -32,6 +33,7 @@ struct Loaded {
 
 #[derive(Default)]
 struct Discoverer {
+    overlay: Arc<Overlay>,
     out: Discovery,
     seen_manifests: HashSet<PathBuf>,
     /// Workspace roots whose members were loaded already.
@@ -41,7 +43,12 @@ struct Discoverer {
 /// Finds the packages for `paths` (files or folders). Never fails: unreadable paths and
 /// broken manifests become problems and the other packages are still returned.
 pub fn discover(paths: &[PathBuf]) -> Discovery {
-    let mut d = Discoverer::default();
+    discover_with(paths, Arc::default())
+}
+
+/// [`discover`], reading manifests from `overlay` where it holds them.
+pub fn discover_with(paths: &[PathBuf], overlay: Arc<Overlay>) -> Discovery {
+    let mut d = Discoverer { overlay, ..Discoverer::default() };
     for path in paths {
         match fs::canonicalize(path) {
             Ok(canonical) => {
@@ -125,7 +132,9 @@ impl Discoverer {
         let parent = package.dir.parent()?;
         let manifest =
             parent.ancestors().map(|d| d.join("Cargo.toml")).filter(|m| m.is_file()).find(|m| {
-                fs::read_to_string(m).is_ok_and(|t| t.contains("[workspace") || t.contains("workspace."))
+                self.overlay
+                    .read_to_string(m)
+                    .is_ok_and(|t| t.contains("[workspace") || t.contains("workspace."))
             })?;
         let root = self.load_uncached(&manifest)?;
         let ws = root.manifest.workspace.as_ref()?;
@@ -220,7 +229,7 @@ impl Discoverer {
     }
 
     fn load_uncached(&mut self, manifest_path: &Path) -> Option<Loaded> {
-        let text = match fs::read_to_string(manifest_path) {
+        let text = match self.overlay.read_to_string(manifest_path) {
             Ok(text) => text,
             Err(err) => {
                 self.problem(manifest_path, None, format!("cannot read manifest: {err}"));

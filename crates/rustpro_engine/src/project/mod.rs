@@ -5,10 +5,12 @@
 mod discover;
 mod manifest;
 mod modules;
+mod overlay;
 
-pub use discover::{Discovery, discover};
+pub use discover::{Discovery, discover, discover_with};
 pub use manifest::{Dependency, DependencyKind, LintLevel, Lints, TomlSpan};
 pub use modules::{FileRead, ModuleDecl, read_source_file, resolve_module};
+pub use overlay::Overlay;
 
 use std::path::{Component, Path, PathBuf};
 

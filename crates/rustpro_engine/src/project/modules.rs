@@ -15,8 +15,12 @@ pub enum FileRead {
     Error(std::io::Error),
 }
 
-/// Reads a source file, refusing binary, non-UTF-8 and over-size files.
-pub fn read_source_file(path: &Path, max_size: u64) -> FileRead {
+/// Reads a source file (from the overlay when it holds the file), refusing binary,
+/// non-UTF-8 and over-size files.
+pub fn read_source_file(path: &Path, max_size: u64, overlay: &super::Overlay) -> FileRead {
+    if let Some(text) = overlay.get(path) {
+        return FileRead::Text(text.to_owned());
+    }
     let mut file = match fs::File::open(path) {
         Ok(file) => file,
         Err(err) => return FileRead::Error(err),
@@ -109,11 +113,17 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let path = tmp.path().join("f.rs");
         fs::write(&path, b"fn main() {}\0").expect("write");
-        assert!(matches!(read_source_file(&path, 100), FileRead::Binary));
+        assert!(matches!(read_source_file(&path, 100, &Default::default()), FileRead::Binary));
         fs::write(&path, b"fn main() { \xff }").expect("write");
-        assert!(matches!(read_source_file(&path, 100), FileRead::NotUtf8 { offset: 12 }));
+        assert!(matches!(
+            read_source_file(&path, 100, &Default::default()),
+            FileRead::NotUtf8 { offset: 12 }
+        ));
         fs::write(&path, "x".repeat(200)).expect("write");
-        assert!(matches!(read_source_file(&path, 100), FileRead::TooLarge { .. }));
-        assert!(matches!(read_source_file(&tmp.path().join("nope.rs"), 100), FileRead::Error(_)));
+        assert!(matches!(read_source_file(&path, 100, &Default::default()), FileRead::TooLarge { .. }));
+        assert!(matches!(
+            read_source_file(&tmp.path().join("nope.rs"), 100, &Default::default()),
+            FileRead::Error(_)
+        ));
     }
 }

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::human::{Paint, write_statistics};
-use super::{RenderOptions, display_path, summary_line};
+use super::{RenderOptions, display_path, fixable_line, summary_line};
 use crate::Outcome;
 use crate::diagnostic::{ProblemSeverity, Severity};
 
@@ -41,7 +41,11 @@ pub(super) fn render(outcome: &Outcome, options: &RenderOptions, out: &mut dyn W
             None => writeln!(out, "{path}: {level}: {message}")?,
         }
     }
-    writeln!(out, "{}", paint.bold(&summary_line(outcome)))
+    writeln!(out, "{}", paint.bold(&summary_line(outcome)))?;
+    match fixable_line(outcome) {
+        Some(line) => writeln!(out, "{line}"),
+        None => Ok(()),
+    }
 }
 
 /// Keeps a record on one line, whatever the message holds.
@@ -60,14 +64,15 @@ mod tests {
 
     #[test]
     fn one_line_per_finding_and_problem() {
-        insta::assert_snapshot!(render_to_string(&sample::outcome(), &sample::options()), @r"
+        insta::assert_snapshot!(render_to_string(&sample::outcome(), &sample::options()), @r#"
         src/lib.rs:2:14: warning[unwrap_in_production] `.unwrap()` panics on failure in production code
         src/lib.rs:6:5: error[undocumented_unsafe_block] `unsafe` block without a `// SAFETY:` comment
         Cargo.toml:1:1: warning[unsafe_not_forbidden] the package has no `unsafe` code but does not forbid it
         src/broken.rs:3:7: warning: 1 syntax error (first: expected `;`); the rest of the file was still checked
         /elsewhere/data, 100%.rs: error: cannot read the file: permission denied
         Found 3 findings (1 error) in 3 files; 2 problems (1 error) reading the project
-        ");
+        1 fixable with `rustpro fix`
+        "#);
     }
 
     /// The shape a CI hook relies on: findings are exactly the lines that start `path:line:col:`.

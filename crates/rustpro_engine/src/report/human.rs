@@ -7,9 +7,9 @@ use std::ops::Range;
 use annotate_snippets::renderer::{AnsiColor, Effects, Style};
 use annotate_snippets::{Level, Renderer, Snippet};
 
-use super::{RenderOptions, display_path, rule_counts, summary_line};
+use super::{RenderOptions, display_path, fixable_line, rule_counts, summary_line};
 use crate::Outcome;
-use crate::diagnostic::{Finding, Problem, ProblemSeverity, Severity};
+use crate::diagnostic::{Applicability, Finding, Problem, ProblemSeverity, Severity};
 use crate::registry;
 use crate::source::LineCol;
 
@@ -28,7 +28,11 @@ pub(super) fn render(outcome: &Outcome, options: &RenderOptions, out: &mut dyn W
     if !outcome.problems.is_empty() {
         writeln!(out)?;
     }
-    writeln!(out, "{}", paint.bold(&summary_line(outcome)))
+    writeln!(out, "{}", paint.bold(&summary_line(outcome)))?;
+    match fixable_line(outcome) {
+        Some(line) => writeln!(out, "{line}"),
+        None => Ok(()),
+    }
 }
 
 /// One finding as the human format shows it (no trailing line break); colored when
@@ -54,6 +58,16 @@ pub fn render_finding(finding: &Finding, options: &RenderOptions) -> String {
     let mut message = level.title(&finding.message).id(finding.rule).snippet(snippet);
     if let Some(help) = &finding.help {
         message = message.footer(Level::Help.title(help));
+    }
+    let fix_note = finding.fix.as_ref().map(|fix| match fix.applicability {
+        Applicability::Safe => format!("fix: {} (`rustpro fix` applies it)", fix.title),
+        Applicability::Unsafe => {
+            format!("fix: {} (unsafe: `rustpro fix --unsafe-fixes` applies it)", fix.title)
+        }
+        Applicability::DisplayOnly => format!("suggestion: {}", fix.title),
+    });
+    if let Some(note) = &fix_note {
+        message = message.footer(Level::Note.title(note));
     }
     renderer.render(message).to_string()
 }
@@ -193,11 +207,13 @@ mod tests {
           | ^^^^^^^^^
           |
           = help: add `[lints.rust] unsafe_code = "forbid"`
+          = note: fix: forbid `unsafe_code` in the manifest's lints (`rustpro fix` applies it)
 
         warning: src/broken.rs:3:7: 1 syntax error (first: expected `;`); the rest of the file was still checked
         error: /elsewhere/data, 100%.rs: cannot read the file: permission denied
 
         Found 3 findings (1 error) in 3 files; 2 problems (1 error) reading the project
+        1 fixable with `rustpro fix`
         "#);
     }
 
@@ -216,7 +232,7 @@ mod tests {
         let summary = |rule: &str| registry::find(rule).map_or("", |r| r.meta().summary);
         let expected = format!(
             "2  unwrap_in_production       {}\n1  undocumented_unsafe_block  {}\n1  unsafe_not_forbidden       {}\n\n\
-             Found 4 findings (1 error) in 3 files\n",
+             Found 4 findings (1 error) in 3 files\n1 fixable with `rustpro fix`\n",
             summary("unwrap_in_production"),
             summary("undocumented_unsafe_block"),
             summary("unsafe_not_forbidden"),

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{RenderOptions, display_path};
 use crate::Outcome;
-use crate::diagnostic::{Finding, Problem, ProblemKind, ProblemSeverity, Severity};
+use crate::diagnostic::{Applicability, Finding, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::registry;
 use crate::source::LineCol;
 
@@ -41,9 +41,22 @@ struct JsonFinding<'a> {
     range: ByteRange,
     start: Position,
     end: Position,
-    /// Reserved for the fix (applicability and edits).
-    fix: Option<()>,
+    fix: Option<JsonFix<'a>>,
     origin: Option<JsonOrigin<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    applicability: Applicability,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    file: String,
+    range: ByteRange,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -142,7 +155,19 @@ fn finding<'a>(finding: &'a Finding, options: &RenderOptions) -> JsonFinding<'a>
         range: ByteRange { start: finding.range.start, end: finding.range.end },
         start: finding.start.into(),
         end: finding.end.into(),
-        fix: None,
+        fix: finding.fix.as_ref().map(|fix| JsonFix {
+            title: &fix.title,
+            applicability: fix.applicability,
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| JsonEdit {
+                    file: display_path(&edit.path, base),
+                    range: ByteRange { start: edit.range.start, end: edit.range.end },
+                    replacement: &edit.replacement,
+                })
+                .collect(),
+        }),
         origin: finding.origin.as_deref().map(|o| JsonOrigin {
             package: &o.package,
             version: o.version.as_deref(),

@@ -22,7 +22,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::Outcome;
-use crate::diagnostic::{ProblemSeverity, Severity};
+use crate::diagnostic::{Applicability, ProblemSeverity, Severity};
 
 pub use human::render_finding;
 
@@ -140,6 +140,29 @@ fn summary_line(outcome: &Outcome) -> String {
     line
 }
 
+/// How many findings `rustpro fix` can fix, for the end of the human and concise formats.
+fn fixable_line(outcome: &Outcome) -> Option<String> {
+    let fixable = |applicability| {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == applicability))
+            .count()
+    };
+    let (safe, unsafe_fixes) = (fixable(Applicability::Safe), fixable(Applicability::Unsafe));
+    match (safe, unsafe_fixes) {
+        (0, 0) => None,
+        (_, 0) => Some(format!("{safe} fixable with `rustpro fix`")),
+        (0, _) => Some(format!(
+            "{unsafe_fixes} fixable with `rustpro fix --unsafe-fixes` (may change behaviour or a public API)"
+        )),
+        _ => Some(format!(
+            "{safe} fixable with `rustpro fix`, {unsafe_fixes} more with `--unsafe-fixes` (may change \
+             behaviour or a public API)"
+        )),
+    }
+}
+
 /// How many findings each rule has, most first (ties by name).
 fn rule_counts(outcome: &Outcome) -> Vec<(&'static str, usize)> {
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
@@ -159,7 +182,9 @@ pub(crate) mod sample {
     use std::sync::Arc;
 
     use crate::Outcome;
-    use crate::diagnostic::{Finding, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
+    use crate::diagnostic::{
+        Applicability, Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity,
+    };
     use crate::project::TargetKind;
     use crate::source::{LineCol, LineIndex};
 
@@ -263,7 +288,16 @@ pub(crate) mod sample {
                     MANIFEST,
                     0..9,
                     None,
-                ),
+                )
+                .with_fix(Fix {
+                    title: "forbid `unsafe_code` in the manifest's lints".to_owned(),
+                    applicability: Applicability::Safe,
+                    edits: vec![Edit {
+                        path: manifest.clone(),
+                        range: MANIFEST.len()..MANIFEST.len(),
+                        replacement: "\n[lints.rust]\nunsafe_code = \"forbid\"\n".to_owned(),
+                    }],
+                }),
             ],
             problems: vec![
                 Problem {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::{RenderOptions, relative_to};
 use crate::Outcome;
-use crate::diagnostic::{Finding, Problem, ProblemKind, ProblemSeverity, Severity};
+use crate::diagnostic::{Applicability, Finding, Fix, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::registry;
 use crate::rule::{DefaultLevel, RuleMeta};
 
@@ -147,7 +147,7 @@ fn result(finding: &Finding, rule_index: usize, base: Option<&Path>) -> Value {
         text.push_str("\nHelp: ");
         text.push_str(&sentence(help));
     }
-    json!({
+    let mut result = json!({
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": match finding.severity {
@@ -166,7 +166,36 @@ fn result(finding: &Finding, rule_index: usize, base: Option<&Path>) -> Value {
                 },
             },
         }],
-    })
+    });
+    if let Some(fix) = finding.fix.as_ref().filter(|f| f.applicability != Applicability::DisplayOnly) {
+        result["fixes"] = json!([sarif_fix(fix, base)]);
+    }
+    result
+}
+
+/// A fix as SARIF's `fix` object: per file, byte-offset replacements.
+fn sarif_fix(fix: &Fix, base: Option<&Path>) -> Value {
+    let mut files: Vec<&Path> = fix.edits.iter().map(|e| e.path.as_path()).collect();
+    files.sort();
+    files.dedup();
+    let changes: Vec<Value> = files
+        .into_iter()
+        .map(|path| {
+            let replacements: Vec<Value> = fix
+                .edits
+                .iter()
+                .filter(|e| e.path == path)
+                .map(|e| {
+                    json!({
+                        "deletedRegion": { "byteOffset": e.range.start, "byteLength": e.range.len() },
+                        "insertedContent": { "text": e.replacement },
+                    })
+                })
+                .collect();
+            json!({ "artifactLocation": artifact_location(path, base), "replacements": replacements })
+        })
+        .collect();
+    json!({ "description": { "text": sentence(&fix.title) }, "artifactChanges": changes })
 }
 
 fn notification(problem: &Problem, base: Option<&Path>) -> Value {

@@ -1,12 +1,14 @@
 //! What a rule sees while it checks: the file, its package and target, whether the current
 //! node is test code, and the place to report findings.
 
+use std::any::Any;
 use std::cell::OnceCell;
 use std::ops::Range;
 use std::path::Path;
 
 use super::RuleMeta;
 use super::imports::Imports;
+use crate::diagnostic::{Applicability, Edit};
 use crate::project::{LintLevel, Package, TargetKind};
 use crate::source::parse::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
@@ -26,6 +28,9 @@ impl FileFacts {
     }
 }
 
+/// What a rule keeps from the file walk for its workspace stage ([`super::Rule::finish`]).
+pub type DeferredData = Box<dyn Any + Send>;
+
 /// A finding as a rule reports it, before it is located in the original file.
 #[derive(Debug)]
 pub(crate) struct RawFinding {
@@ -33,6 +38,39 @@ pub(crate) struct RawFinding {
     pub range: TextRange,
     pub message: String,
     pub help: Option<String>,
+    pub fix: Option<FileFix>,
+    /// Held back for the rule's workspace stage instead of being reported.
+    pub deferred: Option<DeferredData>,
+}
+
+/// A fix as a rule builds it while checking a file: edits in ranges of the tree being
+/// walked, plus edits in other files (a manifest) already in on-disk offsets.
+#[derive(Debug, Clone)]
+pub struct FileFix {
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<(TextRange, String)>,
+    pub other_edits: Vec<Edit>,
+}
+
+impl FileFix {
+    pub fn new(title: impl Into<String>, applicability: Applicability) -> FileFix {
+        FileFix { title: title.into(), applicability, edits: Vec::new(), other_edits: Vec::new() }
+    }
+
+    /// Replaces `range` (of the tree being walked) with `text`; write `\n` for line breaks.
+    pub fn replace(mut self, range: TextRange, text: impl Into<String>) -> FileFix {
+        self.edits.push((range, text.into()));
+        self
+    }
+
+    pub fn delete(self, range: TextRange) -> FileFix {
+        self.replace(range, "")
+    }
+
+    pub fn insert(self, at: TextSize, text: impl Into<String>) -> FileFix {
+        self.replace(TextRange::empty(at), text)
+    }
 }
 
 /// The context of one file's check.
@@ -55,6 +93,8 @@ pub struct FileCx<'a> {
     pub(crate) public_items: Vec<String>,
     /// While macro arguments are walked: the macro call in the file tree that holds them.
     pub(crate) file_macro_call: Option<SyntaxNode>,
+    /// Facts for rules' workspace stages, with the rule that kept each.
+    pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData)>,
     imports: OnceCell<Imports>,
 }
 
@@ -82,6 +122,7 @@ impl<'a> FileCx<'a> {
             public_module: true,
             public_items: Vec::new(),
             file_macro_call: None,
+            deferred: Vec::new(),
             imports: OnceCell::new(),
         }
     }
@@ -172,10 +213,29 @@ impl<'a> FileCx<'a> {
 
     fn report_unless_allowed(&mut self, twins: &[&str], range: TextRange, message: String) -> Report<'_> {
         if self.is_allowed(twins) {
-            return Report { finding: None };
+            return Report { finding: None, base: self.base };
         }
-        self.raw.push(RawFinding { rule: self.current, range: range + self.base, message, help: None });
-        Report { finding: self.raw.last_mut() }
+        self.raw.push(RawFinding {
+            rule: self.current,
+            range: range + self.base,
+            message,
+            help: None,
+            fix: None,
+            deferred: None,
+        });
+        Report { finding: self.raw.last_mut(), base: self.base }
+    }
+
+    /// Keeps a fact (not a finding) for the current rule's workspace stage.
+    pub fn defer(&mut self, data: DeferredData) {
+        self.deferred.push((self.current, data));
+    }
+
+    /// Offset of the tree being walked in the file: non-zero while macro arguments, parsed
+    /// on their own, are walked. Ranges handed to [`FileCx::report`] and [`FileFix`] are
+    /// relative to it; facts kept for later need file offsets.
+    pub fn base(&self) -> TextSize {
+        self.base
     }
 
     /// Whether `#[allow]`/`#[expect]` of one of these clippy lints, or the package's
@@ -197,13 +257,34 @@ impl<'a> FileCx<'a> {
 #[derive(Debug)]
 pub struct Report<'c> {
     finding: Option<&'c mut RawFinding>,
+    base: TextSize,
 }
 
 impl Report<'_> {
     /// The expert advice shown as `= help:`.
-    pub fn help(self, help: impl Into<String>) {
-        if let Some(finding) = self.finding {
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        if let Some(finding) = self.finding.as_deref_mut() {
             finding.help = Some(help.into());
+        }
+        self
+    }
+
+    /// The fix offered for the finding.
+    pub fn fix(mut self, mut fix: FileFix) -> Self {
+        if let Some(finding) = self.finding.as_deref_mut() {
+            for (range, _) in &mut fix.edits {
+                *range += self.base;
+            }
+            finding.fix = Some(fix);
+        }
+        self
+    }
+
+    /// Holds the finding back for the rule's workspace stage, with what that stage needs to
+    /// decide about it. Levels and suppressions still apply first.
+    pub fn defer(mut self, data: DeferredData) {
+        if let Some(finding) = self.finding.as_deref_mut() {
+            finding.deferred = Some(data);
         }
     }
 }
@@ -214,6 +295,7 @@ pub(crate) struct RawManifestFinding {
     pub span: Range<usize>,
     pub message: String,
     pub help: Option<String>,
+    pub fix: Option<crate::diagnostic::Fix>,
 }
 
 /// The context of a package rule: the package and the facts of all its files.
@@ -221,6 +303,10 @@ pub(crate) struct RawManifestFinding {
 pub struct PackageCx<'a> {
     pub(crate) package: &'a Package,
     pub(crate) facts: FileFacts,
+    /// The text of the workspace's root manifest, for a member of a workspace.
+    pub(crate) workspace_manifest_text: Option<&'a str>,
+    /// Some member that inherits the workspace's `[lints]` has `unsafe` code.
+    pub(crate) workspace_lint_heirs_use_unsafe: bool,
     pub(crate) raw: Vec<RawManifestFinding>,
 }
 
@@ -229,13 +315,24 @@ impl PackageCx<'_> {
         self.package
     }
 
+    /// The text of the workspace's root manifest (`Package::workspace_manifest`).
+    pub fn workspace_manifest_text(&self) -> Option<&str> {
+        self.workspace_manifest_text
+    }
+
+    /// Whether a member of this package's workspace that inherits the workspace's `[lints]`
+    /// has `unsafe` code (so forbidding it there would break that member).
+    pub fn workspace_lint_heirs_use_unsafe(&self) -> bool {
+        self.workspace_lint_heirs_use_unsafe
+    }
+
     pub fn facts(&self) -> FileFacts {
         self.facts
     }
 
     /// Reports a finding located at `span` of the package's `Cargo.toml`.
     pub fn report(&mut self, span: Range<usize>, message: impl Into<String>) -> ManifestReport<'_> {
-        self.raw.push(RawManifestFinding { span, message: message.into(), help: None });
+        self.raw.push(RawManifestFinding { span, message: message.into(), help: None, fix: None });
         ManifestReport { finding: self.raw.last_mut() }
     }
 }
@@ -247,9 +344,18 @@ pub struct ManifestReport<'c> {
 }
 
 impl ManifestReport<'_> {
-    pub fn help(self, help: impl Into<String>) {
-        if let Some(finding) = self.finding {
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        if let Some(finding) = self.finding.as_deref_mut() {
             finding.help = Some(help.into());
         }
+        self
+    }
+
+    /// The fix, with edits in on-disk offsets of the manifests they name.
+    pub fn fix(mut self, fix: crate::diagnostic::Fix) -> Self {
+        if let Some(finding) = self.finding.as_deref_mut() {
+            finding.fix = Some(fix);
+        }
+        self
     }
 }

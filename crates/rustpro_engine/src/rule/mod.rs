@@ -5,12 +5,14 @@ mod attrs;
 mod context;
 pub(crate) mod imports;
 pub(crate) mod walk;
+mod workspace;
 
 pub(crate) use walk::ChildModule;
 
 pub(crate) use context::RawFinding;
-pub use context::{FileCx, FileFacts, ManifestReport, PackageCx, Report};
+pub use context::{DeferredData, FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report};
 pub use imports::Imports;
+pub use workspace::{Deferred, WorkspaceCx};
 
 /// The `#[path = ".."]` of a module declaration.
 pub(crate) fn module_path_attr(node: &SyntaxNode) -> Option<String> {
@@ -116,10 +118,13 @@ pub trait RuleDecl {
 }
 
 /// A rule's check. File rules look at nodes of the kinds they declared; package rules look
-/// at the facts gathered over all files of a package.
+/// at the facts gathered over all files of a package; workspace rules hold findings and
+/// facts back during the file walk ([`Report::defer`], [`FileCx::defer`]) and decide in
+/// [`Rule::finish`], once per workspace.
 pub trait Rule: RuleDecl + Send + Sync + 'static {
     fn check_node(&self, _node: &SyntaxNode, _cx: &mut FileCx<'_>) {}
     fn check_package(&self, _cx: &mut PackageCx<'_>) {}
+    fn finish(&self, _cx: &mut WorkspaceCx<'_>) {}
 }
 
 /// Declares a rule: its struct, metadata and documentation (the doc comment).

@@ -1,4 +1,6 @@
 use crate::declare_rule;
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::manifest::{edit_manifest, set_string};
 use crate::project::LintLevel;
 use crate::rule::{PackageCx, Rule};
 
@@ -41,12 +43,17 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix.
+    /// Safe: the fix adds `unsafe_code = "forbid"` to the package's `[lints.rust]` table
+    /// (creating it), or to `[workspace.lints.rust]` in the workspace's root manifest when
+    /// the package inherits the workspace's lints. Nothing in the package uses `unsafe`, so
+    /// the build is unchanged. When another member that inherits the workspace's lints does
+    /// use `unsafe`, forbidding it for the whole workspace would break that member: no fix
+    /// is offered then. Formatting and comments of the manifest are kept.
     pub struct UnsafeNotForbidden {
         name: "unsafe_not_forbidden",
         category: Unsafe,
         level: Warn,
-        fix: None,
+        fix: Safe,
         clippy: [],
         summary: "package with no `unsafe` code that does not forbid it",
         kinds: [],
@@ -79,12 +86,34 @@ impl Rule for UnsafeNotForbidden {
              slipping in unnoticed later",
             package.name
         );
-        let help = if package.lints_inherited {
-            "this package inherits the workspace's lints: add `unsafe_code = \"forbid\"` to the \
-             `[workspace.lints.rust]` table of the workspace's root `Cargo.toml`"
-        } else {
-            "add `unsafe_code = \"forbid\"` to a `[lints.rust]` table in this `Cargo.toml`"
+        let (help, edit) = match (package.lints_inherited, &package.workspace_manifest) {
+            (true, Some(ws_path)) => {
+                let edit = cx
+                    .workspace_manifest_text()
+                    .filter(|_| !cx.workspace_lint_heirs_use_unsafe())
+                    .and_then(|text| edit_manifest(ws_path, text, forbid(&["workspace", "lints", "rust"])));
+                let help = "this package inherits the workspace's lints: add `unsafe_code = \"forbid\"` \
+                            to the `[workspace.lints.rust]` table of the workspace's root `Cargo.toml`";
+                (help, edit)
+            }
+            _ => {
+                let path = &package.manifest_path;
+                let edit = edit_manifest(path, &package.manifest_text, forbid(&["lints", "rust"]));
+                ("add `unsafe_code = \"forbid\"` to a `[lints.rust]` table in this `Cargo.toml`", edit)
+            }
         };
-        cx.report(span, message).help(help);
+        let report = cx.report(span, message).help(help);
+        if let Some(edit) = edit {
+            report.fix(Fix {
+                title: "forbid `unsafe_code` in the manifest's lints".to_owned(),
+                applicability: Applicability::Safe,
+                edits: vec![edit],
+            });
+        }
     }
+}
+
+/// Sets `unsafe_code = "forbid"` in the lints table at `keys`.
+fn forbid<'k>(keys: &'k [&'k str]) -> impl FnOnce(&mut toml_edit::DocumentMut) -> bool + 'k {
+    move |doc| set_string(doc, keys, "unsafe_code", "forbid")
 }

@@ -1,0 +1,45 @@
+//! The workspace stage of a rule: after every file was walked, a rule sees what it held
+//! back (findings and facts) across the whole workspace, and decides what to report.
+//! Cross-file rules use it: a trait and its impls live in different files.
+
+use std::path::PathBuf;
+
+use super::context::DeferredData;
+use crate::diagnostic::Finding;
+use crate::project::Package;
+
+/// A finding or a fact a rule held back while checking one file.
+#[derive(Debug)]
+pub struct Deferred {
+    pub path: PathBuf,
+    /// Index of the file's package in [`WorkspaceCx::packages`].
+    pub package: usize,
+    /// Located, with level and suppressions applied; `None` for a plain fact.
+    pub finding: Option<Finding>,
+    pub data: DeferredData,
+}
+
+/// What a rule's workspace stage sees: one workspace's deferred items, in file order.
+#[derive(Debug)]
+pub struct WorkspaceCx<'a> {
+    pub(crate) packages: &'a [Package],
+    pub(crate) items: Vec<Deferred>,
+    pub(crate) out: Vec<Finding>,
+}
+
+impl WorkspaceCx<'_> {
+    /// Every package of the run (indexes of [`Deferred::package`]).
+    pub fn packages(&self) -> &[Package] {
+        self.packages
+    }
+
+    /// The items the rule held back in this workspace, sorted by file and position.
+    pub fn take_items(&mut self) -> Vec<Deferred> {
+        std::mem::take(&mut self.items)
+    }
+
+    /// Reports a finding (usually one held back, with its message or fix completed).
+    pub fn report(&mut self, finding: Finding) {
+        self.out.push(finding);
+    }
+}
