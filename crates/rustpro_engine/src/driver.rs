@@ -459,6 +459,8 @@ impl Shared<'_> {
         let mut walker = Walker::new(&self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
         cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
+        cx.facts.mentions_async_trait = source.normalized().contains("async_trait")
+            && crate::rules::async_code::async_trait_macro::async_trait_idents(root) > 0;
         if !job.crate_root {
             cx.facts.forbids_unsafe_code = false;
         }
@@ -471,9 +473,10 @@ impl Shared<'_> {
             self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
         }
         let mut deferred: Vec<(usize, Deferred)> = Vec::new();
-        for (rule, data) in std::mem::take(&mut cx.deferred) {
+        for (rule, data, edits) in std::mem::take(&mut cx.deferred) {
             let Some(index) = registry::index_of(rule.name) else { continue };
-            let item = Deferred { path: job.path.clone(), package: job.package, finding: None, data };
+            let edits = edits.map(|fix| locate_fix(&job.path, source, fix));
+            let item = Deferred { path: job.path.clone(), package: job.package, finding: None, edits, data };
             deferred.push((index, item));
         }
         if !is_filtered_out(&self.filters, &job.path) {
@@ -487,6 +490,7 @@ impl Shared<'_> {
                             path: job.path.clone(),
                             package: job.package,
                             finding: Some(finding),
+                            edits: None,
                             data,
                         };
                         deferred.push((index, item));

@@ -14,6 +14,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::unsafe_code::undocumented_unsafe_impl::UndocumentedUnsafeImpl,
     &rules::unsafe_code::unsafe_fn_missing_safety_doc::UnsafeFnMissingSafetyDoc,
     &rules::unsafe_code::unsafe_not_forbidden::UnsafeNotForbidden,
+    &rules::async_code::async_trait_macro::AsyncTraitMacro,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

@@ -19,12 +19,15 @@ pub struct FileFacts {
     pub has_unsafe: bool,
     /// A crate root forbids or denies `unsafe_code` with an inner attribute.
     pub forbids_unsafe_code: bool,
+    /// The text names `async_trait` anywhere (an attribute, an import, a path).
+    pub mentions_async_trait: bool,
 }
 
 impl FileFacts {
     pub(crate) fn merge(&mut self, other: FileFacts) {
         self.has_unsafe |= other.has_unsafe;
         self.forbids_unsafe_code |= other.forbids_unsafe_code;
+        self.mentions_async_trait |= other.mentions_async_trait;
     }
 }
 
@@ -93,8 +96,8 @@ pub struct FileCx<'a> {
     pub(crate) public_items: Vec<String>,
     /// While macro arguments are walked: the macro call in the file tree that holds them.
     pub(crate) file_macro_call: Option<SyntaxNode>,
-    /// Facts for rules' workspace stages, with the rule that kept each.
-    pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData)>,
+    /// Facts for rules' workspace stages, with the rule that kept each and their edits.
+    pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData, Option<FileFix>)>,
     imports: OnceCell<Imports>,
 }
 
@@ -226,9 +229,29 @@ impl<'a> FileCx<'a> {
         Report { finding: self.raw.last_mut(), base: self.base }
     }
 
-    /// Keeps a fact (not a finding) for the current rule's workspace stage.
+    /// Keeps a fact (not a finding) for the current rule's workspace stage. Levels and
+    /// suppressions do not apply to facts.
     pub fn defer(&mut self, data: DeferredData) {
-        self.deferred.push((self.current, data));
+        self.deferred.push((self.current, data, None));
+    }
+
+    /// Keeps a fact with edits in this file, which the workspace stage may add to a fix
+    /// (an impl that must change with its trait).
+    pub fn defer_with_edits(&mut self, data: DeferredData, mut edits: FileFix) {
+        for (range, _) in &mut edits.edits {
+            *range += self.base;
+        }
+        self.deferred.push((self.current, data, Some(edits)));
+    }
+
+    /// The 1-based line of `offset` (an offset of the tree being walked).
+    pub fn line_of(&self, offset: TextSize) -> usize {
+        let offset = (offset + self.base).min(self.root.text_range().end());
+        let mut line = 1;
+        self.root.text().slice(TextRange::up_to(offset)).for_each_chunk(|chunk| {
+            line += chunk.bytes().filter(|&b| b == b'\n').count();
+        });
+        line
     }
 
     /// Offset of the tree being walked in the file: non-zero while macro arguments, parsed

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::context::DeferredData;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Fix};
 use crate::project::Package;
 
 /// A finding or a fact a rule held back while checking one file.
@@ -16,6 +16,8 @@ pub struct Deferred {
     pub package: usize,
     /// Located, with level and suppressions applied; `None` for a plain fact.
     pub finding: Option<Finding>,
+    /// The edits a fact was kept with ([`super::FileCx::defer_with_edits`]), located.
+    pub edits: Option<Fix>,
     pub data: DeferredData,
 }
 

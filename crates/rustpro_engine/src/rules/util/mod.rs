@@ -1,11 +1,14 @@
 //! Small syntax helpers shared by rules. Helpers about the public API live in `api.rs`,
-//! helpers about `SAFETY:` comments in `safety.rs`.
+//! helpers about `SAFETY:` comments in `safety.rs`, helpers for rules that change traits
+//! with their impls in `traits.rs`.
 
 mod api;
 mod safety;
+mod traits;
 
 pub(crate) use api::*;
 pub(crate) use safety::*;
+pub(crate) use traits::*;
 
 use crate::rule::FileCx;
 use crate::source::parse::ast::HasArgList;

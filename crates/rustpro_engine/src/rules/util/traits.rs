@@ -1,0 +1,105 @@
+//! Helpers for rules that change traits together with their impls: `dyn` uses, attribute
+//! shapes, and edits that remove a whole line or keep indentation.
+
+use crate::rule::FileCx;
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast};
+
+/// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
+/// async fns and `impl Trait` returns make a trait dyn-incompatible, so such a trait must
+/// not be converted.
+#[derive(Debug, Clone)]
+pub(crate) struct DynUse {
+    /// The trait's name (the last path segment, after expanding imports).
+    pub name: String,
+    pub line: usize,
+}
+
+/// The traits a `dyn` type names (`dyn Store + Send + 'a` gives `Store`, `Send`), by the
+/// last segment of their path with imports expanded (`use crate::Store as S; dyn S`).
+pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String> {
+    let Some(dyn_type) = ast::DynTraitType::cast(node.clone()) else { return Vec::new() };
+    let Some(bounds) = dyn_type.type_bound_list() else { return Vec::new() };
+    bounds
+        .bounds()
+        .filter_map(|bound| match bound.ty()? {
+            ast::Type::PathType(path) => path.path(),
+            _ => None,
+        })
+        .filter_map(|path| {
+            let segment = path.segment()?;
+            let name = segment.name_ref()?.text().to_string();
+            let written = match path.qualifier() {
+                Some(q) => format!("{}::{name}", q.syntax().text()),
+                None => name.clone(),
+            };
+            let expanded = cx.expand_path_at(node, &written);
+            Some(expanded.rsplit("::").next().unwrap_or(&name).to_owned())
+        })
+        .collect()
+}
+
+/// The path of an attribute as written without spaces (`async_trait::async_trait`) and the
+/// texts of the tokens after it (`(`, `?`, `Send`, `)`).
+pub(crate) fn attr_parts(attr: &ast::Attr) -> Option<(String, Vec<String>)> {
+    let meta = attr.meta()?;
+    let tokens: Vec<SyntaxToken> = meta
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    let path_len = tokens.iter().take_while(|t| !matches!(t.text(), "(" | "=" | "[" | "{")).count();
+    let path: String = tokens[..path_len].iter().map(SyntaxToken::text).collect();
+    let rest = tokens[path_len..].iter().map(|t| t.text().to_owned()).collect();
+    Some((path, rest))
+}
+
+/// The range that removes `node`: with its whole line when nothing else is on it (the
+/// line's indentation and its line break go too), else the node and the spaces after it.
+pub(crate) fn removal_range(node: &SyntaxNode) -> TextRange {
+    let range = node.text_range();
+    let before = node.first_token().and_then(|t| t.prev_token());
+    let after = node.last_token().and_then(|t| t.next_token());
+    let indent_start = match &before {
+        None => Some(range.start()),
+        Some(ws) if ws.kind() == SyntaxKind::WHITESPACE => ws
+            .text()
+            .rfind('\n')
+            .map(|at| ws.text_range().start() + TextSize::from(u32::try_from(at + 1).unwrap_or(0))),
+        _ => None,
+    };
+    match (&after, indent_start) {
+        (Some(ws), Some(start)) if ws.kind() == SyntaxKind::WHITESPACE && ws.text().contains('\n') => {
+            let text = ws.text();
+            let mut newline = text.find('\n').unwrap_or(0);
+            // Between two blank lines (or the file's start and a blank line), one goes too.
+            let blank_before = before.as_ref().is_none_or(|b| {
+                let t = b.text();
+                t.rfind('\n').is_some_and(|last| t[..last].trim_end_matches([' ', '\t']).ends_with('\n'))
+            });
+            let rest = &text[newline + 1..];
+            let blank_after = rest.trim_start_matches([' ', '\t']).starts_with('\n');
+            if blank_before && blank_after {
+                newline += 1 + rest.find('\n').unwrap_or(0);
+            }
+            let end = ws.text_range().start() + TextSize::from(u32::try_from(newline + 1).unwrap_or(0));
+            TextRange::new(start, end)
+        }
+        (Some(ws), _) if ws.kind() == SyntaxKind::WHITESPACE && !ws.text().contains('\n') => {
+            TextRange::new(range.start(), ws.text_range().end())
+        }
+        _ => range,
+    }
+}
+
+/// The indentation of the line on which `node` starts.
+pub(crate) fn line_indent(node: &SyntaxNode) -> String {
+    let mut token = node.first_token().and_then(|t| t.prev_token());
+    while let Some(t) = token {
+        if let Some(at) = t.text().rfind('\n') {
+            return t.text()[at + 1..].chars().take_while(|c| c.is_whitespace()).collect();
+        }
+        token = t.prev_token();
+    }
+    String::new()
+}
