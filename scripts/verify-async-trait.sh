@@ -12,9 +12,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${1:-$HOME/.cache/rustpro-corpus-async-trait}"
 work="$(mktemp -d)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/target/verify-async-trait}"
 cargo build --release -q -p rustpro --manifest-path "$here/Cargo.toml"
 rustpro="$here/target/release/rustpro"
+# The crates build in their own folder, shared between runs.
+export CARGO_TARGET_DIR="$here/target/verify-async-trait"
 
 # crate and the features its async-trait code needs
 crates=(

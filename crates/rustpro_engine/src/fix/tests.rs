@@ -163,3 +163,40 @@ fn inherited_lints_are_forbidden_in_the_workspace_only_when_no_heir_uses_unsafe(
     assert!(outcome.files.is_empty());
     assert_eq!(outcome.remaining.findings.len(), 1);
 }
+
+/// Random non-overlapping edits on random text: the result is the original's bytes between
+/// the edits, in order, with each replacement in its place: nothing else moves or goes.
+#[test]
+fn edits_keep_every_byte_outside_their_ranges() {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % bound.max(1) as u64).unwrap_or(0)
+    };
+    let alphabet: Vec<char> = "ab \n{}é\r".chars().collect();
+    for _ in 0..500 {
+        let text: String = (0..next(80)).map(|_| alphabet[next(alphabet.len())]).collect();
+        let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        let mut cuts: Vec<usize> = (0..next(8) * 2).map(|_| boundaries[next(boundaries.len())]).collect();
+        cuts.sort_unstable();
+        let mut edits = Vec::new();
+        let mut expected = String::new();
+        let mut at = 0;
+        for pair in cuts.chunks(2) {
+            let (start, end) = (pair[0], pair[1]);
+            // Two insertions at one point would overlap: the fix loop never applies both.
+            if start < at || (start == end && edits.iter().any(|e: &Edit| e.range.start == start)) {
+                continue;
+            }
+            let replacement = "X".repeat(next(3));
+            expected.push_str(&text[at..start]);
+            expected.push_str(&replacement);
+            at = end;
+            edits.push(edit(start..end, &replacement));
+        }
+        expected.push_str(&text[at..]);
+        assert_eq!(apply_edits(&text, &edits), expected, "text {text:?}, edits {edits:?}");
+    }
+}
