@@ -76,7 +76,7 @@ declare_rule! {
         fix: Unsafe,
         clippy: [],
         summary: "`#[async_trait]` where native async fns in traits do",
-        kinds: [TRAIT, IMPL, DYN_TRAIT_TYPE, USE],
+        kinds: [TRAIT, IMPL, DYN_TRAIT_TYPE, USE, MACRO_RULES, MACRO_DEF],
     }
 }
 
@@ -92,6 +92,12 @@ enum Kept {
         trait_name: String,
     },
     Dyn(DynUse),
+    /// A macro definition whose body uses `async_trait` and names these identifiers: an
+    /// impl it generates cannot be seen, so a trait it names is not converted.
+    Macro {
+        idents: Vec<String>,
+        line: usize,
+    },
 }
 
 impl Rule for AsyncTraitMacro {
@@ -106,6 +112,16 @@ impl Rule for AsyncTraitMacro {
                 }
             }
             SyntaxKind::USE => check_import(node, cx),
+            SyntaxKind::MACRO_RULES | SyntaxKind::MACRO_DEF if async_trait_idents(node) > 0 => {
+                let idents = node
+                    .descendants_with_tokens()
+                    .filter_map(|e| e.into_token())
+                    .filter(|t| t.kind() == SyntaxKind::IDENT)
+                    .map(|t| t.text().to_owned())
+                    .collect();
+                let line = cx.line_of(node.text_range().start());
+                cx.defer(Box::new(Kept::Macro { idents, line }));
+            }
             _ => {}
         }
     }
@@ -119,6 +135,7 @@ impl Rule for AsyncTraitMacro {
         let mut dyn_uses: HashMap<&str, (&Deferred, usize)> = HashMap::new();
         let mut impls: HashMap<&str, Vec<&Deferred>> = HashMap::new();
         let mut traits: Vec<(&str, &Deferred)> = Vec::new();
+        let mut macros: Vec<(&Deferred, &[String], usize)> = Vec::new();
         for item in &items {
             match item.data.downcast_ref::<Kept>() {
                 Some(Kept::Dyn(use_)) => {
@@ -126,6 +143,7 @@ impl Rule for AsyncTraitMacro {
                 }
                 Some(Kept::Impl { trait_name }) => impls.entry(trait_name.as_str()).or_default().push(item),
                 Some(Kept::Trait { name }) => traits.push((name.as_str(), item)),
+                Some(Kept::Macro { idents, line }) => macros.push((item, idents, *line)),
                 None => {}
             }
         }
@@ -150,6 +168,16 @@ impl Rule for AsyncTraitMacro {
                      methods"
                         .to_owned(),
                 );
+            } else if let Some((macro_item, _, line)) =
+                macros.iter().find(|(_, idents, _)| idents.iter().any(|i| i == name))
+            {
+                let at = relative(&macro_item.path, cx);
+                finding.fix = None;
+                finding.help = Some(format!(
+                    "a macro defined at {at}:{line} uses `async_trait` and names `{name}`: the impls it \
+                     generates cannot be converted automatically; convert the trait, the impls and the \
+                     macro together by hand"
+                ));
             } else if let Some(fix) = &mut finding.fix {
                 let impls = impls.get(name).map(Vec::as_slice).unwrap_or_default();
                 for impl_item in impls {
