@@ -83,13 +83,17 @@ declare_rule! {
 /// What the file walk keeps for the workspace stage.
 #[derive(Debug)]
 enum Kept {
-    /// A converted trait (its finding carries the trait's own edits).
+    /// A converted trait (its finding carries the trait's own edits), with which lifetime
+    /// parameters of each async method are early-bound.
     Trait {
         name: String,
+        methods: Vec<(String, Vec<bool>)>,
     },
     /// An impl of a trait named `trait_name`, with the edits that convert it.
     Impl {
         trait_name: String,
+        line: usize,
+        methods: Vec<(String, Vec<bool>)>,
     },
     Dyn(DynUse),
     /// A macro definition whose body uses `async_trait` and names these identifiers: an
@@ -141,8 +145,10 @@ impl Rule for AsyncTraitMacro {
                 Some(Kept::Dyn(use_)) => {
                     dyn_uses.entry(use_.name.as_str()).or_insert((item, use_.line));
                 }
-                Some(Kept::Impl { trait_name }) => impls.entry(trait_name.as_str()).or_default().push(item),
-                Some(Kept::Trait { name }) => traits.push((name.as_str(), item)),
+                Some(Kept::Impl { trait_name, .. }) => {
+                    impls.entry(trait_name.as_str()).or_default().push(item)
+                }
+                Some(Kept::Trait { name, .. }) => traits.push((name.as_str(), item)),
                 Some(Kept::Macro { idents, line }) => macros.push((item, idents, *line)),
                 None => {}
             }
@@ -177,6 +183,14 @@ impl Rule for AsyncTraitMacro {
                     "a macro defined at {at}:{line} uses `async_trait` and names `{name}`: the impls it \
                      generates cannot be converted automatically; convert the trait, the impls and the \
                      macro together by hand"
+                ));
+            } else if let Some((impl_item, line, method)) = lifetime_mismatch(item, impls.get(name)) {
+                let at = relative(&impl_item.path, cx);
+                finding.fix = None;
+                finding.help = Some(format!(
+                    "the impl at {at}:{line} binds the lifetimes of `{method}` differently from the trait \
+                     (a lifetime used in a bound is early-bound): without the macro that is error E0195; \
+                     make the bounds agree, then convert"
                 ));
             } else if let Some(fix) = &mut finding.fix {
                 let impls = impls.get(name).map(Vec::as_slice).unwrap_or_default();
@@ -261,7 +275,8 @@ fn check_trait(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         "remove the macro from the trait and its impls: `fn m(..) -> impl Future<Output = T> + Send` in \
          the trait keeps the `Send` promise, impls keep `async fn`"
     };
-    cx.report(range, message).help(help).fix(fix).defer(Box::new(Kept::Trait { name }));
+    let methods = async_methods(tr.assoc_item_list());
+    cx.report(range, message).help(help).fix(fix).defer(Box::new(Kept::Trait { name, methods }));
 }
 
 /// Rewrites one `async fn` of the trait: `fn m(..) -> impl Future<Output = T> [+ Send]`,
@@ -353,7 +368,9 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let trait_name = trait_name.text().to_string();
     let edits = FileFix::new("remove `#[async_trait]` from the impl", Applicability::Safe)
         .delete(removal_range(attr.syntax()));
-    cx.defer_with_edits(Box::new(Kept::Impl { trait_name }), edits);
+    let line = cx.line_of(node.text_range().start());
+    let methods = async_methods(im.assoc_item_list());
+    cx.defer_with_edits(Box::new(Kept::Impl { trait_name, line, methods }), edits);
 }
 
 /// `use async_trait::async_trait;` in a file that no longer uses the attribute.
@@ -444,4 +461,68 @@ pub(crate) fn async_trait_idents(root: &SyntaxNode) -> usize {
         .filter_map(|e| e.into_token())
         .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == "async_trait")
         .count()
+}
+
+/// The async methods of a trait or impl, each with which of its lifetime parameters are
+/// early-bound (named in a bound or a `where` clause).
+fn async_methods(list: Option<ast::AssocItemList>) -> Vec<(String, Vec<bool>)> {
+    let methods = list.into_iter().flat_map(|l| l.assoc_items()).filter_map(|item| match item {
+        ast::AssocItem::Fn(f) if f.async_token().is_some() => Some(f),
+        _ => None,
+    });
+    methods
+        .filter_map(|method| {
+            let name = method.name()?.text().to_string();
+            Some((name, early_bound_lifetimes(&method)))
+        })
+        .collect()
+}
+
+/// For each lifetime parameter of `method`, in order: whether it is early-bound.
+fn early_bound_lifetimes(method: &ast::Fn) -> Vec<bool> {
+    let Some(params) = method.generic_param_list() else { return Vec::new() };
+    let where_text = method.where_clause().map(|w| w.syntax().text().to_string()).unwrap_or_default();
+    let all: Vec<ast::GenericParam> = params.generic_params().collect();
+    all.iter()
+        .filter_map(|param| match param {
+            ast::GenericParam::LifetimeParam(l) => Some(l),
+            _ => None,
+        })
+        .map(|lifetime| {
+            let Some(name) = lifetime.lifetime().map(|l| l.text().to_string()) else { return false };
+            let named_in = |text: &str| {
+                text.match_indices(name.as_str()).any(|(at, _)| {
+                    !text[at + name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            };
+            let own_bounds = lifetime.type_bound_list().is_some();
+            let others = all
+                .iter()
+                .filter(|p| p.syntax() != lifetime.syntax())
+                .any(|p| named_in(&p.syntax().text().to_string()));
+            own_bounds || others || named_in(&where_text)
+        })
+        .collect()
+}
+
+/// An impl whose async method binds its lifetimes differently from the trait's method.
+fn lifetime_mismatch<'d>(
+    trait_item: &Deferred,
+    impls: Option<&Vec<&'d Deferred>>,
+) -> Option<(&'d Deferred, usize, String)> {
+    let Some(Kept::Trait { methods, .. }) = trait_item.data.downcast_ref::<Kept>() else { return None };
+    for impl_item in impls.into_iter().flatten() {
+        let Some(Kept::Impl { line, methods: impl_methods, .. }) = impl_item.data.downcast_ref::<Kept>()
+        else {
+            continue;
+        };
+        for (name, early) in impl_methods {
+            let differs =
+                methods.iter().any(|(trait_name, trait_early)| trait_name == name && trait_early != early);
+            if differs {
+                return Some((impl_item, *line, name.clone()));
+            }
+        }
+    }
+    None
 }
