@@ -14,6 +14,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::unsafe_code::undocumented_unsafe_impl::UndocumentedUnsafeImpl,
     &rules::unsafe_code::unsafe_fn_missing_safety_doc::UnsafeFnMissingSafetyDoc,
     &rules::unsafe_code::unsafe_not_forbidden::UnsafeNotForbidden,
+    &rules::async_code::blocking_in_async::BlockingInAsync,
+    &rules::async_code::lock_across_await::LockAcrossAwait,
+    &rules::async_code::manual_future_impl::ManualFutureImpl,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::RuleMeta;
 use super::imports::Imports;
+use crate::config::RuleOptions;
 use crate::project::{LintLevel, Package, TargetKind};
 use crate::source::parse::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
@@ -55,6 +56,8 @@ pub struct FileCx<'a> {
     pub(crate) public_items: Vec<String>,
     /// While macro arguments are walked: the macro call in the file tree that holds them.
     pub(crate) file_macro_call: Option<SyntaxNode>,
+    /// The workspace's rule options (`[rules.NAME]` tables).
+    pub(crate) options: &'a RuleOptions,
     imports: OnceCell<Imports>,
 }
 
@@ -82,6 +85,7 @@ impl<'a> FileCx<'a> {
             public_module: true,
             public_items: Vec::new(),
             file_macro_call: None,
+            options: RuleOptions::builtin(),
             imports: OnceCell::new(),
         }
     }
@@ -96,6 +100,11 @@ impl<'a> FileCx<'a> {
 
     pub fn target(&self) -> TargetKind {
         self.target
+    }
+
+    /// The options of the rules, as configured for the workspace.
+    pub fn options(&self) -> &RuleOptions {
+        self.options
     }
 
     /// Inside `#[cfg(test)]`, a `#[test]` function, or a test, bench, example or build target.

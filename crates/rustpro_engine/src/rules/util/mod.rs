@@ -1,10 +1,13 @@
 //! Small syntax helpers shared by rules. Helpers about the public API live in `api.rs`,
-//! helpers about `SAFETY:` comments in `safety.rs`.
+//! helpers about `SAFETY:` comments in `safety.rs`, helpers about async bodies in
+//! `async_body.rs`.
 
 mod api;
+mod async_body;
 mod safety;
 
 pub(crate) use api::*;
+pub(crate) use async_body::*;
 pub(crate) use safety::*;
 
 use crate::rule::FileCx;
