@@ -136,6 +136,9 @@ fn guard_expr(node: &SyntaxNode) -> Option<SyntaxNode> {
                 }
                 expr = parent;
             }
+            // Handed to a function: a guard moved there, or the future of an async lock
+            // awaited by it (`join(m.lock(), tx.send(..))`).
+            SyntaxKind::ARG_LIST => return None,
             _ => break,
         }
     }
@@ -153,7 +156,7 @@ fn check_binding(stmt: &ast::LetStmt, guard: &SyntaxNode, lock_range: TextRange,
     let Some(block) = stmt.syntax().parent().filter(|p| p.kind() == SyntaxKind::STMT_LIST) else { return };
     let after = stmt.syntax().text_range().end();
     let Some(suspension) = first_suspension(&block, after) else { return };
-    if dropped_before(&block, &name, after, suspension.start()) {
+    if moved_before(&block, &name, after, suspension.start()) || is_awaited_later(&block, &name, after) {
         return;
     }
     let line = line_of(cx, suspension.start());
@@ -162,23 +165,47 @@ fn check_binding(stmt: &ast::LetStmt, guard: &SyntaxNode, lock_range: TextRange,
         .help(format!("end the guard's scope before the `.await` (put it in a block, or call `drop({name})`), or use an async lock (`tokio::sync::Mutex`) if it must be held across"));
 }
 
-/// Whether `drop(name)` (or `mem::drop(name)`) appears in `block` between `from` and `to`.
-fn dropped_before(block: &SyntaxNode, name: &str, from: TextSize, to: TextSize) -> bool {
-    block.descendants().filter_map(ast::CallExpr::cast).any(|call| {
-        let start = call.syntax().text_range().start();
-        if start < from || start >= to {
-            return false;
+/// Whether the variable is awaited, given to a call that is awaited, or pinned after
+/// `from`: then it holds the future of an async lock (`let fut = m.lock(); pin_mut!(fut);
+/// select! { _ = fut => .. }`), no guard.
+fn is_awaited_later(block: &SyntaxNode, name: &str, from: TextSize) -> bool {
+    block.descendants().filter(|n| n.text_range().start() >= from).any(|node| match node.kind() {
+        // `fut.await`, or `join(fut, other).await`.
+        SyntaxKind::AWAIT_EXPR => {
+            ast::AwaitExpr::cast(node).and_then(|a| a.expr()).is_some_and(|e| match &e {
+                ast::Expr::PathExpr(p) => p.syntax().text() == name,
+                ast::Expr::CallExpr(call) => call.arg_list().is_some_and(|args| {
+                    args.args().any(|a| matches!(&a, ast::Expr::PathExpr(p) if p.syntax().text() == name))
+                }),
+                _ => false,
+            })
         }
-        let is_drop = match call.expr() {
-            Some(ast::Expr::PathExpr(path)) => path
+        SyntaxKind::MACRO_CALL => ast::MacroCall::cast(node).is_some_and(|call| {
+            let pins = call
                 .path()
                 .and_then(|p| p.segment())
                 .and_then(|s| s.name_ref())
-                .is_some_and(|n| n.text() == "drop"),
-            _ => false,
-        };
-        let args: Vec<ast::Expr> = call.arg_list().map(|a| a.args().collect()).unwrap_or_default();
-        is_drop && matches!(args.as_slice(), [ast::Expr::PathExpr(arg)] if arg.syntax().text() == name)
+                .is_some_and(|n| n.text() == "pin_mut" || n.text() == "pin");
+            pins && call.token_tree().is_some_and(|tt| {
+                tt.syntax()
+                    .descendants_with_tokens()
+                    .any(|e| e.as_token().is_some_and(|t| t.kind() == SyntaxKind::IDENT && t.text() == name))
+            })
+        }),
+        _ => false,
+    })
+}
+
+/// Whether the variable is moved into a call between `from` and `to`: `drop(guard)`,
+/// `mem::drop(guard)`, or any other call that takes it by value (which ends the guard
+/// there, or consumes the future of an async lock: `join(lock_future, other)`).
+fn moved_before(block: &SyntaxNode, name: &str, from: TextSize, to: TextSize) -> bool {
+    block.descendants().filter(|n| n.kind() == SyntaxKind::PATH_EXPR).any(|path| {
+        let start = path.text_range().start();
+        start >= from
+            && start < to
+            && path.parent().is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST)
+            && path.text() == name
     })
 }
 

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::project::TargetKind;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::{is_exactly_pub, is_public_position, type_name};
+use crate::rules::util::{is_exactly_pub, type_name};
 use crate::source::parse::ast::{HasGenericParams, HasName, HasVisibility};
 use crate::source::parse::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast};
 
@@ -10,17 +10,23 @@ declare_rule! {
     /// Finds a hand-written `impl Future for X` (`std::future::Future`,
     /// `core::future::Future`, `futures::Future`) in production code whose `poll` an
     /// `async fn` could replace: the `Context` is not used at all, or only handed on to the
-    /// `poll*` methods of inner futures and streams.
+    /// `poll*` methods of inner futures and streams (which `std::future::poll_fn` wraps).
     ///
     /// To stay quiet where hand-written futures are the right tool, the rule does not flag:
     /// - impls that are generic over a type (`impl<F: Future> Future for Timeout<F>`):
     ///   combinators that wrap any future need a type of their own;
-    /// - a public type of a library (`pub` and reachable from the crate root): callers may
-    ///   name it, store it or rely on it being `Unpin`; a library impl whose type is not
-    ///   defined in the same file is left alone too;
+    /// - a `pub` type of a library, whatever module it is in: callers may name it, store
+    ///   it or rely on it being `Unpin`, and re-exports are too many ways to make it
+    ///   reachable to follow; a library impl whose type is not defined in the same file is
+    ///   left alone too;
+    /// - a type the file names where an anonymous future cannot stand: an associated type
+    ///   or type alias (`type Future = ResponseFuture;`, as tower services need), a field,
+    ///   or a type argument (`FuturesUnordered<Task>`);
     /// - impls that do more with the `Context` than forward it (`cx.waker()`, storing or
     ///   waking a `Waker`), that mention wakers anywhere, or that use `unsafe` (pin
     ///   projections by hand);
+    /// - a `poll` that returns `Poll::Pending` without using the `Context`: it relies on an
+    ///   executor that polls again (a yield), which an `async fn` cannot express;
     /// - generated files (`@generated` or "automatically generated" in a leading comment),
     ///   and test code.
     ///
@@ -90,17 +96,21 @@ impl Rule for ManualFutureImpl {
         let Some(type_name) = type_name(&self_ty) else { return };
         let Some(poll) = poll_fn(&imp) else { return };
         let Some(use_of_cx) = context_use(&poll) else { return };
-        if mentions_wakers_or_unsafe(node) || is_generated(cx) || is_public_library_type(&type_name, cx) {
+        if mentions_wakers_or_unsafe(node)
+            || is_generated(cx)
+            || is_pub_library_type(&type_name, cx)
+            || is_named_as_a_type(&type_name, cx)
+        {
             return;
         }
         let Some(start) = imp.impl_token() else { return };
         let range = TextRange::new(start.text_range().start(), self_ty.syntax().text_range().end());
         let what = match use_of_cx {
             ContextUse::None => "never uses its `Context`",
-            ContextUse::Forwarded => "only hands its `Context` on to inner futures",
+            ContextUse::Forwarded => "only hands its `Context` on to inner `poll` calls",
         };
         cx.report(range, format!("hand-written `Future` for `{type_name}` {what}: an `async fn` would do the same with less code"))
-            .help("write the logic as an `async fn` (or an `async` block) returning `impl Future<Output = ..>`; keep hand-written futures for library combinators and code that manages wakers");
+            .help("write the logic as an `async fn` (or an `async` block), `.await`ing the inner futures and wrapping `poll_*` methods in `std::future::poll_fn`; keep hand-written futures for library combinators, types that must be named, and code that manages wakers");
     }
 }
 
@@ -144,7 +154,14 @@ fn context_use(poll: &ast::Fn) -> Option<ContextUse> {
             return None;
         }
     }
-    Some(if used { ContextUse::Forwarded } else { ContextUse::None })
+    if used {
+        return Some(ContextUse::Forwarded);
+    }
+    // `Pending` without a waker registered: the future relies on being polled again by an
+    // executor of its own (a yield), which no `async fn` can express.
+    let pends =
+        body.syntax().descendants_with_tokens().any(|e| e.as_token().is_some_and(|t| t.text() == "Pending"));
+    (!pends).then_some(ContextUse::None)
 }
 
 /// `Context` for `&mut Context<'_>` or `&mut std::task::Context<'_>`.
@@ -216,9 +233,10 @@ fn is_generated(cx: &FileCx<'_>) -> bool {
         })
 }
 
-/// Whether the type the impl is for is part of a library's public API. In a library, a
-/// type that is not defined in this file counts as public: the rule cannot tell.
-fn is_public_library_type(name: &str, cx: &FileCx<'_>) -> bool {
+/// Whether the type is `pub` in a library: callers may name it, store it or rely on it
+/// being `Unpin`, whatever module it is in (re-exports are many and hard to follow). In a
+/// library, a type that is not defined in this file counts as public: the rule cannot tell.
+fn is_pub_library_type(name: &str, cx: &FileCx<'_>) -> bool {
     if cx.target() != TargetKind::Lib {
         return false;
     }
@@ -227,6 +245,31 @@ fn is_public_library_type(name: &str, cx: &FileCx<'_>) -> bool {
         .descendants()
         .filter_map(ast::Adt::cast)
         .find(|adt| adt.name().is_some_and(|n| n.text() == name));
-    let Some(definition) = definition else { return true };
-    is_exactly_pub(definition.visibility()) && is_public_position(definition.syntax(), cx)
+    definition.is_none_or(|adt| is_exactly_pub(adt.visibility()))
+}
+
+/// Whether the file names the type where an `async fn`'s anonymous future cannot stand: in
+/// a type alias or associated type (`type Future = ResponseFuture;`), a field, or a type
+/// argument (`FuturesUnordered<TaskFuture>`). Returning it from a function is not such a
+/// place: that function could be the `async fn`.
+fn is_named_as_a_type(name: &str, cx: &FileCx<'_>) -> bool {
+    cx.root.descendants().filter_map(ast::PathType::cast).any(|ty| {
+        let names_it =
+            ty.path().and_then(|p| p.segment()).and_then(|s| s.name_ref()).is_some_and(|n| n.text() == name);
+        names_it
+            && ty
+                .syntax()
+                .ancestors()
+                .skip(1)
+                .take_while(|a| !ast::Item::can_cast(a.kind()) || a.kind() == SyntaxKind::TYPE_ALIAS)
+                .any(|a| {
+                    matches!(
+                        a.kind(),
+                        SyntaxKind::TYPE_ALIAS
+                            | SyntaxKind::RECORD_FIELD
+                            | SyntaxKind::TUPLE_FIELD
+                            | SyntaxKind::GENERIC_ARG_LIST
+                    )
+                })
+    })
 }
