@@ -22,6 +22,9 @@ declare_rule! {
     /// - a type the file names where an anonymous future cannot stand: an associated type
     ///   or type alias (`type Future = ResponseFuture;`, as tower services need), a field,
     ///   or a type argument (`FuturesUnordered<Task>`);
+    /// - a type with methods or trait impls of its own besides `Debug`, `Drop` and the
+    ///   like (a child process that can also be awaited): an `async fn` gives a future,
+    ///   not such an object;
     /// - impls that do more with the `Context` than forward it (`cx.waker()`, storing or
     ///   waking a `Waker`), that mention wakers anywhere, or that use `unsafe` (pin
     ///   projections by hand);
@@ -100,6 +103,7 @@ impl Rule for ManualFutureImpl {
             || is_generated(cx)
             || is_pub_library_type(&type_name, cx)
             || is_named_as_a_type(&type_name, cx)
+            || has_an_api_beyond_future(&type_name, node, cx)
         {
             return;
         }
@@ -246,6 +250,23 @@ fn is_pub_library_type(name: &str, cx: &FileCx<'_>) -> bool {
         .filter_map(ast::Adt::cast)
         .find(|adt| adt.name().is_some_and(|n| n.text() == name));
     definition.is_none_or(|adt| is_exactly_pub(adt.visibility()))
+}
+
+/// Traits whose impls say nothing about what a type is for.
+const INCIDENTAL_TRAITS: &[&str] = &["Debug", "Display", "Drop", "Unpin", "Send", "Sync", "Clone", "Default"];
+
+/// Whether the type is an object with methods or trait impls of its own (a child process
+/// that can also be awaited): an `async fn` gives a future, not such an object.
+fn has_an_api_beyond_future(name: &str, imp: &SyntaxNode, cx: &FileCx<'_>) -> bool {
+    cx.root.descendants().filter(|n| n != imp).filter_map(ast::Impl::cast).any(|other| {
+        if other.self_ty().and_then(|ty| type_name(&ty)).is_none_or(|n| n != name) {
+            return false;
+        }
+        match other.trait_() {
+            Some(trait_) => type_name(&trait_).is_none_or(|t| !INCIDENTAL_TRAITS.contains(&t.as_str())),
+            None => other.assoc_item_list().is_some_and(|items| items.assoc_items().next().is_some()),
+        }
+    })
 }
 
 /// Whether the file names the type where an `async fn`'s anonymous future cannot stand: in
