@@ -455,6 +455,7 @@ impl Shared<'_> {
         let mut cx =
             FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
         cx.public_module = job.public;
+        cx.options = &settings.rule_options;
         cx.public_items.clone_from(&job.public_items);
         let mut walker = Walker::new(&self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);

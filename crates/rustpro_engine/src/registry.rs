@@ -15,6 +15,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::unsafe_code::unsafe_fn_missing_safety_doc::UnsafeFnMissingSafetyDoc,
     &rules::unsafe_code::unsafe_not_forbidden::UnsafeNotForbidden,
     &rules::async_code::async_trait_macro::AsyncTraitMacro,
+    &rules::async_code::blocking_in_async::BlockingInAsync,
+    &rules::async_code::lock_across_await::LockAcrossAwait,
+    &rules::async_code::manual_future_impl::ManualFutureImpl,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

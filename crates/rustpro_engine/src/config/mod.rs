@@ -11,6 +11,9 @@
 //! [rules]
 //! unwrap_in_production = "deny"        # allow | warn | deny
 //!
+//! [rules.blocking_in_async]            # a table: optional `level` and the rule's options
+//! extend-blocking-calls = ["my_crate::db::query_sync"]
+//!
 //! [[overrides]]
 //! files = ["src/bin/**"]
 //! rules = { unwrap_in_production = "allow" }
@@ -18,12 +21,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use toml_edit::{ImDocument, Item, Table, Value};
+use toml_edit::{ImDocument, Item, Table};
 
 use crate::diagnostic::Severity;
 use crate::registry::{self, Selector};
+use crate::rules::async_code::blocking_in_async::BUILTIN_BLOCKING_CALLS;
 use crate::source::LineIndex;
 
 /// The names of configuration files, in the order they are looked for.
@@ -99,6 +104,33 @@ pub struct Settings {
     exclude: GlobSet,
     pub max_file_size: u64,
     pub source: Option<ConfigSource>,
+    /// Options of individual rules.
+    pub rule_options: RuleOptions,
+}
+
+/// Options of individual rules (`[rules.NAME]` tables), resolved once per workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// `blocking_in_async`: the calls that block, as paths (`std::thread::sleep`), module or
+    /// type wildcards (`reqwest::blocking::*`) or name wildcards (`*::block_on`): the
+    /// built-in list, or `blocking-calls`, plus `extend-blocking-calls`.
+    pub blocking_calls: Vec<String>,
+}
+
+impl RuleOptions {
+    /// The options when nothing is configured.
+    pub fn builtin() -> &'static RuleOptions {
+        static BUILTIN: LazyLock<RuleOptions> = LazyLock::new(|| RuleOptions {
+            blocking_calls: BUILTIN_BLOCKING_CALLS.iter().map(|c| (*c).to_owned()).collect(),
+        });
+        &BUILTIN
+    }
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions::builtin().clone()
+    }
 }
 
 impl Settings {
@@ -152,8 +184,13 @@ struct Options {
     ignore: Vec<Spanned<String>>,
     exclude: Vec<Spanned<String>>,
     max_file_size: Option<u64>,
-    rules: Vec<(Spanned<String>, RuleLevel)>,
+    /// Rule levels of `[rules]`; `None` for a rule table that sets options only.
+    rules: Vec<RuleEntry>,
     overrides: Vec<RawOverride>,
+    /// `blocking-calls` of `[rules.blocking_in_async]`: replaces the built-in list.
+    blocking_calls: Option<Vec<Spanned<String>>>,
+    /// `extend-blocking-calls` of `[rules.blocking_in_async]`.
+    extend_blocking_calls: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +262,10 @@ type ParseError = (Option<std::ops::Range<usize>>, String);
 const TOP_KEYS: &[&str] = &["select", "ignore", "exclude", "max-file-size", "rules", "overrides"];
 const OVERRIDE_KEYS: &[&str] = &["files", "rules"];
 
+/// The option keys each rule's `[rules.NAME]` table takes besides `level`.
+const RULE_OPTION_KEYS: &[(&str, &[&str])] =
+    &[("blocking_in_async", &["blocking-calls", "extend-blocking-calls"])];
+
 fn parse_options(text: &str, prefix: &str) -> Result<Options, ParseError> {
     let doc = ImDocument::parse(text)
         .map_err(|err| (err.span(), format!("invalid TOML: {}", err.message().trim())))?;
@@ -251,7 +292,12 @@ fn parse_options(text: &str, prefix: &str) -> Result<Options, ParseError> {
                 })?;
                 options.max_file_size = Some(size as u64);
             }
-            "rules" => options.rules = rule_levels(item)?,
+            "rules" => {
+                let mut rule_options = RawRuleOptions::default();
+                options.rules = rule_entries(item, Some(&mut rule_options))?;
+                options.blocking_calls = rule_options.blocking_calls;
+                options.extend_blocking_calls = rule_options.extend_blocking_calls;
+            }
             "overrides" => {
                 let Some(array) = item.as_array_of_tables() else {
                     return Err((
@@ -270,8 +316,16 @@ fn parse_options(text: &str, prefix: &str) -> Result<Options, ParseError> {
                         entry.get("files").map(|i| string_list(i, "files")).transpose()?.ok_or_else(
                             || (entry.span(), "`[[overrides]]` needs `files = [..]`".to_owned()),
                         )?;
-                    let rules = entry.get("rules").map(rule_levels).transpose()?.unwrap_or_default();
-                    options.overrides.push((files, rules));
+                    let rules = entry.get("rules").map(|r| rule_entries(r, None)).transpose()?;
+                    let mut levels = Vec::new();
+                    for (name, level) in rules.unwrap_or_default() {
+                        let Some(level) = level else {
+                            let message = format!("the override of `{}` needs a `level`", name.value);
+                            return Err((name.span, message));
+                        };
+                        levels.push((name, level));
+                    }
+                    options.overrides.push((files, levels));
                 }
             }
             _ => return Err((key_span, unknown("configuration key", key, TOP_KEYS))),
@@ -310,7 +364,20 @@ fn string_list(item: &Item, key: &str) -> Result<Vec<Spanned<String>>, ParseErro
         .collect()
 }
 
-fn rule_levels(item: &Item) -> Result<Vec<(Spanned<String>, RuleLevel)>, ParseError> {
+/// A rule named in a `rules` table, with its level if the entry sets one.
+type RuleEntry = (Spanned<String>, Option<RuleLevel>);
+
+/// Rule options as written, before they are resolved.
+#[derive(Debug, Default)]
+struct RawRuleOptions {
+    blocking_calls: Option<Vec<Spanned<String>>>,
+    extend_blocking_calls: Vec<Spanned<String>>,
+}
+
+/// The entries of a `rules` table: `name = "level"` or `name = { level = "..", option = .. }`
+/// (also written as a `[rules.name]` table). Options are read into `options`; where that is
+/// `None` (per-path overrides), a rule table may only hold `level`.
+fn rule_entries(item: &Item, mut options: Option<&mut RawRuleOptions>) -> Result<Vec<RuleEntry>, ParseError> {
     let Some(table) = item.as_table_like() else {
         return Err((
             item.span(),
@@ -320,24 +387,102 @@ fn rule_levels(item: &Item) -> Result<Vec<(Spanned<String>, RuleLevel)>, ParseEr
     let mut out = Vec::new();
     for (name, value) in table.iter() {
         let span = table.key(name).and_then(|k| k.span());
-        let level_value: Option<&Value> = match value {
-            Item::Value(Value::InlineTable(t)) => t.get("level"),
-            Item::Table(t) => t.get("level").and_then(Item::as_value),
-            Item::Value(v) => Some(v),
-            _ => None,
+        let Some(entry) = value.as_table_like() else {
+            out.push((
+                Spanned { value: name.to_owned(), span: span.clone() },
+                Some(level_of(name, value, span)?),
+            ));
+            continue;
         };
-        let level = match level_value.and_then(Value::as_str) {
-            Some("allow") => RuleLevel::Allow,
-            Some("warn") => RuleLevel::Warn,
-            Some("deny") => RuleLevel::Deny,
-            _ => {
-                let span = level_value.and_then(Value::span).or(span);
-                return Err((span, format!("the level of `{name}` must be \"allow\", \"warn\" or \"deny\"")));
+        if registry::index_of(name).is_none() {
+            return Err((span, registry::unknown_rule_message(name)));
+        }
+        let option_keys = match options {
+            Some(_) => {
+                RULE_OPTION_KEYS.iter().find(|(rule, _)| *rule == name).map_or(&[][..], |(_, keys)| *keys)
             }
+            None => &[],
         };
+        let mut level = None;
+        for (key, option) in entry.iter() {
+            let key_span = entry.key(key).and_then(|k| k.span()).or(span.clone());
+            if key == "level" {
+                level = Some(level_of(name, option, key_span)?);
+                continue;
+            }
+            let Some(raw) = options.as_deref_mut().filter(|_| option_keys.contains(&key)) else {
+                let known: Vec<&str> = std::iter::once("level").chain(option_keys.iter().copied()).collect();
+                let message = if options.is_none()
+                    && RULE_OPTION_KEYS.iter().any(|(_, keys)| keys.contains(&key))
+                {
+                    format!(
+                        "rule options apply to the whole workspace: set `{key}` under `[rules.{name}]`, not in `[[overrides]]`"
+                    )
+                } else {
+                    match did_you_mean(key, known.iter().copied()) {
+                        Some(best) => {
+                            format!("unknown key `{key}` in `[rules.{name}]`; did you mean `{best}`?")
+                        }
+                        None => format!(
+                            "unknown key `{key}` in `[rules.{name}]`; expected one of: {}",
+                            known.join(", ")
+                        ),
+                    }
+                };
+                return Err((key_span, message));
+            };
+            let calls = call_paths(option, key)?;
+            match key {
+                "blocking-calls" => raw.blocking_calls = Some(calls),
+                _ => raw.extend_blocking_calls.extend(calls),
+            }
+        }
         out.push((Spanned { value: name.to_owned(), span }, level));
     }
     Ok(out)
+}
+
+fn level_of(name: &str, value: &Item, span: Option<std::ops::Range<usize>>) -> Result<RuleLevel, ParseError> {
+    match value.as_str() {
+        Some("allow") => Ok(RuleLevel::Allow),
+        Some("warn") => Ok(RuleLevel::Warn),
+        Some("deny") => Ok(RuleLevel::Deny),
+        _ => Err((
+            value.span().or(span),
+            format!("the level of `{name}` must be \"allow\", \"warn\" or \"deny\""),
+        )),
+    }
+}
+
+/// A list of call paths: `a::b::f`, `a::b::*` (everything below `a::b`) or `*::f` (anything
+/// named `f`).
+fn call_paths(item: &Item, key: &str) -> Result<Vec<Spanned<String>>, ParseError> {
+    let paths = string_list(item, key)?;
+    for path in &paths {
+        if !is_call_pattern(&path.value) {
+            return Err((
+                path.span.clone(),
+                format!(
+                    "`{}` is not a call path: write `my_crate::db::query_sync`, `my_crate::sync_api::*` \
+                     or `*::query_sync`",
+                    path.value
+                ),
+            ));
+        }
+    }
+    Ok(paths)
+}
+
+fn is_call_pattern(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches("::").split("::").collect();
+    let is_ident = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let last = segments.len() - 1;
+    segments.len() >= 2
+        && segments.iter().enumerate().all(|(i, s)| is_ident(s) || (*s == "*" && (i == 0 || i == last)))
+        && !(segments[0] == "*" && segments[last] == "*")
 }
 
 fn resolve(
@@ -387,7 +532,9 @@ fn resolve(
     }
     for (name, level) in &options.rules {
         let index = rule_index(name, &located)?;
-        levels[index] = level.severity();
+        if let Some(level) = level {
+            levels[index] = level.severity();
+        }
     }
     // The command line has the last word on what is ignored.
     let cli_ignored = cli_selectors(&cli.ignore)?;
@@ -412,7 +559,22 @@ fn resolve(
         exclude: glob_set(&options.exclude, &located)?,
         max_file_size: options.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
         source: text.map(|_| source.clone()),
+        rule_options: rule_options(&options),
     })
+}
+
+fn rule_options(options: &Options) -> RuleOptions {
+    let mut blocking_calls: Vec<String> = match &options.blocking_calls {
+        Some(calls) => calls.iter().map(|c| c.value.trim_start_matches("::").to_owned()).collect(),
+        None => RuleOptions::builtin().blocking_calls.clone(),
+    };
+    for call in &options.extend_blocking_calls {
+        let call = call.value.trim_start_matches("::");
+        if !blocking_calls.iter().any(|c| c == call) {
+            blocking_calls.push(call.to_owned());
+        }
+    }
+    RuleOptions { blocking_calls }
 }
 
 fn enabled_by(selectors: &[Selector]) -> Vec<Option<Severity>> {

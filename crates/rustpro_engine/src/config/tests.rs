@@ -84,3 +84,55 @@ fn manifest_metadata_tables() {
     assert_eq!(err.line_col, Some((3, 1)));
     assert!(err.message.contains("did you mean `rules`?"), "{}", err.message);
 }
+
+#[test]
+fn rule_tables_set_levels_and_options() {
+    let builtin = &RuleOptions::builtin().blocking_calls;
+    assert!(builtin.iter().any(|c| c == "std::thread::sleep"));
+    let plain = settings("[rules]\nblocking_in_async = \"deny\"\n").expect("valid");
+    let lib = plain.root.join("src/lib.rs");
+    assert_eq!(plain.level(index("blocking_in_async"), &lib), Some(Severity::Error));
+    assert_eq!(&plain.rule_options.blocking_calls, builtin);
+
+    let extended = settings(
+        "[rules.blocking_in_async]\nextend-blocking-calls = [\"my_crate::db::query_sync\", \"::legacy::*\"]\n",
+    )
+    .expect("valid");
+    // A table without `level` keeps the default level.
+    assert_eq!(extended.level(index("blocking_in_async"), &lib), Some(Severity::Warning));
+    assert_eq!(extended.rule_options.blocking_calls.len(), builtin.len() + 2);
+    assert!(extended.rule_options.blocking_calls.iter().any(|c| c == "legacy::*"));
+
+    let replaced =
+        settings("[rules]\nblocking_in_async = { level = \"deny\", blocking-calls = [\"*::query_sync\"] }\n")
+            .expect("valid");
+    assert_eq!(replaced.level(index("blocking_in_async"), &lib), Some(Severity::Error));
+    assert_eq!(replaced.rule_options.blocking_calls, vec!["*::query_sync".to_owned()]);
+}
+
+#[test]
+fn bad_rule_options_say_where_and_suggest() {
+    let err = settings("[rules.blocking_in_async]\nextend-blocking-call = [\"a::b\"]\n").expect_err("typo");
+    assert_eq!(err.line_col, Some((2, 1)));
+    assert!(err.message.contains("did you mean `extend-blocking-calls`?"), "{}", err.message);
+    let err = settings("[rules.unwrap_in_production]\nlevel = \"deny\"\nfoo = 1\n").expect_err("no options");
+    assert_eq!(err.line_col, Some((3, 1)));
+    assert!(err.message.contains("unknown key `foo`"), "{}", err.message);
+    let err =
+        settings("[rules.blocking_in_async]\nextend-blocking-calls = [\"sleep\"]\n").expect_err("no path");
+    assert_eq!(err.line_col, Some((2, 26)));
+    assert!(err.message.contains("is not a call path"), "{}", err.message);
+    let err = settings("[rules.blocking_in_async]\nblocking-calls = \"a::b\"\n").expect_err("not a list");
+    assert!(err.message.contains("array of strings"), "{}", err.message);
+    let err = settings("[rules.blocking_in_asink]\nlevel = \"deny\"\n").expect_err("unknown rule");
+    assert_eq!(err.line_col, Some((1, 8)));
+    assert!(err.message.contains("did you mean `blocking_in_async`?"), "{}", err.message);
+    let err = settings(
+        "[[overrides]]\nfiles = [\"src/**\"]\nrules = { blocking_in_async = { extend-blocking-calls = [\"a::b\"] } }\n",
+    )
+    .expect_err("options per path");
+    assert!(err.message.contains("apply to the whole workspace"), "{}", err.message);
+    let err = settings("[[overrides]]\nfiles = [\"src/**\"]\nrules = { blocking_in_async = {} }\n")
+        .expect_err("no level");
+    assert!(err.message.contains("needs a `level`"), "{}", err.message);
+}

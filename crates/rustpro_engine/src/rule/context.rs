@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::RuleMeta;
 use super::imports::Imports;
+use crate::config::RuleOptions;
 use crate::diagnostic::{Applicability, Edit};
 use crate::project::{LintLevel, Package, TargetKind};
 use crate::source::parse::{SyntaxKind, SyntaxNode, TextRange, TextSize};
@@ -98,6 +99,8 @@ pub struct FileCx<'a> {
     pub(crate) file_macro_call: Option<SyntaxNode>,
     /// Facts for rules' workspace stages, with the rule that kept each and their edits.
     pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData, Option<FileFix>)>,
+    /// The workspace's rule options (`[rules.NAME]` tables).
+    pub(crate) options: &'a RuleOptions,
     imports: OnceCell<Imports>,
 }
 
@@ -126,6 +129,7 @@ impl<'a> FileCx<'a> {
             public_items: Vec::new(),
             file_macro_call: None,
             deferred: Vec::new(),
+            options: RuleOptions::builtin(),
             imports: OnceCell::new(),
         }
     }
@@ -140,6 +144,11 @@ impl<'a> FileCx<'a> {
 
     pub fn target(&self) -> TargetKind {
         self.target
+    }
+
+    /// The options of the rules, as configured for the workspace.
+    pub fn options(&self) -> &RuleOptions {
+        self.options
     }
 
     /// Inside `#[cfg(test)]`, a `#[test]` function, or a test, bench, example or build target.

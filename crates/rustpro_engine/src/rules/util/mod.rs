@@ -1,12 +1,14 @@
 //! Small syntax helpers shared by rules. Helpers about the public API live in `api.rs`,
-//! helpers about `SAFETY:` comments in `safety.rs`, helpers for rules that change traits
-//! with their impls in `traits.rs`.
+//! helpers about `SAFETY:` comments in `safety.rs`, helpers about async bodies in
+//! `async_body.rs`, helpers for rules that change traits with their impls in `traits.rs`.
 
 mod api;
+mod async_body;
 mod safety;
 mod traits;
 
 pub(crate) use api::*;
+pub(crate) use async_body::*;
 pub(crate) use safety::*;
 pub(crate) use traits::*;
 

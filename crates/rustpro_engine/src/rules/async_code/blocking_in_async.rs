@@ -1,0 +1,383 @@
+use crate::declare_rule;
+use crate::rule::{FileCx, Rule};
+use crate::rules::util::{enclosing_async_body, macro_call_in_file, path_text};
+use crate::source::parse::ast::HasName;
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds calls that block the thread inside async code (`async fn`, `async` blocks and
+    /// async closures) of production code:
+    /// - `std::thread::sleep`;
+    /// - file system calls of `std::fs` (`read`, `read_to_string`, `write`, `copy`,
+    ///   `File::open`, `File::create`, `create_dir_all`, `metadata`, `read_dir`, ..., and
+    ///   `OpenOptions::open`);
+    /// - network calls of `std::net` that wait on the network (`TcpStream::connect`,
+    ///   `TcpListener::accept`, `UdpSocket::recv`); binding a socket does not wait and is
+    ///   not flagged (binding a `std` listener and handing it to the runtime is common);
+    /// - `output()` and `status()` of a `std::process::Command`;
+    /// - `reqwest::blocking` and `ureq` requests;
+    /// - `block_on` of any executor (`futures::executor::block_on`, `Runtime::block_on`,
+    ///   `Handle::block_on`, `pollster::block_on`, `smol::block_on`, ...), as a function or
+    ///   a method.
+    ///
+    /// Names are resolved through the file's `use` imports and renames (`use std::fs;
+    /// fs::read(..)`, `use std::fs::read_to_string as read; read(..)`). A method call is
+    /// matched when the type of its receiver is plain from the code: a chain that starts
+    /// with `Command::new(..)`, or a variable bound by `let` from such a chain or declared
+    /// with its type (`cmd: &mut Command`).
+    ///
+    /// Not flagged:
+    /// - code in a plain (not `async`) closure, unless the closure runs on the spot: called
+    ///   right away, or given to an iterator adapter or an `Option`/`Result` combinator
+    ///   (`map`, `and_then`, `for_each`, `unwrap_or_else`, ...). A closure given to any other
+    ///   function may run on another thread (`spawn_blocking`, `block_in_place`,
+    ///   `thread::spawn`, a helper that wraps them) or later, so the rule gives it the
+    ///   benefit of the doubt;
+    /// - code in a function nested in an async function (unless it is `async` itself);
+    /// - the async APIs (`tokio::fs`, `tokio::time::sleep`, `tokio::process::Command`);
+    /// - test code (`#[cfg(test)]`, `#[tokio::test]`, test and bench targets, examples): a
+    ///   test that blocks its own runtime only slows itself down.
+    ///
+    /// ## Configuration
+    /// The list of blocking calls can be extended or replaced in `rustpro.toml`:
+    /// ```toml
+    /// [rules.blocking_in_async]
+    /// extend-blocking-calls = ["my_crate::db::query_sync", "my_crate::legacy::*", "*::wait_blocking"]
+    /// # blocking-calls = [..]      # replaces the built-in list
+    /// ```
+    /// An entry is a path (`my_crate::db::query_sync`, `my_crate::db::Pool::get` for a
+    /// method), a path ending in `::*` (everything below it), or `*::name` (any function
+    /// or method of that name). `crate::` in the code is read as the package's name.
+    ///
+    /// ## Why is this bad?
+    /// An async runtime runs many tasks on a few threads. A task that blocks its thread
+    /// stops every other task scheduled there: requests stall, timers fire late, and with
+    /// one worker thread (`current_thread`, `#[tokio::main(flavor = "current_thread")]`) the
+    /// whole program freezes. `block_on` inside async code is worse: it panics on a tokio
+    /// runtime thread, and can deadlock on others.
+    ///
+    /// ## Example
+    /// ```rust
+    /// use std::time::Duration;
+    ///
+    /// pub async fn poll_status(url: &str) -> std::io::Result<String> {
+    ///     std::thread::sleep(Duration::from_secs(1));
+    ///     std::fs::read_to_string(url)
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// use std::time::Duration;
+    ///
+    /// pub async fn poll_status(url: &str) -> std::io::Result<String> {
+    ///     tokio::time::sleep(Duration::from_secs(1)).await;
+    ///     tokio::fs::read_to_string(url).await
+    /// }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: the async replacement depends on the runtime, and moving work into
+    /// `spawn_blocking` needs owned data.
+    pub struct BlockingInAsync {
+        name: "blocking_in_async",
+        category: Async,
+        level: Warn,
+        fix: None,
+        clippy: [],
+        summary: "blocking call (`thread::sleep`, `std::fs`, `block_on`, ...) inside async code",
+        kinds: [CALL_EXPR, METHOD_CALL_EXPR],
+    }
+}
+
+/// The calls that block, unless configured otherwise (see the rule's documentation for the
+/// forms of an entry).
+pub const BUILTIN_BLOCKING_CALLS: &[&str] = &[
+    "std::thread::sleep",
+    "std::fs::canonicalize",
+    "std::fs::copy",
+    "std::fs::create_dir",
+    "std::fs::create_dir_all",
+    "std::fs::exists",
+    "std::fs::hard_link",
+    "std::fs::metadata",
+    "std::fs::read",
+    "std::fs::read_dir",
+    "std::fs::read_link",
+    "std::fs::read_to_string",
+    "std::fs::remove_dir",
+    "std::fs::remove_dir_all",
+    "std::fs::remove_file",
+    "std::fs::rename",
+    "std::fs::set_permissions",
+    "std::fs::soft_link",
+    "std::fs::symlink_metadata",
+    "std::fs::write",
+    "std::fs::File::open",
+    "std::fs::File::create",
+    "std::fs::File::create_new",
+    "std::fs::OpenOptions::open",
+    "std::fs::DirBuilder::create",
+    "std::net::TcpStream::connect",
+    "std::net::TcpStream::connect_timeout",
+    "std::net::TcpListener::accept",
+    "std::net::UdpSocket::recv",
+    "std::net::UdpSocket::recv_from",
+    "std::process::Command::output",
+    "std::process::Command::status",
+    "reqwest::blocking::*",
+    "ureq::get",
+    "ureq::post",
+    "ureq::put",
+    "ureq::patch",
+    "ureq::delete",
+    "ureq::head",
+    "ureq::request",
+    "*::block_on",
+];
+
+impl Rule for BlockingInAsync {
+    fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+        if !cx.is_production() {
+            return;
+        }
+        let Some((path, range)) = blocking_call(node, cx) else { return };
+        if enclosing_async_body(node, cx).is_none() {
+            return;
+        }
+        let family = Family::of(path.trim_end_matches("(..)"));
+        let shown = path;
+        let message = match family {
+            Family::BlockOn => format!(
+                "`{shown}` inside async code blocks the executor thread until the future completes: \
+                 it panics on a tokio runtime and can deadlock on others"
+            ),
+            _ => format!("`{shown}` blocks the executor thread inside async code"),
+        };
+        cx.report(range, message).help(family.help());
+    }
+}
+
+/// The kind of blocking call, for advice that fits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Sleep,
+    Fs,
+    Net,
+    Process,
+    Http,
+    BlockOn,
+    Other,
+}
+
+impl Family {
+    fn of(path: &str) -> Family {
+        if path.ends_with("block_on") && !path.ends_with("_block_on") {
+            Family::BlockOn
+        } else if path == "std::thread::sleep" {
+            Family::Sleep
+        } else if path.starts_with("std::fs::") {
+            Family::Fs
+        } else if path.starts_with("std::net::") {
+            Family::Net
+        } else if path.starts_with("std::process::") {
+            Family::Process
+        } else if path.starts_with("reqwest::blocking::") || path.starts_with("ureq::") {
+            Family::Http
+        } else {
+            Family::Other
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Family::Sleep => {
+                "use `tokio::time::sleep(..).await` (or your runtime's async sleep): other tasks run while this one waits"
+            }
+            Family::Fs => {
+                "use `tokio::fs` (or your runtime's async file API), or move the work into `tokio::task::spawn_blocking`"
+            }
+            Family::Net => {
+                "use `tokio::net` (or your runtime's async sockets), or move the work into `tokio::task::spawn_blocking`"
+            }
+            Family::Process => {
+                "use `tokio::process::Command` and `.await` it, or move the call into `tokio::task::spawn_blocking`"
+            }
+            Family::Http => "use the async `reqwest::Client` and `.await` the request",
+            Family::BlockOn => {
+                "`.await` the future instead; if sync code in between needs the result, make it async or run it \
+                 in `tokio::task::spawn_blocking`"
+            }
+            Family::Other => {
+                "move the call into `tokio::task::spawn_blocking`, or use an async equivalent and `.await` it"
+            }
+        }
+    }
+}
+
+/// How deep receivers are followed through `let` bindings.
+const MAX_RECEIVER_DEPTH: usize = 8;
+
+/// The blocking call `node` makes: its resolved path (`Type::method` for a method, `.name(..)`
+/// for a method matched by name only) and the range to report.
+fn blocking_call(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(String, TextRange)> {
+    let calls = &cx.options().blocking_calls;
+    if let Some(call) = ast::CallExpr::cast(node.clone()) {
+        let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+        let path = resolve_path(&callee.path()?, node, cx);
+        return calls.iter().any(|c| matches(c, &path)).then(|| (path, node.text_range()));
+    }
+    let call = ast::MethodCallExpr::cast(node.clone())?;
+    let name = call.name_ref()?;
+    let name = name.text().to_string();
+    let range = TextRange::new(call.name_ref()?.syntax().text_range().start(), node.text_range().end());
+    // `*::name` entries match a method of that name whatever its receiver.
+    if calls.iter().any(|c| c.strip_prefix("*::").is_some_and(|n| n == name)) {
+        return Some((format!(".{name}(..)"), range));
+    }
+    let receiver = receiver_type(&call.receiver()?, cx, 0)?;
+    if receiver.root_blocks {
+        // The chain starts with a blocking call, which is reported itself.
+        return None;
+    }
+    let path = format!("{}::{name}", receiver.ty);
+    calls.iter().any(|c| matches(c, &path)).then_some((path, range))
+}
+
+/// Whether a configured entry matches a resolved path.
+fn matches(entry: &str, path: &str) -> bool {
+    if let Some(tail) = entry.strip_prefix("*::") {
+        return path == tail || path.strip_suffix(tail).is_some_and(|head| head.ends_with("::"));
+    }
+    if let Some(prefix) = entry.strip_suffix("::*") {
+        return path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with("::"));
+    }
+    entry == path
+}
+
+/// A path as written at `node`, expanded through the imports in scope; `crate::` becomes
+/// the package's name.
+fn resolve_path(path: &ast::Path, node: &SyntaxNode, cx: &FileCx<'_>) -> String {
+    let text = path_text(path);
+    // Macro arguments are parsed on their own: the imports are around the macro call.
+    let anchor = macro_call_in_file(cx).unwrap_or_else(|| node.clone());
+    let expanded = cx.expand_path_at(&anchor, &text);
+    match expanded.strip_prefix("crate::") {
+        Some(rest) => format!("{}::{rest}", cx.package().name.replace('-', "_")),
+        None => expanded,
+    }
+}
+
+/// The type of a method call's receiver, as far as the code shows it.
+struct Receiver {
+    /// The type's resolved path (`std::process::Command`).
+    ty: String,
+    /// The chain starts with a call that is blocking itself (`File::open(p)?.read(..)`).
+    root_blocks: bool,
+}
+
+/// The type of `expr` when the code makes it plain: a chain of method calls (taken to
+/// keep the type, as builders do) that starts with `Type::function(..)`, or a variable
+/// bound from one or declared with a type.
+fn receiver_type(expr: &ast::Expr, cx: &FileCx<'_>, depth: usize) -> Option<Receiver> {
+    if depth > MAX_RECEIVER_DEPTH {
+        return None;
+    }
+    match expr {
+        ast::Expr::MethodCallExpr(call) => receiver_type(&call.receiver()?, cx, depth + 1),
+        ast::Expr::TryExpr(inner) => receiver_type(&inner.expr()?, cx, depth + 1),
+        ast::Expr::ParenExpr(inner) => receiver_type(&inner.expr()?, cx, depth + 1),
+        ast::Expr::RefExpr(inner) => receiver_type(&inner.expr()?, cx, depth + 1),
+        ast::Expr::CallExpr(call) => {
+            let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+            let path = callee.path()?;
+            let qualifier = path.qualifier()?;
+            let type_name = qualifier.segment()?.name_ref()?;
+            if !type_name.text().starts_with(|c: char| c.is_ascii_uppercase()) {
+                return None;
+            }
+            let full = resolve_path(&path, call.syntax(), cx);
+            let root_blocks = cx.options().blocking_calls.iter().any(|c| matches(c, &full));
+            let (ty, _) = full.rsplit_once("::")?;
+            Some(Receiver { ty: ty.to_owned(), root_blocks })
+        }
+        ast::Expr::PathExpr(path) => {
+            let path = path.path()?;
+            if path.qualifier().is_some() {
+                return None;
+            }
+            let name = path.segment()?.name_ref()?.text().to_string();
+            binding_type(&name, expr.syntax(), cx, depth)
+        }
+        _ => None,
+    }
+}
+
+/// The type of the variable `name` as seen at `at`: from the nearest `let` before it in the
+/// enclosing blocks, or a parameter of the enclosing function or closure.
+fn binding_type(name: &str, at: &SyntaxNode, cx: &FileCx<'_>, depth: usize) -> Option<Receiver> {
+    let start = at.text_range().start();
+    for ancestor in at.ancestors() {
+        match ancestor.kind() {
+            SyntaxKind::STMT_LIST => {
+                let found = ancestor
+                    .children()
+                    .filter(|s| s.text_range().end() <= start)
+                    .filter_map(ast::LetStmt::cast)
+                    .filter(|l| binds(l.pat(), name))
+                    .last();
+                if let Some(stmt) = found {
+                    if let Some(ty) = stmt.ty() {
+                        return annotated_type(&ty, stmt.syntax(), cx);
+                    }
+                    return receiver_type(&stmt.initializer()?, cx, depth + 1);
+                }
+            }
+            SyntaxKind::PARAM_LIST => {}
+            SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR => {
+                let params = ancestor.children().find(|c| c.kind() == SyntaxKind::PARAM_LIST)?;
+                let param = params.children().filter_map(ast::Param::cast).find(|p| binds(p.pat(), name));
+                match param {
+                    Some(param) => return annotated_type(&param.ty()?, param.syntax(), cx),
+                    None if ancestor.kind() == SyntaxKind::FN => return None,
+                    None => {}
+                }
+            }
+            kind if ast::Item::can_cast(kind) => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn binds(pat: Option<ast::Pat>, name: &str) -> bool {
+    let Some(ast::Pat::IdentPat(pat)) = pat else { return false };
+    pat.name().is_some_and(|n| n.text() == name)
+}
+
+fn annotated_type(ty: &ast::Type, at: &SyntaxNode, cx: &FileCx<'_>) -> Option<Receiver> {
+    let ty = match ty {
+        ast::Type::RefType(inner) => inner.ty()?,
+        other => other.clone(),
+    };
+    let ast::Type::PathType(path) = ty else { return None };
+    let ty = resolve_path(&path.path()?, at, cx);
+    Some(Receiver { ty, root_blocks: false })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn entries_match_paths_prefixes_and_names() {
+        assert!(matches("std::fs::read", "std::fs::read"));
+        assert!(!matches("std::fs::read", "std::fs::read_dir"));
+        assert!(matches("reqwest::blocking::*", "reqwest::blocking::Client::new"));
+        assert!(!matches("reqwest::blocking::*", "reqwest::blockingly"));
+        assert!(matches("*::block_on", "futures::executor::block_on"));
+        assert!(matches("*::block_on", "block_on"));
+        assert!(!matches("*::block_on", "my_block_on"));
+    }
+}
