@@ -1,5 +1,6 @@
 //! Shared pieces of the legacy service.
 
+pub mod jobs;
 pub mod store;
 
 use std::collections::HashMap;
