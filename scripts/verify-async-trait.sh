@@ -22,6 +22,8 @@ crates=(
     "axum-login|"
     "lettre|tokio1,tokio1-native-tls,file-transport,sendmail-transport"
     "jsonrpsee-core|server,client,async-client"
+    "axum-core|"
+    "tower-sessions-core|"
 )
 
 printf '%-16s %8s %8s %8s %8s %s\n' crate findings fixed before after notes

@@ -332,3 +332,22 @@ fn fix_without_vcs_when_allowed_keeps_unfixable_findings() {
     assert!(!stdout(&out).contains("unsafe_not_forbidden"));
     assert!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap().contains("unsafe_code = \"forbid\""));
 }
+
+#[test]
+fn fixes_keep_a_byte_order_mark_and_crlf_line_endings() {
+    let dir = Dir::new();
+    let lib = "\u{feff}use async_trait::async_trait;\r\n\r\n#[async_trait]\r\ntrait Job {\r\n    async fn run(&self) -> u8 {\r\n        1\r\n    }\r\n}\r\n";
+    dir.write("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nasync-trait = \"0.1\"\n")
+        .write("src/lib.rs", lib);
+    let out = dir.run(&["fix", "--allow-no-vcs", "--select", "async_trait_macro"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let fixed = fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+    assert!(fixed.starts_with('\u{feff}'), "{fixed:?}");
+    assert!(!fixed.replace("\r\n", "").contains('\n'), "every line break stays CRLF: {fixed:?}");
+    assert_eq!(
+        fixed,
+        "\u{feff}trait Job {\r\n    fn run(&self) -> impl std::future::Future<Output = u8> + Send where Self: Sync {\r\n        async move {\r\n            1\r\n        }\r\n    }\r\n}\r\n"
+    );
+    // The dependency went too, since nothing names `async_trait` any more.
+    assert!(!fs::read_to_string(dir.path().join("Cargo.toml")).unwrap().contains("async-trait"));
+}
