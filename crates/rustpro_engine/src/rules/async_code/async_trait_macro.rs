@@ -212,7 +212,8 @@ impl Rule for AsyncTraitMacro {
 
 /// The attribute, if it is `#[async_trait]` in any spelling: whether it is the `?Send` form.
 fn async_trait_attr(item: &impl HasAttrs) -> Option<(ast::Attr, bool)> {
-    item.attrs().find_map(|attr| {
+    // Most items have no attribute, or none that names the macro: decide without allocating.
+    item.attrs().filter(|attr| async_trait_idents(attr.syntax()) > 0).find_map(|attr| {
         let (path, rest) = attr_parts(&attr)?;
         let last = path.rsplit("::").next().unwrap_or(&path);
         (last == "async_trait").then(|| (attr.clone(), rest.iter().any(|t| t == "?")))
@@ -221,7 +222,7 @@ fn async_trait_attr(item: &impl HasAttrs) -> Option<(ast::Attr, bool)> {
 
 /// `#[cfg_attr(.., async_trait)]`: the macro applies in some builds only.
 fn has_conditional_attr(item: &impl HasAttrs) -> bool {
-    item.attrs().any(|attr| {
+    item.attrs().filter(|attr| async_trait_idents(attr.syntax()) > 0).any(|attr| {
         attr_parts(&attr)
             .is_some_and(|(path, rest)| path == "cfg_attr" && rest.iter().any(|t| t == "async_trait"))
     })
@@ -376,7 +377,7 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
 /// `use async_trait::async_trait;` in a file that no longer uses the attribute.
 fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let Some(item) = ast::Use::cast(node.clone()) else { return };
-    if item.visibility().is_some() || cx.file_macro_call().is_some() {
+    if item.visibility().is_some() || cx.file_macro_call().is_some() || async_trait_idents(node) != 2 {
         return;
     }
     let Some(tree) = item.use_tree() else { return };

@@ -15,7 +15,7 @@ pub(crate) struct DynUse {
 }
 
 /// The traits a `dyn` type names (`dyn Store + Send + 'a` gives `Store`, `Send`), by the
-/// last segment of their path with imports expanded (`use crate::Store as S; dyn S`).
+/// last segment of their path, a renamed import expanded (`use crate::Store as S; dyn S`).
 pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String> {
     let Some(dyn_type) = ast::DynTraitType::cast(node.clone()) else { return Vec::new() };
     let Some(bounds) = dyn_type.type_bound_list() else { return Vec::new() };
@@ -28,11 +28,12 @@ pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String>
         .filter_map(|path| {
             let segment = path.segment()?;
             let name = segment.name_ref()?.text().to_string();
-            let written = match path.qualifier() {
-                Some(q) => format!("{}::{name}", q.syntax().text()),
-                None => name.clone(),
-            };
-            let expanded = cx.expand_path_at(node, &written);
+            if path.qualifier().is_some() || !cx.imports().covers(&name) {
+                return Some(name);
+            }
+            // A renamed import (`use crate::Store as S; dyn S`): the file's imports are
+            // enough, block-level renames of traits are rare.
+            let expanded = cx.imports().expand(&name);
             Some(expanded.rsplit("::").next().unwrap_or(&name).to_owned())
         })
         .collect()
