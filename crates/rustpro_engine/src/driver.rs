@@ -454,6 +454,7 @@ impl Shared<'_> {
         let placeholder = registry::all()[0].meta();
         let mut cx =
             FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
+        cx.text = source.normalized();
         cx.public_module = job.public;
         cx.options = &settings.rule_options;
         cx.public_items.clone_from(&job.public_items);

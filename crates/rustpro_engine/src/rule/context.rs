@@ -84,6 +84,8 @@ pub struct FileCx<'a> {
     pub(crate) package: &'a Package,
     pub(crate) target: TargetKind,
     pub(crate) root: &'a SyntaxNode,
+    /// The file's (normalised) text, for cheap whole-file checks.
+    pub(crate) text: &'a str,
     /// Offset of the tree being walked in the file (non-zero inside macro arguments).
     pub(crate) base: TextSize,
     pub(crate) test_depth: usize,
@@ -119,6 +121,7 @@ impl<'a> FileCx<'a> {
             package,
             target,
             root,
+            text: "",
             base: TextSize::from(0),
             test_depth: usize::from(in_test),
             allows,
@@ -183,6 +186,12 @@ impl<'a> FileCx<'a> {
     /// macro call in the file tree that holds it, where the comments and items around are.
     pub fn file_macro_call(&self) -> Option<&SyntaxNode> {
         self.file_macro_call.as_ref()
+    }
+
+    /// Whether the file's text holds `needle` anywhere (code, comments or strings): a cheap
+    /// way to skip a file that cannot have what a rule looks for.
+    pub fn file_mentions(&self, needle: &str) -> bool {
+        self.text.is_empty() || self.text.contains(needle)
     }
 
     /// The `use` imports at the top of the file.

@@ -139,13 +139,14 @@ pub const BUILTIN_BLOCKING_CALLS: &[&str] = &[
 
 impl Rule for BlockingInAsync {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
-        if !cx.is_production() {
+        if !cx.is_production() || !cx.file_mentions("async") {
             return;
         }
-        let Some((path, range)) = blocking_call(node, cx) else { return };
+        // Finding the async body is cheaper than resolving the call's path.
         if enclosing_async_body(node, cx).is_none() {
             return;
         }
+        let Some((path, range)) = blocking_call(node, cx) else { return };
         let family = Family::of(path.trim_end_matches("(..)"));
         let shown = path;
         let message = match family {
