@@ -15,6 +15,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::unsafe_code::unsafe_fn_missing_safety_doc::UnsafeFnMissingSafetyDoc,
     &rules::unsafe_code::unsafe_not_forbidden::UnsafeNotForbidden,
     &rules::async_code::async_trait_macro::AsyncTraitMacro,
+    &rules::api::boxed_return_in_trait::BoxedReturnInTrait,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

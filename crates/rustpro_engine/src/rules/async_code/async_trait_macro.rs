@@ -3,10 +3,11 @@ use std::collections::HashMap;
 use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::fix::manifest::edit_manifest;
-use crate::project::{DependencyKind, Edition};
+use crate::project::DependencyKind;
 use crate::rule::{Deferred, FileCx, FileFix, PackageCx, Rule, WorkspaceCx};
 use crate::rules::util::{
-    DynUse, attr_parts, dyn_trait_names, is_exactly_pub, is_public_position, line_indent, removal_range,
+    DynUse, attr_parts, dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent,
+    relative_path, removal_range,
 };
 use crate::source::parse::ast::{HasAttrs, HasGenericParams, HasName, HasTypeBounds, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
@@ -140,7 +141,7 @@ impl Rule for AsyncTraitMacro {
                      impls apart: convert them by hand"
                 ));
             } else if let Some((use_item, line)) = dyn_uses.get(name) {
-                let at = relative(&use_item.path, cx);
+                let at = relative_path(&use_item.path, cx);
                 finding.fix = None;
                 finding.message =
                     format!("`#[async_trait]` on `{name}`, which is used as `dyn {name}` (at {at}:{line})");
@@ -204,8 +205,7 @@ fn check_trait(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if public { Applicability::Unsafe } else { Applicability::Safe },
     )
     .delete(removal_range(attr.syntax()));
-    let edition = cx.package().edition;
-    let future = future_path(cx, edition);
+    let future = future_path(cx);
     let supertraits = tr.type_bound_list().map(|b| b.syntax().text().to_string()).unwrap_or_default();
     let is_pub = tr.visibility().is_some();
     let methods =
@@ -308,15 +308,6 @@ fn self_bounds(method: &ast::Fn, supertraits: &str) -> Vec<&'static str> {
     wanted.iter().copied().filter(|b| !stated(b)).collect()
 }
 
-/// How to name `Future` in the file: the 2024 prelude has it; an import may bring it.
-fn future_path(cx: &FileCx<'_>, edition: Edition) -> String {
-    if edition >= Edition::E2024 {
-        return "Future".to_owned();
-    }
-    let imported = cx.imports().expand("Future");
-    if imported.ends_with("future::Future") { "Future".to_owned() } else { "std::future::Future".to_owned() }
-}
-
 fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let Some(im) = ast::Impl::cast(node.clone()) else { return };
     let Some((attr, _)) = async_trait_attr(&im) else { return };
@@ -393,20 +384,6 @@ fn check_dependency(cx: &mut PackageCx<'_>) {
             applicability: Applicability::Safe,
             edits: vec![edit],
         });
-    }
-}
-
-fn relative(path: &std::path::Path, cx: &WorkspaceCx<'_>) -> String {
-    let root = cx.packages().iter().filter(|p| path.starts_with(&p.dir)).map(|p| {
-        p.workspace_manifest
-            .as_ref()
-            .and_then(|m| m.parent().map(|d| d.to_path_buf()))
-            .unwrap_or(p.dir.clone())
-    });
-    let root = root.min_by_key(|r| r.as_os_str().len());
-    match root.and_then(|r| path.strip_prefix(r).ok().map(|p| p.display().to_string())) {
-        Some(relative) => relative,
-        None => path.display().to_string(),
     }
 }
 
