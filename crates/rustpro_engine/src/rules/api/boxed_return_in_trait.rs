@@ -20,7 +20,8 @@ declare_rule! {
     /// method; its fix changes the trait and every impl of it in the workspace together.
     ///
     /// A trait that the workspace uses as `dyn Trait` anywhere is not reported: there the
-    /// box is what keeps the trait dyn-compatible. Traits defined in test code are not
+    /// box is what keeps the trait dyn-compatible. Nor are adapters whose point is the box
+    /// (`FutureExt::boxed`, a default body returning `Box::pin(self)`). Traits defined in test code are not
     /// reported either (their impls elsewhere are converted with the trait they implement).
     ///
     /// ## Why is this bad?
@@ -311,6 +312,9 @@ fn check_trait(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some(ty) = method.ret_type().and_then(|r| r.ty()) else { continue };
         let Some(boxed) = boxed_type(&ty, cx) else { continue };
         let Some(name) = method.name().map(|n| n.text().to_string()) else { continue };
+        if erases_self(&name, &method) {
+            continue;
+        }
         let mut fix = FileFix::new(
             "return `impl Trait`",
             if public || boxed.boxed == Boxed::Stream { Applicability::Unsafe } else { Applicability::Safe },
@@ -372,6 +376,24 @@ fn borrows_type_param(replacement: &str, tr: &ast::Trait, method: &ast::Fn) -> O
     let words: HashSet<&str> = replacement.split(|c: char| !c.is_alphanumeric() && c != '_').collect();
     let assoc = replacement.contains("Self::").then(|| "Self".to_owned());
     assoc.into_iter().chain(params).find(|p| words.contains(p.as_str()))
+}
+
+/// A method whose point is the box: an adapter like `FutureExt::boxed` that erases the
+/// receiver's type (`Box::pin(self)`).
+fn erases_self(name: &str, method: &ast::Fn) -> bool {
+    if name.starts_with("boxed") || name.starts_with("into_box") {
+        return true;
+    }
+    let Some(body) = method.body() else { return false };
+    body.syntax().descendants().filter_map(ast::CallExpr::cast).any(|call| {
+        let boxes = matches!(call.expr(), Some(ast::Expr::PathExpr(p))
+            if p.path().is_some_and(|p| matches!(path_text(&p).as_str(), "Box::new" | "Box::pin")));
+        boxes
+            && call.arg_list().is_some_and(|args| {
+                let args: Vec<ast::Expr> = args.args().collect();
+                matches!(args.as_slice(), [ast::Expr::PathExpr(arg)] if arg.syntax().text() == "self")
+            })
+    })
 }
 
 fn methods(list: Option<ast::AssocItemList>) -> impl Iterator<Item = ast::Fn> {
@@ -592,7 +614,9 @@ fn unbox_body(body: &ast::BlockExpr, method: &str, boxed: Boxed) -> Result<Vec<(
         });
     };
     if calls_method(body.syntax(), method) {
-        return Err(format!("calls `{method}` itself: an `impl Trait` type cannot contain itself"));
+        return Err(format!(
+            "calls a method named `{method}`, maybe itself (an `impl Trait` type cannot contain itself)"
+        ));
     }
     let Some(inner) = unboxed(site, boxed) else {
         return Err(match peel(site.clone()) {
