@@ -18,6 +18,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_code::blocking_in_async::BlockingInAsync,
     &rules::async_code::lock_across_await::LockAcrossAwait,
     &rules::async_code::manual_future_impl::ManualFutureImpl,
+    &rules::api::boxed_return_in_trait::BoxedReturnInTrait,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

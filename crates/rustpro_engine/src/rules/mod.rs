@@ -1,5 +1,6 @@
 //! The rule catalog: one file per rule, grouped by category.
 
+pub mod api;
 pub mod async_code;
 pub mod errors;
 pub mod meta;

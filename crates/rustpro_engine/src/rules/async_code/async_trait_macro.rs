@@ -3,10 +3,11 @@ use std::collections::HashMap;
 use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::fix::manifest::edit_manifest;
-use crate::project::{DependencyKind, Edition};
+use crate::project::DependencyKind;
 use crate::rule::{Deferred, FileCx, FileFix, PackageCx, Rule, WorkspaceCx};
 use crate::rules::util::{
-    DynUse, attr_parts, dyn_trait_names, is_exactly_pub, is_public_position, line_indent, removal_range,
+    DynUse, attr_parts, dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent,
+    relative_path, removal_range,
 };
 use crate::source::parse::ast::{HasAttrs, HasGenericParams, HasName, HasTypeBounds, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
@@ -164,7 +165,7 @@ impl Rule for AsyncTraitMacro {
                      impls apart: convert them by hand"
                 ));
             } else if let Some((use_item, line)) = dyn_uses.get(name) {
-                let at = relative(&use_item.path, cx);
+                let at = relative_path(&use_item.path, cx);
                 finding.fix = None;
                 finding.message =
                     format!("`#[async_trait]` on `{name}`, which is used as `dyn {name}` (at {at}:{line})");
@@ -177,7 +178,7 @@ impl Rule for AsyncTraitMacro {
             } else if let Some((macro_item, _, line)) =
                 macros.iter().find(|(_, idents, _)| idents.iter().any(|i| i == name))
             {
-                let at = relative(&macro_item.path, cx);
+                let at = relative_path(&macro_item.path, cx);
                 finding.fix = None;
                 finding.help = Some(format!(
                     "a macro defined at {at}:{line} uses `async_trait` and names `{name}`: the impls it \
@@ -185,7 +186,7 @@ impl Rule for AsyncTraitMacro {
                      macro together by hand"
                 ));
             } else if let Some((impl_item, line, method)) = lifetime_mismatch(item, impls.get(name)) {
-                let at = relative(&impl_item.path, cx);
+                let at = relative_path(&impl_item.path, cx);
                 finding.fix = None;
                 finding.help = Some(format!(
                     "the impl at {at}:{line} binds the lifetimes of `{method}` differently from the trait \
@@ -247,8 +248,7 @@ fn check_trait(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if public { Applicability::Unsafe } else { Applicability::Safe },
     )
     .delete(removal_range(attr.syntax()));
-    let edition = cx.package().edition;
-    let future = future_path(cx, edition);
+    let future = future_path(cx);
     let supertraits = tr.type_bound_list().map(|b| b.syntax().text().to_string()).unwrap_or_default();
     let is_pub = tr.visibility().is_some();
     let methods =
@@ -352,15 +352,6 @@ fn self_bounds(method: &ast::Fn, supertraits: &str) -> Vec<&'static str> {
     wanted.iter().copied().filter(|b| !stated(b)).collect()
 }
 
-/// How to name `Future` in the file: the 2024 prelude has it; an import may bring it.
-fn future_path(cx: &FileCx<'_>, edition: Edition) -> String {
-    if edition >= Edition::E2024 {
-        return "Future".to_owned();
-    }
-    let imported = cx.imports().expand("Future");
-    if imported.ends_with("future::Future") { "Future".to_owned() } else { "std::future::Future".to_owned() }
-}
-
 fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let Some(im) = ast::Impl::cast(node.clone()) else { return };
     let Some((attr, _)) = async_trait_attr(&im) else { return };
@@ -439,20 +430,6 @@ fn check_dependency(cx: &mut PackageCx<'_>) {
             applicability: Applicability::Safe,
             edits: vec![edit],
         });
-    }
-}
-
-fn relative(path: &std::path::Path, cx: &WorkspaceCx<'_>) -> String {
-    let root = cx.packages().iter().filter(|p| path.starts_with(&p.dir)).map(|p| {
-        p.workspace_manifest
-            .as_ref()
-            .and_then(|m| m.parent().map(|d| d.to_path_buf()))
-            .unwrap_or(p.dir.clone())
-    });
-    let root = root.min_by_key(|r| r.as_os_str().len());
-    match root.and_then(|r| path.strip_prefix(r).ok().map(|p| p.display().to_string())) {
-        Some(relative) => relative,
-        None => path.display().to_string(),
     }
 }
 

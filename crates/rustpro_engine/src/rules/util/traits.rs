@@ -1,7 +1,10 @@
 //! Helpers for rules that change traits together with their impls: `dyn` uses, attribute
 //! shapes, and edits that remove a whole line or keep indentation.
 
-use crate::rule::FileCx;
+use std::path::Path;
+
+use crate::project::Edition;
+use crate::rule::{FileCx, WorkspaceCx};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast};
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
@@ -103,4 +106,29 @@ pub(crate) fn line_indent(node: &SyntaxNode) -> String {
         token = t.prev_token();
     }
     String::new()
+}
+
+/// How to name `Future` in the file: the 2024 prelude has it; an import may bring it.
+pub(crate) fn future_path(cx: &FileCx<'_>) -> String {
+    if cx.package().edition >= Edition::E2024 {
+        return "Future".to_owned();
+    }
+    let imported = cx.imports().expand("Future");
+    if imported.ends_with("future::Future") { "Future".to_owned() } else { "std::future::Future".to_owned() }
+}
+
+/// A file's path relative to the root of the workspace that holds it (for messages that
+/// name another file: "used as `dyn Store` (at src/app.rs:12)").
+pub(crate) fn relative_path(path: &Path, cx: &WorkspaceCx<'_>) -> String {
+    let root = cx.packages().iter().filter(|p| path.starts_with(&p.dir)).map(|p| {
+        p.workspace_manifest
+            .as_ref()
+            .and_then(|m| m.parent().map(|d| d.to_path_buf()))
+            .unwrap_or(p.dir.clone())
+    });
+    let root = root.min_by_key(|r| r.as_os_str().len());
+    match root.and_then(|r| path.strip_prefix(r).ok().map(|p| p.display().to_string())) {
+        Some(relative) => relative,
+        None => path.display().to_string(),
+    }
 }
