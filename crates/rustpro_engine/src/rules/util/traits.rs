@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::project::Edition;
 use crate::rule::{FileCx, WorkspaceCx};
+use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast};
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
@@ -131,4 +132,40 @@ pub(crate) fn relative_path(path: &Path, cx: &WorkspaceCx<'_>) -> String {
         Some(relative) => relative,
         None => path.display().to_string(),
     }
+}
+
+/// A private `use` of exactly one path (`use std::pin::Pin;`) whose last segment is one of
+/// `names` and whose first is one of `crates`, when nothing else in the file names it (a
+/// conversion removed its last use). Returns the name.
+pub(crate) fn unused_single_import(
+    node: &SyntaxNode,
+    cx: &FileCx<'_>,
+    names: &[&str],
+    crates: &[&str],
+) -> Option<String> {
+    let item = ast::Use::cast(node.clone())?;
+    if item.visibility().is_some() || cx.file_macro_call().is_some() {
+        return None;
+    }
+    let tree = item.use_tree()?;
+    if tree.use_tree_list().is_some() || tree.star_token().is_some() || tree.rename().is_some() {
+        return None;
+    }
+    let path = tree.path()?;
+    let name = path.segment()?.name_ref()?.text().to_string();
+    if !names.contains(&name.as_str()) {
+        return None;
+    }
+    let first = path.syntax().first_token()?;
+    let first = if first.text() == "::" { first.next_token()? } else { first };
+    if !crates.contains(&first.text()) {
+        return None;
+    }
+    let uses = cx
+        .root
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == name)
+        .count();
+    (uses == 1).then_some(name)
 }
