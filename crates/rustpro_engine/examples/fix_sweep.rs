@@ -41,6 +41,7 @@ fn changed_span(original: &str, fixed: &str) -> (usize, usize) {
 fn main() {
     let dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     let (mut roots, mut applied, mut files, mut failures) = (0usize, 0usize, 0usize, 0usize);
+    let mut by_rule: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for dir in &dirs {
         for root in packages(dir) {
             roots += 1;
@@ -56,6 +57,9 @@ fn main() {
                 }
             };
             applied += outcome.applied.len();
+            for fix in &outcome.applied {
+                *by_rule.entry(fix.rule).or_default() += 1;
+            }
             files += outcome.files.len();
             for failed in &outcome.failed {
                 failures += 1;
@@ -100,6 +104,9 @@ fn main() {
         }
     }
     println!("{roots} packages, {applied} fixes applied in memory to {files} files, {failures} failures");
+    for (rule, count) in by_rule {
+        println!("  {rule}: {count}");
+    }
     if failures > 0 {
         std::process::exit(1);
     }
