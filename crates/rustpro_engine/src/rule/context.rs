@@ -104,6 +104,10 @@ pub struct FileCx<'a> {
     /// The workspace's rule options (`[rules.NAME]` tables).
     pub(crate) options: &'a RuleOptions,
     imports: OnceCell<Imports>,
+    /// Answers of [`FileCx::file_mentions`] so far.
+    mentions: std::cell::RefCell<Vec<(&'static str, bool)>>,
+    /// Line starts of `text`, built on the first [`FileCx::line_of`].
+    lines: OnceCell<crate::source::LineIndex>,
 }
 
 impl<'a> FileCx<'a> {
@@ -134,6 +138,8 @@ impl<'a> FileCx<'a> {
             deferred: Vec::new(),
             options: RuleOptions::builtin(),
             imports: OnceCell::new(),
+            lines: OnceCell::new(),
+            mentions: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -190,8 +196,18 @@ impl<'a> FileCx<'a> {
 
     /// Whether the file's text holds `needle` anywhere (code, comments or strings): a cheap
     /// way to skip a file that cannot have what a rule looks for.
-    pub fn file_mentions(&self, needle: &str) -> bool {
-        self.text.is_empty() || self.text.contains(needle)
+    /// Answers are kept per file: rules ask at every node.
+    pub fn file_mentions(&self, needle: &'static str) -> bool {
+        if self.text.is_empty() {
+            return true;
+        }
+        let mut known = self.mentions.borrow_mut();
+        if let Some((_, found)) = known.iter().find(|(n, _)| *n == needle) {
+            return *found;
+        }
+        let found = self.text.contains(needle);
+        known.push((needle, found));
+        found
     }
 
     /// The `use` imports at the top of the file.
@@ -265,6 +281,10 @@ impl<'a> FileCx<'a> {
     /// The 1-based line of `offset` (an offset of the tree being walked).
     pub fn line_of(&self, offset: TextSize) -> usize {
         let offset = (offset + self.base).min(self.root.text_range().end());
+        if !self.text.is_empty() {
+            let lines = self.lines.get_or_init(|| crate::source::LineIndex::new(self.text));
+            return lines.line_of(usize::from(offset)) + 1;
+        }
         let mut line = 1;
         self.root.text().slice(TextRange::up_to(offset)).for_each_chunk(|chunk| {
             line += chunk.bytes().filter(|&b| b == b'\n').count();

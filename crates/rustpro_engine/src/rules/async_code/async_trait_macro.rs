@@ -107,12 +107,20 @@ enum Kept {
 
 impl Rule for AsyncTraitMacro {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+        // Only `dyn` uses matter in files that never name the macro.
+        if node.kind() != SyntaxKind::DYN_TRAIT_TYPE && !cx.file_mentions("async_trait") {
+            return;
+        }
         match node.kind() {
             SyntaxKind::TRAIT => check_trait(node, cx),
             SyntaxKind::IMPL => check_impl(node, cx),
             SyntaxKind::DYN_TRAIT_TYPE => {
+                let names = dyn_trait_names(node, cx);
+                if names.is_empty() {
+                    return;
+                }
                 let line = cx.line_of(node.text_range().start());
-                for name in dyn_trait_names(node, cx) {
+                for name in names {
                     cx.defer(Box::new(Kept::Dyn(DynUse { name, line })));
                 }
             }

@@ -21,6 +21,11 @@ pub(crate) struct DynUse {
 /// The traits a `dyn` type names (`dyn Store + Send + 'a` gives `Store`, `Send`), by the
 /// last segment of their path, a renamed import expanded (`use crate::Store as S; dyn S`).
 pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String> {
+    /// Standard traits: never a workspace's trait, and most `dyn` types name one.
+    const STD: &[&str] = &[
+        "Any", "Debug", "Display", "Error", "Fn", "FnMut", "FnOnce", "Future", "Iterator", "Read", "Send",
+        "Sync", "Unpin", "Write",
+    ];
     let Some(dyn_type) = ast::DynTraitType::cast(node.clone()) else { return Vec::new() };
     let Some(bounds) = dyn_type.type_bound_list() else { return Vec::new() };
     bounds
@@ -32,6 +37,9 @@ pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String>
         .filter_map(|path| {
             let segment = path.segment()?;
             let name = segment.name_ref()?.text().to_string();
+            if STD.contains(&name.as_str()) {
+                return None;
+            }
             if path.qualifier().is_some() || !cx.imports().covers(&name) {
                 return Some(name);
             }
