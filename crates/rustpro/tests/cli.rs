@@ -351,3 +351,17 @@ fn fixes_keep_a_byte_order_mark_and_crlf_line_endings() {
     // The dependency went too, since nothing names `async_trait` any more.
     assert!(!fs::read_to_string(dir.path().join("Cargo.toml")).unwrap().contains("async-trait"));
 }
+
+#[test]
+fn fixing_one_file_still_needs_a_clean_workspace() {
+    let dir = Dir::new();
+    dir.write("Cargo.toml", CRLF_MANIFEST).write("src/lib.rs", "pub fn f() {}\n");
+    git(&dir.path(), &["init", "-q"]);
+    git(&dir.path(), &["add", "-A"]);
+    git(&dir.path(), &["commit", "-qm", "start"]);
+    // The manifest is outside `src/`, but fixes may edit it.
+    dir.write("Cargo.toml", format!("{CRLF_MANIFEST}# edited\r\n"));
+    let out = dir.run(&["fix", "src/lib.rs"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Cargo.toml"), "{}", stderr(&out));
+}

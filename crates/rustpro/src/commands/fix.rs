@@ -17,7 +17,8 @@ use crate::{EXIT_ERROR, EXIT_FINDINGS};
 pub(crate) fn run(args: CheckArgs) -> ExitCode {
     let request = request(&args);
     if !args.diff
-        && let Some(message) = vcs::refusal(&request.paths, args.allow_dirty, args.allow_no_vcs)
+        && let Some(message) =
+            vcs::refusal(&workspace_roots(&request.paths), args.allow_dirty, args.allow_no_vcs)
     {
         eprintln!("error: {message}");
         return ExitCode::from(EXIT_ERROR);
@@ -125,6 +126,23 @@ fn print_diff(outcome: &FixOutcome, base: Option<&Path>) -> ExitCode {
         if outcome.files.len() == 1 { "" } else { "s" }
     );
     ExitCode::from(EXIT_FINDINGS)
+}
+
+/// The root folders of the workspaces `paths` select: fixes may edit any file in them (a
+/// trait's impls, a manifest), so that is where uncommitted changes matter.
+fn workspace_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = rustpro_engine::project::discover(paths)
+        .packages
+        .iter()
+        .map(|p| p.workspace_manifest.clone().unwrap_or_else(|| p.manifest_path.clone()))
+        .filter_map(|manifest| manifest.parent().map(Path::to_path_buf))
+        .collect();
+    if roots.is_empty() {
+        return paths.to_vec();
+    }
+    roots.sort();
+    roots.dedup();
+    roots
 }
 
 /// A workspace to build, and whether it built before the fixes.

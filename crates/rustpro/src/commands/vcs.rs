@@ -46,7 +46,7 @@ pub(crate) fn state(dir: &Path) -> VcsState {
     if dirty.is_empty() { VcsState::Clean } else { VcsState::Dirty(dirty) }
 }
 
-/// The folders whose work trees must be clean: the checked paths (a file's folder).
+/// The folders whose work trees must be clean (a file stands for its folder).
 pub(crate) fn folders(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = paths
         .iter()
