@@ -33,6 +33,9 @@ pub struct CheckRequest {
     pub edition_override: Option<Edition>,
     /// Texts read instead of the files on disk (fixes not yet written, unsaved buffers).
     pub overlay: Arc<Overlay>,
+    /// Files whose reading, parsing and checking take longer than this are listed in
+    /// [`Outcome::slow_files`] (for robustness sweeps).
+    pub slow_file_limit: Option<std::time::Duration>,
 }
 
 /// What a check found.
@@ -43,6 +46,8 @@ pub struct Outcome {
     pub problems: Vec<Problem>,
     pub files_checked: usize,
     pub packages_checked: usize,
+    /// Files over [`CheckRequest::slow_file_limit`], with their time.
+    pub slow_files: Vec<(PathBuf, std::time::Duration)>,
 }
 
 impl Outcome {
@@ -113,6 +118,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         problems: Mutex::new(Vec::new()),
         facts: packages.iter().map(|_| Mutex::new(FileFacts::default())).collect(),
         files: AtomicUsize::new(0),
+        slow: Mutex::new(Vec::new()),
     };
     let threads = if request.threads == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -178,11 +184,14 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
     problems.sort_by(|a, b| (&a.path, a.location).cmp(&(&b.path, b.location)));
+    let mut slow_files = shared.slow.into_inner().unwrap_or_else(PoisonError::into_inner);
+    slow_files.sort();
     Ok(Outcome {
         findings,
         problems,
         files_checked: shared.files.into_inner(),
         packages_checked: packages.len(),
+        slow_files,
     })
 }
 
@@ -258,6 +267,7 @@ struct Shared<'a> {
     problems: Mutex<Vec<Problem>>,
     facts: Vec<Mutex<FileFacts>>,
     files: AtomicUsize,
+    slow: Mutex<Vec<(PathBuf, std::time::Duration)>>,
 }
 
 impl Shared<'_> {
@@ -342,6 +352,7 @@ impl Shared<'_> {
             }
             visited.insert(job.path.clone(), job.in_test);
         }
+        let started = std::time::Instant::now();
         let unreadable = match project::read_source_file(
             &job.path,
             settings.max_file_size,
@@ -417,6 +428,10 @@ impl Shared<'_> {
             self.run_rules(&job, package, settings, &source, &parsed.root, edition)
         };
         drop(parsed);
+        let elapsed = started.elapsed();
+        if self.request.slow_file_limit.is_some_and(|limit| elapsed > limit) {
+            self.slow.lock().unwrap_or_else(PoisonError::into_inner).push((job.path.clone(), elapsed));
+        }
         if !job.follow_modules {
             return;
         }
