@@ -10,7 +10,7 @@ declare_rule! {
     /// Finds a blocking lock guard that is still alive at a later `.await` of the same async
     /// body. A lock guard is the result of `.lock()`, `.read()` or `.write()` called without
     /// arguments and not awaited (`std::sync::Mutex`, `RwLock`, `parking_lot`), possibly
-    /// followed by `.unwrap()`, `.expect(..)`, `.unwrap_or_else(..)` or `?`. It is alive:
+    /// followed by `.unwrap()`, `.expect(..)`, `.unwrap_or_else(..)`, `.map_err(..)` or `?`. It is alive:
     /// - when bound by `let guard = ..` (or `let mut`, `let _guard`), until the end of its
     ///   block or a `drop(guard)` before the `.await`;
     /// - as a temporary, until the end of its statement: `m.lock().unwrap().insert(k,
@@ -90,7 +90,7 @@ const WHY: &str =
 const LOCK_METHODS: &[&str] = &["lock", "read", "write"];
 
 /// Methods that hand the guard on: `lock().unwrap()` is still the guard.
-const GUARD_UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else"];
+const GUARD_UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
 
 impl Rule for LockAcrossAwait {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
