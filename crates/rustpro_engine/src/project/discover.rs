@@ -338,6 +338,7 @@ struct WorkspaceSettings {
     rust_version: Option<String>,
     version: Option<String>,
     lints: super::Lints,
+    dependencies: Vec<super::Dependency>,
 }
 
 impl WorkspaceSettings {
@@ -349,6 +350,7 @@ impl WorkspaceSettings {
             rust_version: ws.and_then(|w| w.rust_version.clone()),
             version: ws.and_then(|w| w.version.clone()),
             lints: ws.map(|w| w.lints.clone()).unwrap_or_default(),
+            dependencies: ws.map(|w| w.dependencies.clone()).unwrap_or_default(),
         }
     }
 
@@ -363,6 +365,22 @@ impl WorkspaceSettings {
         resolve(&mut package.edition, &self.edition);
         resolve(&mut package.rust_version, &self.rust_version);
         resolve(&mut package.version, &self.version);
+        // `dep = { workspace = true }`: the version and registry name come from
+        // `[workspace.dependencies]`; features add up. A path there is relative to the
+        // workspace root, so it is not copied.
+        for dep in &mut member.manifest.dependencies {
+            if !dep.workspace {
+                continue;
+            }
+            let Some(inherited) = self.dependencies.iter().find(|d| d.name == dep.name) else { continue };
+            dep.version = dep.version.take().or_else(|| inherited.version.clone());
+            dep.package = dep.package.take().or_else(|| inherited.package.clone());
+            for feature in &inherited.features {
+                if !dep.features.contains(feature) {
+                    dep.features.push(feature.clone());
+                }
+            }
+        }
         member.workspace = Some((self.manifest.clone(), self.lints.clone()));
     }
 }
