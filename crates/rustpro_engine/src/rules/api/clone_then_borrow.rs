@@ -9,16 +9,17 @@ declare_rule! {
     /// ## What it does
     /// Finds `&x.clone()`, `&x.to_owned()` and `&x.to_string()` passed straight as an
     /// argument: of a function call, of a method call, or of a formatting, assertion or
-    /// logging macro (`format!`, `println!`, `write!`, `assert_eq!`, `info!`, ..). Test code
-    /// is checked too: the copy is as useless there.
+    /// logging macro (`format!`, `println!`, `write!`, `assert_eq!`, `info!`, ..), in
+    /// production code. Test code is left alone: there `check(&value.clone())` is often the
+    /// point (a test of the type's `Clone` or of reference counts), and a copy costs nothing.
     ///
-    /// `.to_string()` converts any `Display` value (`&id.to_string()` on a number is a real
-    /// conversion), and without types the rule cannot tell a number from a string. It
-    /// reports `.to_string()` only on what is a string for sure: a string literal, or a
-    /// name bound as a function parameter typed `&str` / `String` / `&String`, or by a
-    /// `let` typed so or set to a string literal, `String::new()`, `String::from(..)` or
-    /// `format!(..)`. `.clone()` and `.to_owned()` keep the type and are reported on any
-    /// receiver.
+    /// `.clone()` keeps the type, so it is reported on any receiver. `.to_string()` and
+    /// `.to_owned()` often convert: `&id.to_string()` on a number, `&name.to_owned()` on a
+    /// `&str` (a `String`, which a call such as `Vec<String>::contains` needs exactly).
+    /// Without types the rule reports them only where the type stays the same: on a name
+    /// bound as a `String` or `&String` (a parameter or `let` typed so, or a `let` set to
+    /// `String::new()`, `String::from(..)` or `format!(..)`); and, in formatting macros,
+    /// where a `str` prints like a `String`, also on a string literal or a name typed `&str`.
     ///
     /// Not reported: `&mut x.clone()` (the callee changes the copy, not `x`), and a call
     /// whose receiver, or another `&mut` argument, starts at the same variable as the
@@ -73,8 +74,8 @@ declare_rule! {
     }
 }
 
-/// Macros whose arguments are only borrowed (formatted or compared).
-const BORROWING_MACROS: &[&str] = &[
+/// Macros that format their arguments: a `str` and a `String` print the same.
+const FORMATTING_MACROS: &[&str] = &[
     "format",
     "format_args",
     "print",
@@ -84,12 +85,6 @@ const BORROWING_MACROS: &[&str] = &[
     "write",
     "writeln",
     "panic",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
     "trace",
     "debug",
     "info",
@@ -97,8 +92,24 @@ const BORROWING_MACROS: &[&str] = &[
     "error",
 ];
 
+/// Macros that compare their arguments: the types must match, as for a call.
+const COMPARING_MACROS: &[&str] =
+    &["assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne"];
+
+/// Where the reference is passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// An argument of a call, a method call or a comparing macro.
+    Call,
+    /// An argument of a formatting macro.
+    Formatting,
+}
+
 impl Rule for CloneThenBorrow {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+        if !cx.is_production() {
+            return;
+        }
         let Some(reference) = ast::RefExpr::cast(node.clone()) else { return };
         if reference.mut_token().is_some() || reference.raw_token().is_some() {
             return;
@@ -113,11 +124,12 @@ impl Rule for CloneThenBorrow {
             return;
         }
         let Some(receiver) = call.receiver() else { return };
-        if !is_argument(node, cx) {
-            return;
-        }
+        let Some(position) = argument_position(node, cx) else { return };
         let known = known(&receiver, node, cx);
-        if method == "to_string" && !known.string {
+        // `.to_string()` / `.to_owned()` of a `&str` build a `String`: a call may need exactly
+        // that type (`Vec<String>::contains`); formatting prints both the same.
+        let same_type = known.owned_string || (known.string && position == Position::Formatting);
+        if method != "clone" && !same_type {
             return;
         }
         if borrows_conflict(node, &receiver) {
@@ -143,15 +155,21 @@ impl Rule for CloneThenBorrow {
     }
 }
 
-/// Whether the reference is an argument of a call, a method call, or a borrowing macro.
-fn is_argument(node: &SyntaxNode, cx: &FileCx<'_>) -> bool {
+/// Whether the reference is an argument of a call, a method call, or a formatting or
+/// comparing macro.
+fn argument_position(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<Position> {
     match node.parent() {
-        Some(parent) => parent.kind() == SyntaxKind::ARG_LIST,
+        Some(parent) => (parent.kind() == SyntaxKind::ARG_LIST).then_some(Position::Call),
         // The root of a macro argument parsed on its own.
-        None => macro_call_in_file(cx)
-            .and_then(ast::MacroCall::cast)
-            .and_then(|call| macro_name(&call))
-            .is_some_and(|(_, name)| BORROWING_MACROS.contains(&name.as_str())),
+        None => {
+            let (_, name) =
+                macro_call_in_file(cx).and_then(ast::MacroCall::cast).and_then(|c| macro_name(&c))?;
+            if FORMATTING_MACROS.contains(&name.as_str()) {
+                Some(Position::Formatting)
+            } else {
+                COMPARING_MACROS.contains(&name.as_str()).then_some(Position::Call)
+            }
+        }
     }
 }
 
@@ -199,6 +217,8 @@ fn borrows_conflict(node: &SyntaxNode, receiver: &ast::Expr) -> bool {
 struct Known {
     /// A `str` or `String`, or a reference to one.
     string: bool,
+    /// A `String` or `&String`: `.to_string()` and `.to_owned()` give the same type again.
+    owned_string: bool,
     /// A reference already (`&str`, `&T`): the call can take it as it is.
     reference: bool,
 }
@@ -209,7 +229,7 @@ fn known(receiver: &ast::Expr, node: &SyntaxNode, cx: &FileCx<'_>) -> Known {
     match receiver {
         ast::Expr::Literal(literal) => {
             let string = matches!(literal.kind(), ast::LiteralKind::String(_));
-            Known { string, reference: string }
+            Known { string, owned_string: false, reference: string }
         }
         ast::Expr::PathExpr(path) => {
             let Some(path) = path.path() else { return Known::default() };
@@ -270,13 +290,13 @@ fn ident_name(pat: Option<ast::Pat>) -> Option<String> {
 /// What a written type says: a reference, a string (`&str`, `&'a str`, `String`, `&String`,
 /// `std::string::String`).
 fn known_type(ty: &ast::Type) -> Known {
-    Known {
-        string: is_string_type(ty),
-        reference: matches!(ty, ast::Type::RefType(r) if r.mut_token().is_none()),
-    }
+    let (string, owned_string) = string_type(ty);
+    Known { string, owned_string, reference: matches!(ty, ast::Type::RefType(r) if r.mut_token().is_none()) }
 }
 
-fn is_string_type(ty: &ast::Type) -> bool {
+/// Whether a type is a string (`str`, `String`, or a reference to one), and whether it is
+/// a `String` (or a reference to one).
+fn string_type(ty: &ast::Type) -> (bool, bool) {
     let text: String = ty.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
     let mut rest = text.as_str();
     if let Some(inner) = rest.strip_prefix('&') {
@@ -286,7 +306,8 @@ fn is_string_type(ty: &ast::Type) -> bool {
         }
         rest = rest.strip_prefix("mut").unwrap_or(rest);
     }
-    matches!(rest, "str" | "String" | "std::string::String" | "alloc::string::String")
+    let owned = matches!(rest, "String" | "std::string::String" | "alloc::string::String");
+    (owned || rest == "str", owned)
 }
 
 /// What a `let`'s value says: a string literal (a `&str`), `String::new()`,
@@ -294,9 +315,10 @@ fn is_string_type(ty: &ast::Type) -> bool {
 fn known_value(expr: &ast::Expr) -> Known {
     if let ast::Expr::Literal(literal) = expr {
         let string = matches!(literal.kind(), ast::LiteralKind::String(_));
-        return Known { string, reference: string };
+        return Known { string, owned_string: false, reference: string };
     }
-    Known { string: is_string_value(expr), reference: false }
+    let string = is_string_value(expr);
+    Known { string, owned_string: string, reference: false }
 }
 
 fn is_string_value(expr: &ast::Expr) -> bool {

@@ -1,5 +1,7 @@
+use std::collections::HashSet;
+
 use crate::declare_rule;
-use crate::rule::{FileCx, Rule};
+use crate::rule::{FileCx, Rule, WorkspaceCx};
 use crate::rules::util::{path_text, type_args};
 use crate::source::parse::{AstNode, SyntaxNode, ast};
 
@@ -11,11 +13,12 @@ declare_rule! {
     /// (`std::sync::Arc`, `std::rc::Rc` and their `alloc` paths; a bare name counts when the
     /// file imports from `std::sync` / `std::rc` with a glob).
     ///
-    /// Not reported: test code (a test's extra allocation costs nothing), and files that take
-    /// the buffer back out of the pointer or mutate it in place through `Arc::make_mut`,
+    /// Not reported: test code (a test's extra allocation costs nothing), and packages that
+    /// take a buffer back out of the pointer or mutate it in place through `Arc::make_mut`,
     /// `Arc::get_mut`, `Arc::try_unwrap`, `Arc::into_inner` or `Arc::unwrap_or_clone` (or the
-    /// `Rc` ones): there the growable buffer is what the code needs. That test is per file,
-    /// not per value, to stay simple and quiet.
+    /// `Rc` ones) anywhere, test code included: there the growable buffer may be what the
+    /// code needs. Without types the rule cannot tell which value such a call is about, so
+    /// the test is per package, to stay quiet.
     ///
     /// ## Why is this bad?
     /// A `String` or `Vec<T>` behind a shared pointer can no longer grow: nobody can push to
@@ -58,27 +61,34 @@ declare_rule! {
         fix: None,
         clippy: ["rc_buffer"],
         summary: "`Arc<String>`, `Rc<String>`, `Arc<Vec<T>>` or `Rc<Vec<T>>`",
-        kinds: [PATH_TYPE],
+        kinds: [PATH_TYPE, PATH_EXPR],
     }
 }
 
-/// Calls that need the buffer itself behind the pointer: mutation in place, or taking it back.
-const BUFFER_USES: &[&str] = &[
-    "Arc::make_mut",
-    "Rc::make_mut",
-    "Arc::get_mut",
-    "Rc::get_mut",
-    "Arc::try_unwrap",
-    "Rc::try_unwrap",
-    "Arc::into_inner",
-    "Rc::into_inner",
-    "Arc::unwrap_or_clone",
-    "Rc::unwrap_or_clone",
-];
+/// Functions of `Arc` / `Rc` that need the buffer itself behind the pointer: mutation in
+/// place, or taking it back.
+const BUFFER_USES: &[&str] = &["make_mut", "get_mut", "try_unwrap", "into_inner", "unwrap_or_clone"];
+
+/// What the rule keeps for its workspace stage.
+enum Kept {
+    /// A finding, decided on once the package's buffer uses are known.
+    Finding,
+    /// The package calls one of [`BUFFER_USES`].
+    BufferUse,
+}
 
 impl Rule for SharedStringBuffer {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
-        if !cx.is_production() || !(cx.file_mentions("Arc") || cx.file_mentions("Rc")) {
+        if !(cx.file_mentions("Arc") || cx.file_mentions("Rc")) {
+            return;
+        }
+        if let Some(path) = ast::PathExpr::cast(node.clone()).and_then(|p| p.path()) {
+            if is_buffer_use(&path) {
+                cx.defer(Box::new(Kept::BufferUse));
+            }
+            return;
+        }
+        if !cx.is_production() {
             return;
         }
         let Some(ty) = ast::PathType::cast(node.clone()) else { return };
@@ -87,9 +97,6 @@ impl Rule for SharedStringBuffer {
         let args = type_args(&ast::Type::PathType(ty));
         let [inner] = args.as_slice() else { return };
         let Some((buffer, suggestion)) = buffer_kind(inner, node, cx) else { return };
-        if BUFFER_USES.iter().any(|call| cx.text.contains(call)) {
-            return;
-        }
         cx.report(
             node.text_range(),
             format!(
@@ -99,8 +106,38 @@ impl Rule for SharedStringBuffer {
         )
         .help(format!(
             "use `{pointer}<{suggestion}>`, built with `{pointer}::from(..)`: one allocation, same reads"
-        ));
+        ))
+        .defer(Box::new(Kept::Finding));
     }
+
+    fn finish(&self, cx: &mut WorkspaceCx<'_>) {
+        let items = cx.take_items();
+        let mutating: HashSet<usize> = items
+            .iter()
+            .filter(|item| matches!(item.data.downcast_ref::<Kept>(), Some(Kept::BufferUse)))
+            .map(|item| item.package)
+            .collect();
+        for item in items {
+            if mutating.contains(&item.package) {
+                continue;
+            }
+            if let Some(finding) = item.finding {
+                cx.report(finding);
+            }
+        }
+    }
+}
+
+/// `Arc::make_mut`, `Rc::get_mut`, `std::sync::Arc::try_unwrap`, ..
+fn is_buffer_use(path: &ast::Path) -> bool {
+    let Some(name) = path.segment().and_then(|s| s.name_ref()) else { return false };
+    if !BUFFER_USES.contains(&name.text().to_string().as_str()) {
+        return false;
+    }
+    path.qualifier()
+        .and_then(|q| q.segment())
+        .and_then(|s| s.name_ref())
+        .is_some_and(|q| matches!(q.text().to_string().as_str(), "Arc" | "Rc"))
 }
 
 /// `Arc` or `Rc` when `path` names the standard shared pointer (generic arguments aside).
