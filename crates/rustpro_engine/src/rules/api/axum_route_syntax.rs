@@ -82,6 +82,10 @@ const ROUTE_METHODS: &[&str] = &["route", "route_service", "nest", "nest_service
 
 impl Rule for AxumRouteSyntax {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+        // Cheap text tests first: most files of an axum package build no router.
+        if !(cx.file_mentions(".route") || cx.file_mentions(".nest") || cx.file_mentions("Server")) {
+            return;
+        }
         let Some((crate_name, version)) = axum_version(cx) else { return };
         match node.kind() {
             SyntaxKind::METHOD_CALL_EXPR if version >= (0, 8) => check_route(node, cx),

@@ -132,7 +132,7 @@ impl Rule for CloneThenBorrow {
         if method != "clone" && !same_type {
             return;
         }
-        if borrows_conflict(node, &receiver) {
+        if borrows_conflict(node, &receiver) || writes_to_same(&receiver, cx) {
             return;
         }
         // A receiver that is a shared reference already is passed as it is, not borrowed again.
@@ -192,6 +192,24 @@ fn root_name(expr: &ast::Expr) -> Option<String> {
         ast::Expr::TryExpr(inner) => root_name(&inner.expr()?),
         _ => None,
     }
+}
+
+/// Whether a `write!` / `writeln!` writes into the variable the copied value starts at
+/// (`write!(self, "{}", &self.name.clone())`): the writer is borrowed mutably meanwhile.
+fn writes_to_same(receiver: &ast::Expr, cx: &FileCx<'_>) -> bool {
+    let Some(call) = macro_call_in_file(cx).and_then(ast::MacroCall::cast) else { return false };
+    if !macro_name(&call).is_some_and(|(_, name)| name == "write" || name == "writeln") {
+        return false;
+    }
+    let Some(name) = root_name(receiver) else { return false };
+    let Some(tree) = call.token_tree() else { return false };
+    // The first token inside the delimiters: the writer's first segment.
+    tree.syntax()
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .skip(1)
+        .find(|t| !t.kind().is_trivia() && t.kind() != SyntaxKind::AMP && t.kind() != SyntaxKind::MUT_KW)
+        .is_some_and(|t| t.text() == name)
 }
 
 /// Whether the call's receiver or another `&mut` argument starts at the copied variable: the
