@@ -601,6 +601,30 @@ mod tests {
     }
 
     #[test]
+    fn workspace_dependencies_are_inherited() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"web\"]\n[workspace.dependencies]\naxum = { version = \"0.8.1\", features = [\"ws\"] }\nhttp = { package = \"http-types\", version = \"1\" }\n",
+        );
+        write(
+            root,
+            "web/Cargo.toml",
+            "[package]\nname = \"web\"\n[dependencies]\naxum = { workspace = true, features = [\"json\"] }\nhttp.workspace = true\nlocal = { workspace = true }\n",
+        );
+        write(root, "web/src/lib.rs", "");
+        let found = discover(&[root.to_path_buf()]);
+        let web = found.packages.iter().find(|p| p.name == "web").expect("web");
+        let dep = |name: &str| web.dependencies.iter().find(|d| d.name == name).expect("dependency");
+        assert_eq!(dep("axum").version.as_deref(), Some("0.8.1"));
+        assert_eq!(dep("axum").features, ["json", "ws"]);
+        assert_eq!(dep("http").package.as_deref(), Some("http-types"));
+        assert_eq!(dep("local").version, None);
+    }
+
+    #[test]
     fn a_folder_of_independent_packages_and_a_broken_manifest() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path();
