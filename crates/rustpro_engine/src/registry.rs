@@ -19,6 +19,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_code::lock_across_await::LockAcrossAwait,
     &rules::async_code::manual_future_impl::ManualFutureImpl,
     &rules::api::boxed_return_in_trait::BoxedReturnInTrait,
+    &rules::api::shared_string_buffer::SharedStringBuffer,
+    &rules::api::clone_then_borrow::CloneThenBorrow,
+    &rules::api::axum_route_syntax::AxumRouteSyntax,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

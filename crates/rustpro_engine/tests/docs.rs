@@ -13,19 +13,29 @@ const HEADINGS: [&str; 5] =
 
 /// The first ```rust block after `heading`.
 fn code_after(docs: &str, heading: &str) -> Option<String> {
+    block_after(docs, heading, "```rust")
+}
+
+/// The first block fenced with `fence` in the section under `heading`.
+fn block_after(docs: &str, heading: &str, fence: &str) -> Option<String> {
     let section = &docs[docs.find(heading)? + heading.len()..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    let start = section.find("```rust")?;
+    let start = section.find(fence)?;
     let body = &section[start..];
     let body = &body[body.find('\n')? + 1..];
     Some(body[..body.find("```")?].to_owned())
 }
 
-fn findings_of(rule: &str, code: &str) -> usize {
+/// The findings of `rule` on `code` as `src/lib.rs`; `manifest` (a ```toml block of the same
+/// section, such as a `[dependencies]` table) is added to the package's `Cargo.toml`.
+fn findings_of(rule: &str, code: &str, manifest: Option<String>) -> usize {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(
         dir.path().join("Cargo.toml"),
-        "[package]\nname = \"example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        format!(
+            "[package]\nname = \"example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{}",
+            manifest.unwrap_or_default()
+        ),
     )
     .expect("manifest");
     fs::create_dir_all(dir.path().join("src")).expect("src");
@@ -54,14 +64,16 @@ fn docs_have_the_headings_and_their_examples_hold() {
             failures.push(format!("{}: the summary must be a phrase without a trailing period", meta.name));
         }
         match code_after(&docs, "## Example") {
-            Some(code) if findings_of(meta.name, &code) == 0 => {
+            Some(code) if findings_of(meta.name, &code, block_after(&docs, "## Example", "```toml")) == 0 => {
                 failures.push(format!("{}: the `## Example` code gets no finding", meta.name))
             }
             Some(_) => {}
             None => failures.push(format!("{}: `## Example` has no ```rust block", meta.name)),
         }
         match code_after(&docs, "## Use instead") {
-            Some(code) if findings_of(meta.name, &code) > 0 => {
+            Some(code)
+                if findings_of(meta.name, &code, block_after(&docs, "## Use instead", "```toml")) > 0 =>
+            {
                 failures.push(format!("{}: the `## Use instead` code gets a finding", meta.name))
             }
             Some(_) => {}

@@ -338,6 +338,7 @@ struct WorkspaceSettings {
     rust_version: Option<String>,
     version: Option<String>,
     lints: super::Lints,
+    dependencies: Vec<super::Dependency>,
 }
 
 impl WorkspaceSettings {
@@ -349,6 +350,7 @@ impl WorkspaceSettings {
             rust_version: ws.and_then(|w| w.rust_version.clone()),
             version: ws.and_then(|w| w.version.clone()),
             lints: ws.map(|w| w.lints.clone()).unwrap_or_default(),
+            dependencies: ws.map(|w| w.dependencies.clone()).unwrap_or_default(),
         }
     }
 
@@ -363,6 +365,22 @@ impl WorkspaceSettings {
         resolve(&mut package.edition, &self.edition);
         resolve(&mut package.rust_version, &self.rust_version);
         resolve(&mut package.version, &self.version);
+        // `dep = { workspace = true }`: the version and registry name come from
+        // `[workspace.dependencies]`; features add up. A path there is relative to the
+        // workspace root, so it is not copied.
+        for dep in &mut member.manifest.dependencies {
+            if !dep.workspace {
+                continue;
+            }
+            let Some(inherited) = self.dependencies.iter().find(|d| d.name == dep.name) else { continue };
+            dep.version = dep.version.take().or_else(|| inherited.version.clone());
+            dep.package = dep.package.take().or_else(|| inherited.package.clone());
+            for feature in &inherited.features {
+                if !dep.features.contains(feature) {
+                    dep.features.push(feature.clone());
+                }
+            }
+        }
         member.workspace = Some((self.manifest.clone(), self.lints.clone()));
     }
 }
@@ -580,6 +598,30 @@ mod tests {
             ]
         );
         assert_eq!(found.packages[1].edition, Edition::E2018);
+    }
+
+    #[test]
+    fn workspace_dependencies_are_inherited() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"web\"]\n[workspace.dependencies]\naxum = { version = \"0.8.1\", features = [\"ws\"] }\nhttp = { package = \"http-types\", version = \"1\" }\n",
+        );
+        write(
+            root,
+            "web/Cargo.toml",
+            "[package]\nname = \"web\"\n[dependencies]\naxum = { workspace = true, features = [\"json\"] }\nhttp.workspace = true\nlocal = { workspace = true }\n",
+        );
+        write(root, "web/src/lib.rs", "");
+        let found = discover(&[root.to_path_buf()]);
+        let web = found.packages.iter().find(|p| p.name == "web").expect("web");
+        let dep = |name: &str| web.dependencies.iter().find(|d| d.name == name).expect("dependency");
+        assert_eq!(dep("axum").version.as_deref(), Some("0.8.1"));
+        assert_eq!(dep("axum").features, ["json", "ws"]);
+        assert_eq!(dep("http").package.as_deref(), Some("http-types"));
+        assert_eq!(dep("local").version, None);
     }
 
     #[test]

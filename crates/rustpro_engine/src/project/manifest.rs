@@ -58,6 +58,8 @@ pub(crate) struct RawWorkspace {
     pub rust_version: Option<String>,
     pub version: Option<String>,
     pub lints: Lints,
+    /// `[workspace.dependencies]`, which members inherit with `workspace = true`.
+    pub dependencies: Vec<Dependency>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -264,6 +266,11 @@ fn read_workspace(workspace: &dyn TableLike) -> RawWorkspace {
         rust_version: package.and_then(|p| string(p, "rust-version")),
         version: package.and_then(|p| string(p, "version")),
         lints: workspace.get("lints").and_then(Item::as_table_like).map(Lints::read).unwrap_or_default(),
+        dependencies: {
+            let mut dependencies = Vec::new();
+            read_dependency_tables(workspace, None, &mut dependencies);
+            dependencies
+        },
     }
 }
 
