@@ -282,7 +282,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 const CRLF_MANIFEST: &str =
-    "[package]\r\nname = \"demo\" # the name\r\nversion = \"0.1.0\"\r\nedition = \"2021\"\r\n";
+    "[package]\r\nname = \"demo\" # the name\r\nversion = \"0.1.0\"\r\nedition = \"2024\"\r\n";
 
 #[test]
 fn diff_prints_the_fixes_and_writes_nothing() {

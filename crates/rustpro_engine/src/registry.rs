@@ -19,6 +19,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_code::lock_across_await::LockAcrossAwait,
     &rules::async_code::manual_future_impl::ManualFutureImpl,
     &rules::api::boxed_return_in_trait::BoxedReturnInTrait,
+    &rules::manifest::edition_outdated::EditionOutdated,
+    &rules::manifest::missing_lints_table::MissingLintsTable,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

@@ -1,5 +1,6 @@
 //! Every rule's documentation has the fixed headings, and its examples are executed: the
-//! `## Example` code must get a finding of the rule, the `## Use instead` code must not.
+//! `## Example` code must get a finding of the rule, the `## Use instead` code must not. A
+//! ```toml block there is the package's manifest (for manifest rules).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -11,25 +12,37 @@ use rustpro_engine::{CheckRequest, check, registry};
 const HEADINGS: [&str; 5] =
     ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"];
 
-/// The first ```rust block after `heading`.
-fn code_after(docs: &str, heading: &str) -> Option<String> {
+/// The first ```rust (or ```toml) block after `heading`.
+fn code_after(docs: &str, heading: &str, language: &str) -> Option<String> {
     let section = &docs[docs.find(heading)? + heading.len()..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    let start = section.find("```rust")?;
+    let start = section.find(&format!("```{language}"))?;
     let body = &section[start..];
     let body = &body[body.find('\n')? + 1..];
     Some(body[..body.find("```")?].to_owned())
 }
 
-fn findings_of(rule: &str, code: &str) -> usize {
+/// A `## Example` or `## Use instead` section as a project: its ```toml block is the
+/// manifest (then the package has a library and a binary), its ```rust block the library.
+fn example_of(docs: &str, heading: &str) -> Option<(Option<String>, String)> {
+    let manifest = code_after(docs, heading, "toml");
+    let code = code_after(docs, heading, "rust");
+    if manifest.is_none() && code.is_none() {
+        return None;
+    }
+    Some((manifest, code.unwrap_or_default()))
+}
+
+fn findings_of(rule: &str, (manifest, code): &(Option<String>, String)) -> usize {
     let dir = tempfile::tempdir().expect("tempdir");
-    fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .expect("manifest");
+    let default_manifest = "[package]\nname = \"example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    fs::write(dir.path().join("Cargo.toml"), manifest.as_deref().unwrap_or(default_manifest))
+        .expect("manifest");
     fs::create_dir_all(dir.path().join("src")).expect("src");
     fs::write(dir.path().join("src/lib.rs"), code).expect("lib");
+    if manifest.is_some() {
+        fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").expect("main");
+    }
     let request = CheckRequest {
         paths: vec![dir.path().to_path_buf()],
         cli: CliSettings { select: Some(vec![rule.to_owned()]), ..Default::default() },
@@ -53,19 +66,19 @@ fn docs_have_the_headings_and_their_examples_hold() {
         if meta.summary.is_empty() || meta.summary.ends_with('.') {
             failures.push(format!("{}: the summary must be a phrase without a trailing period", meta.name));
         }
-        match code_after(&docs, "## Example") {
+        match example_of(&docs, "## Example") {
             Some(code) if findings_of(meta.name, &code) == 0 => {
                 failures.push(format!("{}: the `## Example` code gets no finding", meta.name))
             }
             Some(_) => {}
-            None => failures.push(format!("{}: `## Example` has no ```rust block", meta.name)),
+            None => failures.push(format!("{}: `## Example` has no ```rust or ```toml block", meta.name)),
         }
-        match code_after(&docs, "## Use instead") {
+        match example_of(&docs, "## Use instead") {
             Some(code) if findings_of(meta.name, &code) > 0 => {
                 failures.push(format!("{}: the `## Use instead` code gets a finding", meta.name))
             }
             Some(_) => {}
-            None => failures.push(format!("{}: `## Use instead` has no ```rust block", meta.name)),
+            None => failures.push(format!("{}: `## Use instead` has no ```rust or ```toml block", meta.name)),
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));

@@ -29,6 +29,10 @@ pub(crate) struct RawPackage {
     pub version: Option<Inheritable>,
     pub edition: Option<Inheritable>,
     pub rust_version: Option<Inheritable>,
+    /// `edition.workspace = true` / `rust-version.workspace = true` as written (the values
+    /// above are resolved in place later).
+    pub edition_inherited: bool,
+    pub rust_version_inherited: bool,
     /// `build = "path"`, `build = false`, or absent (then `build.rs` if it exists).
     pub build: Option<BuildSetting>,
     pub autobins: bool,
@@ -171,6 +175,61 @@ impl Dependency {
     }
 }
 
+/// Where the item at `keys` is written in the manifest `text`: the `[header]` of a table
+/// that has one, else the last key (`edition` in `edition = "2021"` or
+/// `edition.workspace = true`). `None` when the text does not parse or the item is absent.
+pub fn locate(text: &str, keys: &[&str]) -> Option<TomlSpan> {
+    let doc = ImDocument::parse(text).ok()?;
+    let (last, parents) = keys.split_last()?;
+    let mut table: &dyn TableLike = doc.as_table();
+    for key in parents {
+        table = table.get(key)?.as_table_like()?;
+    }
+    let item = table.get(last)?;
+    if let Some(span) = item.as_table().filter(|t| !t.is_implicit() && !t.is_dotted()).and_then(|t| t.span())
+    {
+        let header = text.get(span.clone()).filter(|t| t.starts_with('['))?;
+        let end = header.find(']').map_or(span.end, |end| span.start + end + 1);
+        return Some(span.start..end);
+    }
+    table.key(last).and_then(|k| k.span())
+}
+
+/// The `[workspace.dependencies]` of a workspace root manifest `text`.
+pub fn workspace_dependencies(text: &str) -> Vec<Dependency> {
+    let mut out = Vec::new();
+    let Ok(doc) = ImDocument::parse(text) else { return out };
+    if let Some(workspace) = doc.as_table().get("workspace").and_then(Item::as_table_like) {
+        read_dependency_tables(workspace, None, &mut out);
+    }
+    out.retain(|d| d.kind == DependencyKind::Normal);
+    out
+}
+
+/// What `[profile.release]` of a manifest says about whole-program optimisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReleaseProfile {
+    /// `lto` is `true`, `"fat"` or `"thin"` (not `false`, `"off"` or absent).
+    pub lto: bool,
+    /// `codegen-units = 1`.
+    pub one_codegen_unit: bool,
+}
+
+/// The `[profile.release]` of the manifest `text` (all false when absent or unreadable).
+pub fn release_profile(text: &str) -> ReleaseProfile {
+    let Ok(doc) = ImDocument::parse(text) else { return ReleaseProfile::default() };
+    let Some(release) =
+        doc.as_table().get("profile").and_then(|p| p.get("release")).and_then(Item::as_table_like)
+    else {
+        return ReleaseProfile::default();
+    };
+    let lto = release.get("lto").is_some_and(|lto| {
+        lto.as_bool().unwrap_or(false) || lto.as_str().is_some_and(|s| matches!(s, "fat" | "thin" | "true"))
+    });
+    let one_codegen_unit = release.get("codegen-units").and_then(Item::as_integer) == Some(1);
+    ReleaseProfile { lto, one_codegen_unit }
+}
+
 /// A manifest that does not parse as TOML.
 #[derive(Debug)]
 pub(crate) struct ManifestError {
@@ -246,6 +305,8 @@ fn read_package(package: &dyn TableLike, span: Option<TomlSpan>) -> RawPackage {
         version: inheritable(package, "version"),
         edition: inheritable(package, "edition"),
         rust_version: inheritable(package, "rust-version"),
+        edition_inherited: inheritable(package, "edition") == Some(Inheritable::Workspace),
+        rust_version_inherited: inheritable(package, "rust-version") == Some(Inheritable::Workspace),
         build,
         autobins: flag(package, "autobins"),
         autotests: flag(package, "autotests"),
@@ -371,6 +432,23 @@ libc = "0.2"
         assert_eq!(manifest.dependencies[2].target.as_deref(), Some("cfg(unix)"));
         let span = manifest.dependencies[0].span.clone().expect("span");
         assert_eq!(&text[span], "serde");
+    }
+
+    #[test]
+    fn locates_keys_and_table_headers() {
+        let text = "[package]\nname = \"x\"\nedition.workspace = true\n\n[profile.release] # fast\nlto = true\n\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n";
+        let at = |keys: &[&str]| locate(text, keys).map(|span| &text[span]);
+        assert_eq!(at(&["package", "edition"]), Some("edition"));
+        assert_eq!(at(&["profile", "release"]), Some("[profile.release]"));
+        assert_eq!(at(&["profile", "release", "lto"]), Some("lto"));
+        assert_eq!(at(&["package"]), Some("[package]"));
+        assert_eq!(at(&["package", "rust-version"]), None);
+        let deps = workspace_dependencies(text);
+        assert_eq!(deps.len(), 1);
+        assert_eq!(deps[0].features, ["full"]);
+        assert_eq!(release_profile(text), ReleaseProfile { lto: true, one_codegen_unit: false });
+        let raw = parse_manifest(text).expect("valid").package.expect("package");
+        assert!(raw.edition_inherited && !raw.rust_version_inherited);
     }
 
     #[test]

@@ -1,0 +1,4 @@
+//! `Cargo.toml`: editions, lints, profiles and dependency choices.
+
+pub mod edition_outdated;
+pub mod missing_lints_table;
