@@ -21,6 +21,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::api::boxed_return_in_trait::BoxedReturnInTrait,
     &rules::manifest::edition_outdated::EditionOutdated,
     &rules::manifest::missing_lints_table::MissingLintsTable,
+    &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

@@ -206,16 +206,16 @@ pub fn workspace_dependencies(text: &str) -> Vec<Dependency> {
     out
 }
 
-/// What `[profile.release]` of a manifest says about whole-program optimisation.
+/// Which whole-program optimisation keys `[profile.release]` of a manifest sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReleaseProfile {
-    /// `lto` is `true`, `"fat"` or `"thin"` (not `false`, `"off"` or absent).
-    pub lto: bool,
-    /// `codegen-units = 1`.
-    pub one_codegen_unit: bool,
+    /// `lto` is written (any value).
+    pub lto_set: bool,
+    /// `codegen-units` is written (any value).
+    pub codegen_units_set: bool,
 }
 
-/// The `[profile.release]` of the manifest `text` (all false when absent or unreadable).
+/// The `[profile.release]` of the manifest `text` (nothing set when absent or unreadable).
 pub fn release_profile(text: &str) -> ReleaseProfile {
     let Ok(doc) = ImDocument::parse(text) else { return ReleaseProfile::default() };
     let Some(release) =
@@ -223,11 +223,10 @@ pub fn release_profile(text: &str) -> ReleaseProfile {
     else {
         return ReleaseProfile::default();
     };
-    let lto = release.get("lto").is_some_and(|lto| {
-        lto.as_bool().unwrap_or(false) || lto.as_str().is_some_and(|s| matches!(s, "fat" | "thin" | "true"))
-    });
-    let one_codegen_unit = release.get("codegen-units").and_then(Item::as_integer) == Some(1);
-    ReleaseProfile { lto, one_codegen_unit }
+    ReleaseProfile {
+        lto_set: release.contains_key("lto"),
+        codegen_units_set: release.contains_key("codegen-units"),
+    }
 }
 
 /// A manifest that does not parse as TOML.
@@ -446,7 +445,7 @@ libc = "0.2"
         let deps = workspace_dependencies(text);
         assert_eq!(deps.len(), 1);
         assert_eq!(deps[0].features, ["full"]);
-        assert_eq!(release_profile(text), ReleaseProfile { lto: true, one_codegen_unit: false });
+        assert_eq!(release_profile(text), ReleaseProfile { lto_set: true, codegen_units_set: false });
         let raw = parse_manifest(text).expect("valid").package.expect("package");
         assert!(raw.edition_inherited && !raw.rust_version_inherited);
     }

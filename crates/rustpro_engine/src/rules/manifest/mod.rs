@@ -2,3 +2,4 @@
 
 pub mod edition_outdated;
 pub mod missing_lints_table;
+pub mod release_profile_unoptimized;
