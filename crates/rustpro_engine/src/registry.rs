@@ -22,6 +22,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::manifest::edition_outdated::EditionOutdated,
     &rules::manifest::missing_lints_table::MissingLintsTable,
     &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
+    &rules::manifest::wildcard_dependency::WildcardDependency,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 
