@@ -23,6 +23,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::manifest::missing_lints_table::MissingLintsTable,
     &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
     &rules::manifest::wildcard_dependency::WildcardDependency,
+    &rules::manifest::tokio_full_in_library::TokioFullInLibrary,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 
