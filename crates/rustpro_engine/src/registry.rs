@@ -20,6 +20,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_code::manual_future_impl::ManualFutureImpl,
     &rules::api::boxed_return_in_trait::BoxedReturnInTrait,
     &rules::manifest::edition_outdated::EditionOutdated,
+    &rules::manifest::missing_rust_version::MissingRustVersion,
     &rules::manifest::missing_lints_table::MissingLintsTable,
     &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
     &rules::manifest::wildcard_dependency::WildcardDependency,
