@@ -195,6 +195,17 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<TomlSpan> {
     table.key(last).and_then(|k| k.span())
 }
 
+/// The string at `keys` in the manifest `text`, if there is one.
+pub fn string_at(text: &str, keys: &[&str]) -> Option<String> {
+    let doc = ImDocument::parse(text).ok()?;
+    let (last, parents) = keys.split_last()?;
+    let mut table: &dyn TableLike = doc.as_table();
+    for key in parents {
+        table = table.get(key)?.as_table_like()?;
+    }
+    string(table, last)
+}
+
 /// The `[workspace.dependencies]` of a workspace root manifest `text`.
 pub fn workspace_dependencies(text: &str) -> Vec<Dependency> {
     let mut out = Vec::new();
@@ -442,6 +453,8 @@ libc = "0.2"
         assert_eq!(at(&["profile", "release", "lto"]), Some("lto"));
         assert_eq!(at(&["package"]), Some("[package]"));
         assert_eq!(at(&["package", "rust-version"]), None);
+        assert_eq!(string_at(text, &["package", "name"]).as_deref(), Some("x"));
+        assert_eq!(string_at(text, &["package", "edition"]), None);
         let deps = workspace_dependencies(text);
         assert_eq!(deps.len(), 1);
         assert_eq!(deps[0].features, ["full"]);

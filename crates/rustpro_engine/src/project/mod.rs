@@ -10,7 +10,7 @@ mod overlay;
 pub use discover::{Discovery, discover, discover_with};
 pub use manifest::{
     Dependency, DependencyKind, LintLevel, Lints, ReleaseProfile, TomlSpan, locate, release_profile,
-    workspace_dependencies,
+    string_at, workspace_dependencies,
 };
 pub use modules::{FileRead, ModuleDecl, read_source_file, resolve_module};
 pub use overlay::Overlay;

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::project::{Edition, locate};
+use crate::project::{Edition, locate, string_at};
 use crate::rule::{PackageCx, Rule};
 
 declare_rule! {
@@ -56,6 +56,11 @@ impl Rule for EditionOutdated {
         let edition = package.edition;
         let Some(next) = next(edition) else { return };
         if package.edition_inherited {
+            let written =
+                cx.workspace_manifest_text().and_then(|t| string_at(t, &["workspace", "package", "edition"]));
+            if written.is_some_and(|e| Edition::parse(&e).is_none()) {
+                return;
+            }
             let Some(span) =
                 cx.workspace_manifest_text().and_then(|t| locate(t, &["workspace", "package", "edition"]))
             else {
@@ -70,6 +75,10 @@ impl Rule for EditionOutdated {
             return;
         }
         let text = &package.manifest_text;
+        // An edition this version does not know is newer, not older (reported elsewhere).
+        if string_at(text, &["package", "edition"]).is_some_and(|e| Edition::parse(&e).is_none()) {
+            return;
+        }
         let (span, message) = match locate(text, &["package", "edition"]) {
             Some(span) => (
                 span,
