@@ -281,8 +281,7 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
 }
 
-const CRLF_MANIFEST: &str =
-    "[package]\r\nname = \"demo\" # the name\r\nversion = \"0.1.0\"\r\nedition = \"2021\"\r\n";
+const CRLF_MANIFEST: &str = "[package]\r\nname = \"demo\" # the name\r\nversion = \"0.1.0\"\r\nedition = \"2024\"\r\nrust-version = \"1.85\"\r\n";
 
 #[test]
 fn diff_prints_the_fixes_and_writes_nothing() {

@@ -714,6 +714,8 @@ fn package_findings(
     let package = template.package;
     let mut out = Vec::new();
     let lines = LineIndex::new(&package.manifest_text);
+    let workspace = package.workspace_manifest.as_deref().zip(template.workspace_manifest_text);
+    let workspace_lines = workspace.map(|(_, text)| LineIndex::new(text));
     for rule in rules {
         let meta = rule.meta();
         let Some(index) = registry::index_of(meta.name) else { continue };
@@ -721,19 +723,13 @@ fn package_findings(
         let mut cx = PackageCx { raw: Vec::new(), ..template };
         rule.check_package(&mut cx);
         for raw in cx.raw {
-            let range = raw.span.start.min(package.manifest_text.len())
-                ..raw.span.end.min(package.manifest_text.len());
-            let mut finding = Finding::locate(
-                meta.name,
-                severity,
-                raw.message,
-                raw.help,
-                &package.manifest_path,
-                &package.manifest_text,
-                &lines,
-                range,
-                None,
-            );
+            let (path, text, lines) = match (raw.in_workspace, workspace, &workspace_lines) {
+                (true, Some((path, text)), Some(lines)) => (path, text, lines),
+                _ => (package.manifest_path.as_path(), package.manifest_text.as_str(), &lines),
+            };
+            let range = raw.span.start.min(text.len())..raw.span.end.min(text.len());
+            let mut finding =
+                Finding::locate(meta.name, severity, raw.message, raw.help, path, text, lines, range, None);
             finding.fix = raw.fix;
             out.push(finding);
         }

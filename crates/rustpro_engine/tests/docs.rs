@@ -1,5 +1,6 @@
 //! Every rule's documentation has the fixed headings, and its examples are executed: the
-//! `## Example` code must get a finding of the rule, the `## Use instead` code must not.
+//! `## Example` code must get a finding of the rule, the `## Use instead` code must not. A
+//! ```toml block there is the package's manifest (for manifest rules).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -11,35 +12,44 @@ use rustpro_engine::{CheckRequest, check, registry};
 const HEADINGS: [&str; 5] =
     ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"];
 
-/// The first ```rust block after `heading`.
-fn code_after(docs: &str, heading: &str) -> Option<String> {
-    block_after(docs, heading, "```rust")
-}
-
-/// The first block fenced with `fence` in the section under `heading`.
-fn block_after(docs: &str, heading: &str, fence: &str) -> Option<String> {
+/// The first ```rust (or ```toml) block after `heading`.
+fn code_after(docs: &str, heading: &str, language: &str) -> Option<String> {
     let section = &docs[docs.find(heading)? + heading.len()..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    let start = section.find(fence)?;
+    let start = section.find(&format!("```{language}"))?;
     let body = &section[start..];
     let body = &body[body.find('\n')? + 1..];
     Some(body[..body.find("```")?].to_owned())
 }
 
-/// The findings of `rule` on `code` as `src/lib.rs`; `manifest` (a ```toml block of the same
-/// section, such as a `[dependencies]` table) is added to the package's `Cargo.toml`.
-fn findings_of(rule: &str, code: &str, manifest: Option<String>) -> usize {
+/// A `## Example` or `## Use instead` section as a project: its ```toml block is the
+/// manifest, or a part of it, and its ```rust block the library.
+fn example_of(docs: &str, heading: &str) -> Option<(Option<String>, String)> {
+    let manifest = code_after(docs, heading, "toml");
+    let code = code_after(docs, heading, "rust");
+    if manifest.is_none() && code.is_none() {
+        return None;
+    }
+    Some((manifest, code.unwrap_or_default()))
+}
+
+fn findings_of(rule: &str, (manifest, code): &(Option<String>, String)) -> usize {
     let dir = tempfile::tempdir().expect("tempdir");
-    fs::write(
-        dir.path().join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{}",
-            manifest.unwrap_or_default()
-        ),
-    )
-    .expect("manifest");
+    let default_manifest = "[package]\nname = \"example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    // A block with its own `[package]` or `[workspace]` is the whole manifest (manifest
+    // rules); any other block (a `[dependencies]` table) is added to the default one.
+    let whole = manifest.as_deref().filter(|m| m.contains("[package]") || m.contains("[workspace]"));
+    let text = match (whole, manifest) {
+        (Some(whole), _) => whole.to_owned(),
+        (None, Some(part)) => format!("{default_manifest}\n{part}"),
+        (None, None) => default_manifest.to_owned(),
+    };
+    fs::write(dir.path().join("Cargo.toml"), text).expect("manifest");
     fs::create_dir_all(dir.path().join("src")).expect("src");
     fs::write(dir.path().join("src/lib.rs"), code).expect("lib");
+    if whole.is_some() {
+        fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").expect("main");
+    }
     let request = CheckRequest {
         paths: vec![dir.path().to_path_buf()],
         cli: CliSettings { select: Some(vec![rule.to_owned()]), ..Default::default() },
@@ -63,21 +73,19 @@ fn docs_have_the_headings_and_their_examples_hold() {
         if meta.summary.is_empty() || meta.summary.ends_with('.') {
             failures.push(format!("{}: the summary must be a phrase without a trailing period", meta.name));
         }
-        match code_after(&docs, "## Example") {
-            Some(code) if findings_of(meta.name, &code, block_after(&docs, "## Example", "```toml")) == 0 => {
+        match example_of(&docs, "## Example") {
+            Some(code) if findings_of(meta.name, &code) == 0 => {
                 failures.push(format!("{}: the `## Example` code gets no finding", meta.name))
             }
             Some(_) => {}
-            None => failures.push(format!("{}: `## Example` has no ```rust block", meta.name)),
+            None => failures.push(format!("{}: `## Example` has no ```rust or ```toml block", meta.name)),
         }
-        match code_after(&docs, "## Use instead") {
-            Some(code)
-                if findings_of(meta.name, &code, block_after(&docs, "## Use instead", "```toml")) > 0 =>
-            {
+        match example_of(&docs, "## Use instead") {
+            Some(code) if findings_of(meta.name, &code) > 0 => {
                 failures.push(format!("{}: the `## Use instead` code gets a finding", meta.name))
             }
             Some(_) => {}
-            None => failures.push(format!("{}: `## Use instead` has no ```rust block", meta.name)),
+            None => failures.push(format!("{}: `## Use instead` has no ```rust or ```toml block", meta.name)),
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));

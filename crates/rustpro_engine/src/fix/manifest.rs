@@ -35,10 +35,19 @@ pub fn text_edit(path: &Path, before: &str, after: &str) -> Option<Edit> {
 /// endings.
 pub fn edit_manifest(path: &Path, text: &str, change: impl FnOnce(&mut DocumentMut) -> bool) -> Option<Edit> {
     let mut doc: DocumentMut = text.parse().ok()?;
+    // Comments after the last key belong to the document's end; tables the change appends
+    // go after them, not before, so the comments stay with what they follow.
+    let trailing = doc.trailing().as_str().unwrap_or_default().to_owned();
+    doc.set_trailing("");
+    let unchanged = doc.to_string();
     if !change(&mut doc) {
         return None;
     }
-    let mut after = doc.to_string();
+    let changed = doc.to_string();
+    let mut after = match changed.strip_prefix(&unchanged) {
+        Some(appended) => format!("{unchanged}{trailing}{appended}"),
+        None => format!("{changed}{trailing}"),
+    };
     if text.contains("\r\n") {
         after = after.replace("\r\n", "\n").replace('\n', "\r\n");
     }

@@ -68,6 +68,16 @@ fn manifest_edits_keep_comments_and_crlf() {
         apply_edits(none, &[e]),
         "[package]\nname = \"p\"\n\n[lints.rust]\nunsafe_code = \"forbid\"\n"
     );
+    // A comment that ends the file stays after what it followed, before a new table.
+    let trailing = "[package]\nname = \"p\"\n\n[dependencies]\n# none yet\n";
+    let e = edit_manifest(Path::new("Cargo.toml"), trailing, |doc| {
+        set_string(doc, &["lints", "rust"], "unsafe_code", "forbid")
+    })
+    .unwrap();
+    assert_eq!(
+        apply_edits(trailing, &[e]),
+        "[package]\nname = \"p\"\n\n[dependencies]\n# none yet\n\n[lints.rust]\nunsafe_code = \"forbid\"\n"
+    );
 }
 
 #[test]

@@ -29,6 +29,10 @@ pub(crate) struct RawPackage {
     pub version: Option<Inheritable>,
     pub edition: Option<Inheritable>,
     pub rust_version: Option<Inheritable>,
+    /// `edition.workspace = true` / `rust-version.workspace = true` as written (the values
+    /// above are resolved in place later).
+    pub edition_inherited: bool,
+    pub rust_version_inherited: bool,
     /// `build = "path"`, `build = false`, or absent (then `build.rs` if it exists).
     pub build: Option<BuildSetting>,
     pub autobins: bool,
@@ -173,6 +177,71 @@ impl Dependency {
     }
 }
 
+/// Where the item at `keys` is written in the manifest `text`: the `[header]` of a table
+/// that has one, else the last key (`edition` in `edition = "2021"` or
+/// `edition.workspace = true`). `None` when the text does not parse or the item is absent.
+pub fn locate(text: &str, keys: &[&str]) -> Option<TomlSpan> {
+    let doc = ImDocument::parse(text).ok()?;
+    let (last, parents) = keys.split_last()?;
+    let mut table: &dyn TableLike = doc.as_table();
+    for key in parents {
+        table = table.get(key)?.as_table_like()?;
+    }
+    let item = table.get(last)?;
+    if let Some(span) = item.as_table().filter(|t| !t.is_implicit() && !t.is_dotted()).and_then(|t| t.span())
+    {
+        let header = text.get(span.clone()).filter(|t| t.starts_with('['))?;
+        let end = header.find(']').map_or(span.end, |end| span.start + end + 1);
+        return Some(span.start..end);
+    }
+    table.key(last).and_then(|k| k.span())
+}
+
+/// The string at `keys` in the manifest `text`, if there is one.
+pub fn string_at(text: &str, keys: &[&str]) -> Option<String> {
+    let doc = ImDocument::parse(text).ok()?;
+    let (last, parents) = keys.split_last()?;
+    let mut table: &dyn TableLike = doc.as_table();
+    for key in parents {
+        table = table.get(key)?.as_table_like()?;
+    }
+    string(table, last)
+}
+
+/// The `[workspace.dependencies]` of a workspace root manifest `text`.
+pub fn workspace_dependencies(text: &str) -> Vec<Dependency> {
+    let mut out = Vec::new();
+    let Ok(doc) = ImDocument::parse(text) else { return out };
+    if let Some(workspace) = doc.as_table().get("workspace").and_then(Item::as_table_like) {
+        read_dependency_tables(workspace, None, &mut out);
+    }
+    out.retain(|d| d.kind == DependencyKind::Normal);
+    out
+}
+
+/// Which whole-program optimisation keys `[profile.release]` of a manifest sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReleaseProfile {
+    /// `lto` is written (any value).
+    pub lto_set: bool,
+    /// `codegen-units` is written (any value).
+    pub codegen_units_set: bool,
+}
+
+/// The `[profile.release]` of the manifest `text` (nothing set when absent or unreadable).
+pub fn release_profile(text: &str) -> ReleaseProfile {
+    let Ok(doc) = ImDocument::parse(text) else { return ReleaseProfile::default() };
+    let Some(release) =
+        doc.as_table().get("profile").and_then(|p| p.get("release")).and_then(Item::as_table_like)
+    else {
+        return ReleaseProfile::default();
+    };
+    ReleaseProfile {
+        lto_set: release.contains_key("lto"),
+        codegen_units_set: release.contains_key("codegen-units"),
+    }
+}
+
 /// A manifest that does not parse as TOML.
 #[derive(Debug)]
 pub(crate) struct ManifestError {
@@ -248,6 +317,8 @@ fn read_package(package: &dyn TableLike, span: Option<TomlSpan>) -> RawPackage {
         version: inheritable(package, "version"),
         edition: inheritable(package, "edition"),
         rust_version: inheritable(package, "rust-version"),
+        edition_inherited: inheritable(package, "edition") == Some(Inheritable::Workspace),
+        rust_version_inherited: inheritable(package, "rust-version") == Some(Inheritable::Workspace),
         build,
         autobins: flag(package, "autobins"),
         autotests: flag(package, "autotests"),
@@ -378,6 +449,25 @@ libc = "0.2"
         assert_eq!(manifest.dependencies[2].target.as_deref(), Some("cfg(unix)"));
         let span = manifest.dependencies[0].span.clone().expect("span");
         assert_eq!(&text[span], "serde");
+    }
+
+    #[test]
+    fn locates_keys_and_table_headers() {
+        let text = "[package]\nname = \"x\"\nedition.workspace = true\n\n[profile.release] # fast\nlto = true\n\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n";
+        let at = |keys: &[&str]| locate(text, keys).map(|span| &text[span]);
+        assert_eq!(at(&["package", "edition"]), Some("edition"));
+        assert_eq!(at(&["profile", "release"]), Some("[profile.release]"));
+        assert_eq!(at(&["profile", "release", "lto"]), Some("lto"));
+        assert_eq!(at(&["package"]), Some("[package]"));
+        assert_eq!(at(&["package", "rust-version"]), None);
+        assert_eq!(string_at(text, &["package", "name"]).as_deref(), Some("x"));
+        assert_eq!(string_at(text, &["package", "edition"]), None);
+        let deps = workspace_dependencies(text);
+        assert_eq!(deps.len(), 1);
+        assert_eq!(deps[0].features, ["full"]);
+        assert_eq!(release_profile(text), ReleaseProfile { lto_set: true, codegen_units_set: false });
+        let raw = parse_manifest(text).expect("valid").package.expect("package");
+        assert!(raw.edition_inherited && !raw.rust_version_inherited);
     }
 
     #[test]

@@ -8,7 +8,10 @@ mod modules;
 mod overlay;
 
 pub use discover::{Discovery, discover, discover_with};
-pub use manifest::{Dependency, DependencyKind, LintLevel, Lints, TomlSpan};
+pub use manifest::{
+    Dependency, DependencyKind, LintLevel, Lints, ReleaseProfile, TomlSpan, locate, release_profile,
+    string_at, workspace_dependencies,
+};
 pub use modules::{FileRead, ModuleDecl, read_source_file, resolve_module};
 pub use overlay::Overlay;
 
@@ -98,7 +101,11 @@ pub struct Package {
     /// The manifest text, kept for locating manifest findings.
     pub manifest_text: String,
     pub edition: Edition,
+    /// `edition.workspace = true`: the edition is the workspace's `[workspace.package]` one.
+    pub edition_inherited: bool,
     pub rust_version: Option<String>,
+    /// `rust-version.workspace = true`.
+    pub rust_version_inherited: bool,
     pub targets: Vec<Target>,
     /// The library is a procedural macro crate (`[lib] proc-macro = true`): its panics are
     /// compile errors of the crates that use it, the way proc macros report them.

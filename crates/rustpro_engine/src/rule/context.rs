@@ -357,6 +357,8 @@ pub(crate) struct RawManifestFinding {
     pub message: String,
     pub help: Option<String>,
     pub fix: Option<crate::diagnostic::Fix>,
+    /// The span is in the workspace's root manifest rather than the package's.
+    pub in_workspace: bool,
 }
 
 /// The context of a package rule: the package and the facts of all its files.
@@ -393,7 +395,34 @@ impl PackageCx<'_> {
 
     /// Reports a finding located at `span` of the package's `Cargo.toml`.
     pub fn report(&mut self, span: Range<usize>, message: impl Into<String>) -> ManifestReport<'_> {
-        self.raw.push(RawManifestFinding { span, message: message.into(), help: None, fix: None });
+        self.raw.push(RawManifestFinding {
+            span,
+            message: message.into(),
+            help: None,
+            fix: None,
+            in_workspace: false,
+        });
+        ManifestReport { finding: self.raw.last_mut() }
+    }
+
+    /// Reports a finding located at `span` of the workspace's root manifest, for what a
+    /// member inherits from it. Every member that inherits the same thing reports the same
+    /// finding; the run keeps one. Nothing is reported for a package outside a workspace.
+    pub fn report_in_workspace(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> ManifestReport<'_> {
+        if self.workspace_manifest_text.is_none() {
+            return ManifestReport { finding: None };
+        }
+        self.raw.push(RawManifestFinding {
+            span,
+            message: message.into(),
+            help: None,
+            fix: None,
+            in_workspace: true,
+        });
         ManifestReport { finding: self.raw.last_mut() }
     }
 }

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod async_code;
 pub mod errors;
+pub mod manifest;
 pub mod meta;
 pub mod unsafe_code;
 mod util;
