@@ -29,20 +29,27 @@ pub(crate) fn has_attrs(node: &SyntaxNode) -> bool {
     first_child_node_kind(node) == Some(SyntaxKind::ATTR)
 }
 
+/// An attribute read as tokens (its shape in the tree differs between parser releases): the
+/// path as written without spaces (`async_trait::async_trait`) and the tokens after it.
+pub(crate) fn attr_tokens(attr: &ast::Attr) -> Option<(String, Vec<SyntaxToken>)> {
+    let meta = attr.meta()?;
+    let mut tokens: Vec<SyntaxToken> = meta
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    let path_len = tokens.iter().take_while(|t| !matches!(t.text(), "(" | "=" | "[" | "{")).count();
+    let rest = tokens.split_off(path_len);
+    let path: String = tokens.iter().map(SyntaxToken::text).collect();
+    Some((path, rest))
+}
+
 pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
     let mut out = ScopeAttrs::default();
     for attr in node.children().take_while(|c| c.kind() == SyntaxKind::ATTR).filter_map(ast::Attr::cast) {
-        let Some(meta) = attr.meta() else { continue };
-        // Read the attribute as tokens: its shape in the tree differs between parser releases.
-        let tokens: Vec<SyntaxToken> = meta
-            .syntax()
-            .descendants_with_tokens()
-            .filter_map(|e| e.into_token())
-            .filter(|t| !t.kind().is_trivia())
-            .collect();
-        let path_len = tokens.iter().take_while(|t| !matches!(t.text(), "(" | "=" | "[" | "{")).count();
-        let path: String = tokens[..path_len].iter().map(SyntaxToken::text).collect();
-        let rest = &tokens[path_len..];
+        let Some((path, rest)) = attr_tokens(&attr) else { continue };
+        let rest = &rest[..];
         let last = path.rsplit("::").next().unwrap_or(&path);
         match path.as_str() {
             "cfg" => out.test |= cfg_requires_test(rest),

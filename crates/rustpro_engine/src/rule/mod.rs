@@ -7,6 +7,7 @@ pub(crate) mod imports;
 pub(crate) mod walk;
 mod workspace;
 
+pub(crate) use attrs::attr_tokens;
 pub(crate) use walk::ChildModule;
 
 pub(crate) use context::RawFinding;

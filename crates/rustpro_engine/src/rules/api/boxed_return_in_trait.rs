@@ -4,8 +4,8 @@ use crate::declare_rule;
 use crate::diagnostic::{Applicability, Finding};
 use crate::rule::{Deferred, FileCx, FileFix, Rule, WorkspaceCx};
 use crate::rules::util::{
-    dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent, path_text, relative_path,
-    removal_range, unused_single_import,
+    add_impl_edits, dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent, path_text,
+    relative_path, removal_range, unused_single_import,
 };
 use crate::source::parse::ast::{HasArgList, HasGenericArgs, HasGenericParams, HasName, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
@@ -280,16 +280,8 @@ fn withhold_fix(finding: &mut Finding, reason: &str) {
 
 fn complete_fix(finding: &mut Finding, trait_name: &str, method: &str, impls: &[&Deferred]) {
     let Some(fix) = &mut finding.fix else { return };
-    for impl_item in impls {
-        if let Some(edits) = &impl_item.edits {
-            fix.edits.extend(edits.edits.iter().cloned());
-        }
-    }
-    let count = impls.len();
-    fix.title = format!(
-        "return `impl Trait` from `{trait_name}::{method}` and its {count} impl{}",
-        if count == 1 { "" } else { "s" }
-    );
+    let impls = add_impl_edits(fix, impls);
+    fix.title = format!("return `impl Trait` from `{trait_name}::{method}` and its {impls}");
 }
 
 /// The package's `rust-version`, when it is older than [`MIN_RUST`].

@@ -6,8 +6,8 @@ use crate::fix::manifest::edit_manifest;
 use crate::project::DependencyKind;
 use crate::rule::{Deferred, FileCx, FileFix, PackageCx, Rule, WorkspaceCx};
 use crate::rules::util::{
-    DynUse, attr_parts, dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent,
-    relative_path, removal_range,
+    DynUse, add_impl_edits, attr_parts, dyn_trait_names, future_path, is_exactly_pub, is_public_position,
+    line_indent, relative_path, removal_range,
 };
 use crate::source::parse::ast::{HasAttrs, HasGenericParams, HasName, HasTypeBounds, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
@@ -202,17 +202,9 @@ impl Rule for AsyncTraitMacro {
                      make the bounds agree, then convert"
                 ));
             } else if let Some(fix) = &mut finding.fix {
-                let impls = impls.get(name).map(Vec::as_slice).unwrap_or_default();
-                for impl_item in impls {
-                    if let Some(edits) = &impl_item.edits {
-                        fix.edits.extend(edits.edits.iter().cloned());
-                    }
-                }
-                let count = impls.len();
-                fix.title = format!(
-                    "replace `#[async_trait]` with native async fns in `{name}` and its {count} impl{}",
-                    if count == 1 { "" } else { "s" }
-                );
+                let impls = add_impl_edits(fix, impls.get(name).map(Vec::as_slice).unwrap_or_default());
+                fix.title =
+                    format!("replace `#[async_trait]` with native async fns in `{name}` and its {impls}");
             }
             cx.report(finding);
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::project::Edition;
 use crate::rule::{FileCx, WorkspaceCx};
 use crate::source::parse::ast::HasVisibility;
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
 /// async fns and `impl Trait` returns make a trait dyn-incompatible, so such a trait must
@@ -54,17 +54,20 @@ pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String>
 /// The path of an attribute as written without spaces (`async_trait::async_trait`) and the
 /// texts of the tokens after it (`(`, `?`, `Send`, `)`).
 pub(crate) fn attr_parts(attr: &ast::Attr) -> Option<(String, Vec<String>)> {
-    let meta = attr.meta()?;
-    let tokens: Vec<SyntaxToken> = meta
-        .syntax()
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
-        .collect();
-    let path_len = tokens.iter().take_while(|t| !matches!(t.text(), "(" | "=" | "[" | "{")).count();
-    let path: String = tokens[..path_len].iter().map(SyntaxToken::text).collect();
-    let rest = tokens[path_len..].iter().map(|t| t.text().to_owned()).collect();
-    Some((path, rest))
+    let (path, rest) = crate::rule::attr_tokens(attr)?;
+    Some((path, rest.iter().map(|t| t.text().to_owned()).collect()))
+}
+
+/// Adds the edits every impl was kept with to the trait's fix; returns "N impl(s)" for the
+/// fix's title.
+pub(crate) fn add_impl_edits(fix: &mut crate::diagnostic::Fix, impls: &[&crate::rule::Deferred]) -> String {
+    for impl_item in impls {
+        if let Some(edits) = &impl_item.edits {
+            fix.edits.extend(edits.edits.iter().cloned());
+        }
+    }
+    let count = impls.len();
+    format!("{count} impl{}", if count == 1 { "" } else { "s" })
 }
 
 /// The range that removes `node`: with its whole line when nothing else is on it (the
