@@ -441,6 +441,19 @@ impl ManifestReport<'_> {
         self
     }
 
+    /// A safe fix made of one manifest edit, when there is one (`edit_manifest` gives
+    /// `None` when the manifest cannot be edited).
+    pub fn safe_fix(self, title: impl Into<String>, edit: Option<Edit>) -> Self {
+        match edit {
+            Some(edit) => self.fix(crate::diagnostic::Fix {
+                title: title.into(),
+                applicability: Applicability::Safe,
+                edits: vec![edit],
+            }),
+            None => self,
+        }
+    }
+
     /// The fix, with edits in on-disk offsets of the manifests they name.
     pub fn fix(mut self, fix: crate::diagnostic::Fix) -> Self {
         if let Some(finding) = self.finding.as_deref_mut() {

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use crate::declare_rule;
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit};
 use crate::fix::manifest::edit_manifest;
 use crate::project::DependencyKind;
 use crate::rule::{Deferred, FileCx, FileFix, PackageCx, Rule, WorkspaceCx};
@@ -424,13 +424,7 @@ fn check_dependency(cx: &mut PackageCx<'_>) {
     let report = cx
         .report(span, "the `async-trait` dependency is no longer used: no source file names `async_trait`")
         .help("remove it from `Cargo.toml`");
-    if let Some(edit) = edit {
-        report.fix(Fix {
-            title: "remove the unused `async-trait` dependency".to_owned(),
-            applicability: Applicability::Safe,
-            edits: vec![edit],
-        });
-    }
+    report.safe_fix("remove the unused `async-trait` dependency".to_owned(), edit);
 }
 
 /// How many times the identifier `async_trait` occurs in the tree (comments aside).

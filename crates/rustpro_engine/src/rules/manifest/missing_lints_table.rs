@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::Edit;
 use crate::fix::manifest::{edit_manifest, set_string, table_at};
 use crate::project::locate;
 use crate::rule::{PackageCx, Rule};
@@ -135,7 +135,5 @@ fn template<'k>(keys: &'k [&'k str]) -> impl FnOnce(&mut toml_edit::DocumentMut)
 }
 
 fn attach(report: crate::rule::ManifestReport<'_>, edit: Option<Edit>, title: &str) {
-    if let Some(edit) = edit {
-        report.fix(Fix { title: title.to_owned(), applicability: Applicability::Safe, edits: vec![edit] });
-    }
+    report.safe_fix(title.to_owned(), edit);
 }

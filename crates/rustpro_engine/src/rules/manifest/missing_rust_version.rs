@@ -1,5 +1,4 @@
 use crate::declare_rule;
-use crate::diagnostic::{Applicability, Fix};
 use crate::fix::manifest::{edit_manifest, table_at};
 use crate::project::locate;
 use crate::rule::{PackageCx, Rule};
@@ -100,12 +99,6 @@ impl Rule for MissingRustVersion {
         let report = cx
             .report(span, message)
             .help("inherit the workspace's `rust-version` with `rust-version.workspace = true`");
-        if let Some(edit) = edit {
-            report.fix(Fix {
-                title: "inherit the workspace's `rust-version`".to_owned(),
-                applicability: Applicability::Safe,
-                edits: vec![edit],
-            });
-        }
+        report.safe_fix("inherit the workspace's `rust-version`".to_owned(), edit);
     }
 }

@@ -1,5 +1,4 @@
 use crate::declare_rule;
-use crate::diagnostic::{Applicability, Fix};
 use crate::fix::manifest::{edit_manifest, table_at};
 use crate::project::{TargetKind, locate, release_profile};
 use crate::rule::{PackageCx, Rule};
@@ -96,12 +95,6 @@ impl Rule for ReleaseProfileUnoptimized {
         let report =
             if in_workspace { cx.report_in_workspace(span, message) } else { cx.report(span, message) };
         let report = report.help(help);
-        if let Some(edit) = edit {
-            report.fix(Fix {
-                title: "optimize release builds across crates".to_owned(),
-                applicability: Applicability::Safe,
-                edits: vec![edit],
-            });
-        }
+        report.safe_fix("optimize release builds across crates".to_owned(), edit);
     }
 }

@@ -1,5 +1,4 @@
 use crate::declare_rule;
-use crate::diagnostic::{Applicability, Fix};
 use crate::fix::manifest::{edit_manifest, set_string};
 use crate::project::LintLevel;
 use crate::rule::{PackageCx, Rule};
@@ -103,13 +102,7 @@ impl Rule for UnsafeNotForbidden {
             }
         };
         let report = cx.report(span, message).help(help);
-        if let Some(edit) = edit {
-            report.fix(Fix {
-                title: "forbid `unsafe_code` in the manifest's lints".to_owned(),
-                applicability: Applicability::Safe,
-                edits: vec![edit],
-            });
-        }
+        report.safe_fix("forbid `unsafe_code` in the manifest's lints".to_owned(), edit);
     }
 }
 
