@@ -21,13 +21,13 @@ static RULES: &[&dyn Rule] = &[
     &rules::api::boxed_return_in_trait::BoxedReturnInTrait,
     &rules::api::shared_string_buffer::SharedStringBuffer,
     &rules::api::clone_then_borrow::CloneThenBorrow,
-    &rules::api::axum_route_syntax::AxumRouteSyntax,
     &rules::manifest::edition_outdated::EditionOutdated,
     &rules::manifest::missing_rust_version::MissingRustVersion,
     &rules::manifest::missing_lints_table::MissingLintsTable,
     &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
     &rules::manifest::wildcard_dependency::WildcardDependency,
     &rules::manifest::tokio_full_in_library::TokioFullInLibrary,
+    &rules::manifest::axum_route_syntax::AxumRouteSyntax,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

@@ -1,5 +1,7 @@
-//! `Cargo.toml`: editions, lints, profiles and dependency choices.
+//! `Cargo.toml` and what it decides: editions, lints, profiles, dependency choices, and code
+//! that the dependencies' versions make wrong (axum routes).
 
+pub mod axum_route_syntax;
 pub mod edition_outdated;
 pub mod missing_lints_table;
 pub mod missing_rust_version;

@@ -68,7 +68,7 @@ declare_rule! {
     /// started.
     pub struct AxumRouteSyntax {
         name: "axum_route_syntax",
-        category: Api,
+        category: Manifest,
         level: Warn,
         fix: Safe,
         clippy: [],
