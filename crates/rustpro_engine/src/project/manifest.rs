@@ -183,10 +183,7 @@ impl Dependency {
 pub fn locate(text: &str, keys: &[&str]) -> Option<TomlSpan> {
     let doc = ImDocument::parse(text).ok()?;
     let (last, parents) = keys.split_last()?;
-    let mut table: &dyn TableLike = doc.as_table();
-    for key in parents {
-        table = table.get(key)?.as_table_like()?;
-    }
+    let table = table_at(doc.as_table(), parents)?;
     let item = table.get(last)?;
     if let Some(span) = item.as_table().filter(|t| !t.is_implicit() && !t.is_dotted()).and_then(|t| t.span())
     {
@@ -201,11 +198,12 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<TomlSpan> {
 pub fn string_at(text: &str, keys: &[&str]) -> Option<String> {
     let doc = ImDocument::parse(text).ok()?;
     let (last, parents) = keys.split_last()?;
-    let mut table: &dyn TableLike = doc.as_table();
-    for key in parents {
-        table = table.get(key)?.as_table_like()?;
-    }
-    string(table, last)
+    string(table_at(doc.as_table(), parents)?, last)
+}
+
+/// The table at `keys` below `root`, if every key holds a table.
+fn table_at<'d>(root: &'d dyn TableLike, keys: &[&str]) -> Option<&'d dyn TableLike> {
+    keys.iter().try_fold(root, |table, key| table.get(key)?.as_table_like())
 }
 
 /// The `[workspace.dependencies]` of a workspace root manifest `text`.
