@@ -1,11 +1,15 @@
 //! The check: discover packages, walk every crate's module tree in parallel (each file read,
-//! parsed and walked once, its tree dropped before the next), then run package rules.
+//! parsed and walked once, its tree dropped before the next, or its results taken from the
+//! cache), then run package rules and the rules' workspace stages.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::cache::{self, CacheOptions, CacheStats, FileKey, KeyHasher, RunCache};
 use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Overlay, Package, TargetKind};
@@ -36,6 +40,9 @@ pub struct CheckRequest {
     /// Files whose reading, parsing and checking take longer than this are listed in
     /// [`Outcome::slow_files`] (for robustness sweeps).
     pub slow_file_limit: Option<std::time::Duration>,
+    /// Use and update the result cache (see [`crate::cache`]); `None` checks every file
+    /// afresh. Ignored for parse-only runs, edition overrides and slow-file timing.
+    pub cache: Option<CacheOptions>,
 }
 
 /// What a check found.
@@ -48,6 +55,7 @@ pub struct Outcome {
     pub packages_checked: usize,
     /// Files over [`CheckRequest::slow_file_limit`], with their time.
     pub slow_files: Vec<(PathBuf, std::time::Duration)>,
+    pub cache: CacheStats,
 }
 
 impl Outcome {
@@ -106,11 +114,23 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         .map(|(_, rule)| *rule)
         .collect();
     let dispatch = Dispatch::new(if request.parse_only { &[] } else { &rules });
+    let cache_options = request.cache.as_ref().filter(|_| {
+        !request.parse_only && request.edition_override.is_none() && request.slow_file_limit.is_none()
+    });
+    let root_dirs: Vec<&Path> = roots.iter().map(|(root, _)| root.as_path()).collect();
+    let loaded = cache_options.map(|options| cache::Loaded::read(options, &root_dirs));
+    let cache = loaded.as_ref().map(|loaded| {
+        let cache = RunCache::new(loaded);
+        let keys = ContextKeys::new(cache.program_key(), &rules, &packages);
+        (cache, keys)
+    });
     let shared = Shared {
         request,
         dispatch,
         packages: &packages,
         settings: settings_of.iter().map(|&i| &roots[i].1).collect(),
+        root_of: &settings_of,
+        cache,
         filters: discovery.filters,
         visited: Mutex::new(HashMap::new()),
         findings: Mutex::new(Vec::new()),
@@ -130,10 +150,14 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let run = |shared: &Shared<'_>| {
         rayon::scope(|scope| {
             for (index, package) in packages.iter().enumerate() {
-                for target in &package.targets {
-                    let job = Job::root(index, package, target);
-                    scope.spawn(move |scope| shared.check_file(scope, job));
-                }
+                // A file reached from several targets (`mod common;` in many tests) belongs
+                // to the first of them in manifest order, whatever the timing: one target's
+                // module tree is walked (in parallel) after another's.
+                scope.spawn(move |_| {
+                    for target in &package.targets {
+                        rayon::scope(|scope| shared.check_file(scope, Job::root(index, package, target)));
+                    }
+                });
             }
         });
         // Files under `src/` that no module tree reached (`mod` inside macros such as
@@ -150,6 +174,11 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         Ok(pool) => pool.install(|| run(&shared)),
         Err(_) => run(&shared),
     }
+    let mut package_dirs: Vec<Vec<&Path>> = vec![Vec::new(); roots.len()];
+    for (package, root) in packages.iter().zip(&settings_of) {
+        package_dirs[*root].push(package.dir.as_path());
+    }
+    let cache_stats = shared.cache.map(|(cache, _)| cache.save(&package_dirs)).unwrap_or_default();
     let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
     if !request.parse_only {
@@ -192,6 +221,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         files_checked: shared.files.into_inner(),
         packages_checked: packages.len(),
         slow_files,
+        cache: cache_stats,
     })
 }
 
@@ -209,6 +239,40 @@ fn enclosing_module_is_test(path: &Path, src: &Path, visited: &HashMap<PathBuf, 
 
 fn is_filtered_out(filters: &[PathBuf], path: &Path) -> bool {
     !filters.is_empty() && !filters.iter().any(|f| path.starts_with(f))
+}
+
+/// The parts of the files' cache keys that many files share, computed once per run.
+struct ContextKeys {
+    /// The program and the rules the run dispatches (a rule that is on anywhere runs, and
+    /// keeps facts, in every file).
+    run: u128,
+    /// Each package as discovered: manifest, edition, targets, lints, dependencies.
+    packages: Vec<u128>,
+}
+
+impl ContextKeys {
+    fn new(program_key: u128, rules: &[&'static dyn Rule], packages: &[Package]) -> ContextKeys {
+        let mut run = KeyHasher::new();
+        program_key.hash(&mut run);
+        for rule in rules {
+            rule.meta().name.hash(&mut run);
+        }
+        ContextKeys {
+            run: run.finish128(),
+            packages: packages.iter().map(|p| cache::hash_text(&format!("{p:?}"))).collect(),
+        }
+    }
+
+    /// Everything a file's results depend on beside its text (see [`crate::cache`]).
+    fn context(&self, job: &Job, settings: &Settings, filtered: bool) -> u128 {
+        let mut state = KeyHasher::new();
+        self.run.hash(&mut state);
+        self.packages[job.package].hash(&mut state);
+        settings.hash_for_file(&job.path, &mut state);
+        job.hash_context(&mut state);
+        filtered.hash(&mut state);
+        state.finish128()
+    }
 }
 
 /// One file to check, with what it inherits from the module that declared it.
@@ -229,6 +293,24 @@ struct Job {
 }
 
 impl Job {
+    /// Hashes what the file's results depend on (its package is hashed by the caller).
+    fn hash_context(&self, state: &mut impl Hasher) {
+        // Every field named, so that a new one cannot be left out of the cache key.
+        let Job {
+            package: _,
+            path,
+            target,
+            origin,
+            crate_root,
+            in_test,
+            allows,
+            follow_modules,
+            public,
+            public_items,
+        } = self;
+        (path, target, origin, crate_root, in_test, allows, follow_modules, public, public_items).hash(state);
+    }
+
     fn root(index: usize, package: &Package, target: &crate::project::Target) -> Job {
         Job {
             package: index,
@@ -258,6 +340,9 @@ struct Shared<'a> {
     dispatch: Dispatch,
     packages: &'a [Package],
     settings: Vec<&'a Settings>,
+    /// The workspace root (index) of each package.
+    root_of: &'a [usize],
+    cache: Option<(RunCache<'a>, ContextKeys)>,
     filters: Vec<PathBuf>,
     /// Files taken up so far, with whether they are test code.
     visited: Mutex<HashMap<PathBuf, bool>>,
@@ -353,81 +438,23 @@ impl Shared<'_> {
             visited.insert(job.path.clone(), job.in_test);
         }
         let started = std::time::Instant::now();
-        let unreadable = match project::read_source_file(
-            &job.path,
-            settings.max_file_size,
-            &self.request.overlay,
-        ) {
-            FileRead::Text(text) => Ok(text),
-            FileRead::NotUtf8 { offset } => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::UnreadableSource,
-                format!("not valid UTF-8 (first bad byte at offset {offset}); file skipped"),
-            )),
-            FileRead::Binary => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::UnreadableSource,
-                "binary file (holds NUL bytes); file skipped".to_owned(),
-            )),
-            FileRead::TooLarge { size, limit } => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::UnreadableSource,
-                format!(
-                    "{size} bytes is over the {limit}-byte limit; file skipped (raise `max-file-size` in rustpro.toml to check it)"
-                ),
-            )),
-            // Published crates often list targets whose files were left out of the package.
-            FileRead::Error(err) if job.crate_root && err.kind() == std::io::ErrorKind::NotFound => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::Io,
-                format!(
-                    "the manifest names this file as the root of {} target `{}`, but it does not exist",
-                    job.target.as_str(),
-                    job.origin.target_name
-                ),
-            )),
-            FileRead::Error(err) => {
-                Err((ProblemSeverity::Error, ProblemKind::Io, format!("cannot read the file: {err}")))
+        let (source, key) = self.read(&job, settings);
+        let output = match source {
+            Source::Cached(output) => {
+                self.files.fetch_add(1, Ordering::Relaxed);
+                output
+            }
+            Source::Unreadable(failed) => return self.unreadable(&job, failed),
+            Source::Text(text) => {
+                self.files.fetch_add(1, Ordering::Relaxed);
+                let Some(output) = self.analyze(&job, package, settings, text) else { return };
+                if let (Some((cache, _)), Some(key)) = (&self.cache, key) {
+                    cache.insert(key, &job.path, &output);
+                }
+                output
             }
         };
-        let text = match unreadable {
-            Ok(text) => text,
-            Err((severity, kind, message)) => return self.problem(severity, kind, &job.path, None, message),
-        };
-        self.files.fetch_add(1, Ordering::Relaxed);
-        let source = SourceText::new(text);
-        let edition = self.request.edition_override.unwrap_or(package.edition);
-        let parsed = match std::panic::catch_unwind(|| parse_file(source.normalized(), edition)) {
-            Ok(parsed) => parsed,
-            Err(_) => {
-                let message = "the parser failed on this file (a bug in the parser); file skipped".to_owned();
-                return self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
-            }
-        };
-        if let Some(first) = parsed.errors.first() {
-            let start = source.to_original(usize::from(first.range.start()));
-            let index = LineIndex::new(source.original());
-            let location = index.line_col(source.original(), start);
-            let count = parsed.errors.len();
-            let message = format!(
-                "{count} syntax error{} (first: {}); the rest of the file was still checked",
-                if count == 1 { "" } else { "s" },
-                first.message
-            );
-            self.problem(
-                ProblemSeverity::Warning,
-                ProblemKind::SyntaxError,
-                &job.path,
-                Some(location),
-                message,
-            );
-        }
-        let modules = if self.request.parse_only {
-            module_decls(&parsed.root, job.in_test, &job.allows)
-        } else {
-            self.run_rules(&job, package, settings, &source, &parsed.root, edition)
-        };
-        drop(parsed);
+        let modules = self.commit(job.package, output);
         let elapsed = started.elapsed();
         if self.request.slow_file_limit.is_some_and(|limit| elapsed > limit) {
             self.slow.lock().unwrap_or_else(PoisonError::into_inner).push((job.path.clone(), elapsed));
@@ -456,7 +483,135 @@ impl Shared<'_> {
         }
     }
 
-    /// Runs the rules over one parsed file; returns the file's module declarations.
+    /// A file's cached output, or its text and the key to cache its output under, or why it
+    /// cannot be read. Cached files are read and hashed, never decoded as text.
+    fn read(&self, job: &Job, settings: &Settings) -> (Source, Option<FileKey>) {
+        thread_local! {
+            static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        if let Some(text) = self.request.overlay.get(&job.path) {
+            // Overlaid texts are not what is on disk: never cached, and the file's entry stays.
+            if let Some((cache, _)) = &self.cache {
+                cache.keep(self.root_of[job.package], &job.path);
+            }
+            return (Source::Text(text.to_owned()), None);
+        }
+        BUFFER.with_borrow_mut(|bytes| {
+            if let Some(failed) = project::read_source_bytes(&job.path, settings.max_file_size, bytes) {
+                return (Source::Unreadable(failed), None);
+            }
+            let key = self.cache.as_ref().and_then(|(cache, keys)| {
+                let context = keys.context(job, settings, is_filtered_out(&self.filters, &job.path));
+                cache.key(self.root_of[job.package], &job.path, bytes, context)
+            });
+            if let (Some((cache, _)), Some(key)) = (&self.cache, &key)
+                && let Some(output) = cache.lookup(key, &job.path, job.package, &job.origin)
+            {
+                return (Source::Cached(output), None);
+            }
+            match project::source_text(bytes) {
+                FileRead::Text(text) => (Source::Text(text), key),
+                failed => (Source::Unreadable(failed), None),
+            }
+        })
+    }
+
+    /// Reports why a file could not be read.
+    fn unreadable(&self, job: &Job, failed: FileRead) {
+        let (severity, kind, message) = match failed {
+            FileRead::Text(_) => return,
+            FileRead::NotUtf8 { offset } => (
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                format!("not valid UTF-8 (first bad byte at offset {offset}); file skipped"),
+            ),
+            FileRead::Binary => (
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                "binary file (holds NUL bytes); file skipped".to_owned(),
+            ),
+            FileRead::TooLarge { size, limit } => (
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                format!(
+                    "{size} bytes is over the {limit}-byte limit; file skipped (raise `max-file-size` in rustpro.toml to check it)"
+                ),
+            ),
+            // Published crates often list targets whose files were left out of the package.
+            FileRead::Error(err) if job.crate_root && err.kind() == std::io::ErrorKind::NotFound => (
+                ProblemSeverity::Warning,
+                ProblemKind::Io,
+                format!(
+                    "the manifest names this file as the root of {} target `{}`, but it does not exist",
+                    job.target.as_str(),
+                    job.origin.target_name
+                ),
+            ),
+            FileRead::Error(err) => {
+                (ProblemSeverity::Error, ProblemKind::Io, format!("cannot read the file: {err}"))
+            }
+        };
+        self.problem(severity, kind, &job.path, None, message);
+    }
+
+    /// Parses a file and runs the rules over it; `None` when the parser failed (reported).
+    fn analyze(&self, job: &Job, package: &Package, settings: &Settings, text: String) -> Option<FileOutput> {
+        let source = SourceText::new(text);
+        let edition = self.request.edition_override.unwrap_or(package.edition);
+        let parsed = match std::panic::catch_unwind(|| parse_file(source.normalized(), edition)) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                let message = "the parser failed on this file (a bug in the parser); file skipped".to_owned();
+                self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
+                return None;
+            }
+        };
+        let mut output = if self.request.parse_only {
+            FileOutput {
+                modules: module_decls(&parsed.root, job.in_test, &job.allows),
+                ..FileOutput::default()
+            }
+        } else {
+            self.run_rules(job, package, settings, &source, &parsed.root, edition)
+        };
+        if let Some(first) = parsed.errors.first() {
+            let start = source.to_original(usize::from(first.range.start()));
+            let index = LineIndex::new(source.original());
+            let location = index.line_col(source.original(), start);
+            let count = parsed.errors.len();
+            let message = format!(
+                "{count} syntax error{} (first: {}); the rest of the file was still checked",
+                if count == 1 { "" } else { "s" },
+                first.message
+            );
+            output.problems.push(Problem {
+                severity: ProblemSeverity::Warning,
+                kind: ProblemKind::SyntaxError,
+                path: job.path.clone(),
+                location: Some(location),
+                message,
+            });
+        }
+        Some(output)
+    }
+
+    /// Adds a file's output to the run's results; returns its module declarations.
+    fn commit(&self, package: usize, output: FileOutput) -> Vec<ChildModule> {
+        let FileOutput { findings, deferred, problems, facts, modules } = output;
+        self.facts[package].lock().unwrap_or_else(PoisonError::into_inner).merge(facts);
+        if !findings.is_empty() {
+            self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
+        }
+        if !deferred.is_empty() {
+            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).extend(deferred);
+        }
+        if !problems.is_empty() {
+            self.problems.lock().unwrap_or_else(PoisonError::into_inner).extend(problems);
+        }
+        modules
+    }
+
+    /// Runs the rules over one parsed file.
     fn run_rules(
         &self,
         job: &Job,
@@ -465,7 +620,7 @@ impl Shared<'_> {
         source: &SourceText,
         root: &SyntaxNode,
         edition: Edition,
-    ) -> Vec<ChildModule> {
+    ) -> FileOutput {
         let placeholder = registry::all()[0].meta();
         let mut cx =
             FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
@@ -481,14 +636,20 @@ impl Shared<'_> {
         if !job.crate_root {
             cx.facts.forbids_unsafe_code = false;
         }
-        self.facts[job.package].lock().unwrap_or_else(PoisonError::into_inner).merge(cx.facts);
-        for panic in &walker.panics {
-            let message = format!(
-                "internal error: rule `{}` failed on this file ({}); please report it. The other rules still ran",
-                panic.rule.name, panic.message
-            );
-            self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
-        }
+        let problems = walker
+            .panics
+            .iter()
+            .map(|panic| Problem {
+                severity: ProblemSeverity::Error,
+                kind: ProblemKind::Internal,
+                path: job.path.clone(),
+                location: None,
+                message: format!(
+                    "internal error: rule `{}` failed on this file ({}); please report it. The other rules still ran",
+                    panic.rule.name, panic.message
+                ),
+            })
+            .collect();
         let mut deferred: Vec<(usize, Deferred)> = Vec::new();
         for (rule, data, edits) in std::mem::take(&mut cx.deferred) {
             let Some(index) = registry::index_of(rule.name) else { continue };
@@ -496,8 +657,8 @@ impl Shared<'_> {
             let item = Deferred { path: job.path.clone(), package: job.package, finding: None, edits, data };
             deferred.push((index, item));
         }
+        let mut findings = Vec::new();
         if !is_filtered_out(&self.filters, &job.path) {
-            let mut findings = Vec::new();
             for (finding, data) in locate_findings(job, settings, source, root, cx.raw) {
                 match data {
                     None => findings.push(finding),
@@ -514,12 +675,6 @@ impl Shared<'_> {
                     }
                 }
             }
-            if !findings.is_empty() {
-                self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
-            }
-        }
-        if !deferred.is_empty() {
-            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).extend(deferred);
         }
         let mut modules = walker.modules;
         if modules.iter().any(|m| !m.public) {
@@ -535,8 +690,27 @@ impl Shared<'_> {
                 }
             }
         }
-        modules
+        FileOutput { findings, deferred, problems, facts: cx.facts, modules }
     }
+}
+
+/// A file as read: its output from the cache, its text, or why it cannot be checked.
+enum Source {
+    Cached(FileOutput),
+    Text(String),
+    Unreadable(FileRead),
+}
+
+/// What checking one file gives: everything the run keeps of it, which the cache stores.
+#[derive(Debug, Default)]
+pub(crate) struct FileOutput {
+    pub findings: Vec<Finding>,
+    /// What rules held back for their workspace stage, with the rule's index.
+    pub deferred: Vec<(usize, Deferred)>,
+    /// Syntax errors and rule failures in the file.
+    pub problems: Vec<Problem>,
+    pub facts: FileFacts,
+    pub modules: Vec<ChildModule>,
 }
 
 /// Applies levels and suppressions to a file's raw findings and locates them in the original text.

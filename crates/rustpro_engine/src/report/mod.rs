@@ -319,6 +319,7 @@ pub(crate) mod sample {
             files_checked: 3,
             packages_checked: 1,
             slow_files: Vec::new(),
+            cache: Default::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod attrs;
 mod context;
 pub(crate) mod imports;
+mod kept;
 pub(crate) mod walk;
 mod workspace;
 
@@ -11,8 +12,9 @@ pub(crate) use attrs::attr_tokens;
 pub(crate) use walk::ChildModule;
 
 pub(crate) use context::RawFinding;
-pub use context::{DeferredData, FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report};
+pub use context::{FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report};
 pub use imports::Imports;
+pub use kept::{DeferredData, Keep};
 pub use workspace::{Deferred, WorkspaceCx};
 
 /// The `#[path = ".."]` of a module declaration.

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::context::DeferredData;
+use super::kept::DeferredData;
 use crate::diagnostic::{Finding, Fix};
 use crate::project::Package;
 
