@@ -179,7 +179,13 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             findings.extend(package_findings(cx, settings, &rules));
         }
         let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
-        findings.extend(workspace_findings(&packages, &settings_of, deferred));
+        findings.extend(workspace_findings(
+            &packages,
+            &settings_of,
+            &shared.settings,
+            &shared.filters,
+            deferred,
+        ));
     }
     findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
@@ -680,6 +686,8 @@ fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
 fn workspace_findings(
     packages: &[Package],
     workspace_of: &[usize],
+    settings: &[&Settings],
+    filters: &[PathBuf],
     mut deferred: Vec<(usize, Deferred)>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -699,9 +707,33 @@ fn workspace_findings(
         {
             group.push(next);
         }
-        let mut cx = WorkspaceCx { packages, items: group, out: Vec::new() };
+        let mut cx = WorkspaceCx { packages, items: group, out: Vec::new(), manifest: Vec::new() };
         registry::all()[rule].finish(&mut cx);
         out.extend(cx.out);
+        let name = registry::all()[rule].meta().name;
+        for (index, raw) in cx.manifest {
+            let Some(package) = packages.get(index) else { continue };
+            if is_filtered_out(filters, &package.manifest_path) {
+                continue;
+            }
+            let Some(severity) = settings[index].level(rule, &package.manifest_path) else { continue };
+            let text = package.manifest_text.as_str();
+            let range = raw.span.start.min(text.len())..raw.span.end.min(text.len());
+            let lines = LineIndex::new(text);
+            let mut finding = Finding::locate(
+                name,
+                severity,
+                raw.message,
+                raw.help,
+                &package.manifest_path,
+                text,
+                &lines,
+                range,
+                None,
+            );
+            finding.fix = raw.fix;
+            out.push(finding);
+        }
     }
     out
 }

@@ -27,6 +27,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
     &rules::manifest::wildcard_dependency::WildcardDependency,
     &rules::manifest::tokio_full_in_library::TokioFullInLibrary,
+    &rules::manifest::deprecated_dependency::DeprecatedDependency,
+    &rules::manifest::missing_deny_config::MissingDenyConfig,
     &rules::manifest::axum_route_syntax::AxumRouteSyntax,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];

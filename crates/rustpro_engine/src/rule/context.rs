@@ -430,7 +430,7 @@ impl PackageCx<'_> {
 /// Adds detail to a reported manifest finding.
 #[derive(Debug)]
 pub struct ManifestReport<'c> {
-    finding: Option<&'c mut RawManifestFinding>,
+    pub(crate) finding: Option<&'c mut RawManifestFinding>,
 }
 
 impl ManifestReport<'_> {

@@ -2,9 +2,10 @@
 //! back (findings and facts) across the whole workspace, and decides what to report.
 //! Cross-file rules use it: a trait and its impls live in different files.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
-use super::context::DeferredData;
+use super::context::{DeferredData, ManifestReport, RawManifestFinding};
 use crate::diagnostic::{Finding, Fix};
 use crate::project::Package;
 
@@ -27,6 +28,8 @@ pub struct WorkspaceCx<'a> {
     pub(crate) packages: &'a [Package],
     pub(crate) items: Vec<Deferred>,
     pub(crate) out: Vec<Finding>,
+    /// Findings in packages' manifests, by package index.
+    pub(crate) manifest: Vec<(usize, RawManifestFinding)>,
 }
 
 impl WorkspaceCx<'_> {
@@ -43,5 +46,19 @@ impl WorkspaceCx<'_> {
     /// Reports a finding (usually one held back, with its message or fix completed).
     pub fn report(&mut self, finding: Finding) {
         self.out.push(finding);
+    }
+
+    /// Reports a finding located at `span` of the `Cargo.toml` of package `package` (an index
+    /// into [`WorkspaceCx::packages`]), for what only the whole workspace can decide.
+    pub fn report_in_manifest(
+        &mut self,
+        package: usize,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> ManifestReport<'_> {
+        let raw =
+            RawManifestFinding { span, message: message.into(), help: None, fix: None, in_workspace: false };
+        self.manifest.push((package, raw));
+        ManifestReport { finding: self.manifest.last_mut().map(|(_, raw)| raw) }
     }
 }

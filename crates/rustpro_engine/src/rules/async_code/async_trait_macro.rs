@@ -212,7 +212,7 @@ impl Rule for AsyncTraitMacro {
 }
 
 /// The attribute, if it is `#[async_trait]` in any spelling: whether it is the `?Send` form.
-fn async_trait_attr(item: &impl HasAttrs) -> Option<(ast::Attr, bool)> {
+pub(crate) fn async_trait_attr(item: &impl HasAttrs) -> Option<(ast::Attr, bool)> {
     // Most items have no attribute, or none that names the macro: decide without allocating.
     item.attrs().filter(|attr| async_trait_idents(attr.syntax()) > 0).find_map(|attr| {
         let (path, rest) = attr_parts(&attr)?;

@@ -2,7 +2,9 @@
 //! that the dependencies' versions make wrong (axum routes).
 
 pub mod axum_route_syntax;
+pub mod deprecated_dependency;
 pub mod edition_outdated;
+pub mod missing_deny_config;
 pub mod missing_lints_table;
 pub mod missing_rust_version;
 pub mod release_profile_unoptimized;
