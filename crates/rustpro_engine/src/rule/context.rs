@@ -202,7 +202,9 @@ impl<'a> FileCx<'a> {
             return true;
         }
         let mut known = self.mentions.borrow_mut();
-        if let Some((_, found)) = known.iter().find(|(n, _)| *n == needle) {
+        // Needles are literals: the same literal is the same pointer, and comparing pointers
+        // is cheaper than comparing text (two equal literals may be kept twice, which is fine).
+        if let Some((_, found)) = known.iter().find(|(n, _)| std::ptr::eq(*n, needle)) {
             return *found;
         }
         let found = self.text.contains(needle);

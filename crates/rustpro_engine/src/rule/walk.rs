@@ -294,7 +294,9 @@ impl Walker<'_> {
             if cx.file_macro_call.is_none() { cx.file_macro_call.replace(call.clone()) } else { None };
         let at_file_level = saved_base == TextSize::from(0);
         cx.base = start;
-        self.walk(fragment, cx, depth, None);
+        // Item bodies of macros (`cfg_if!`) can be large: skip what no rule looks at there too.
+        let interest = subtree_interest(fragment, &self.dispatch.reach);
+        self.walk(fragment, cx, depth, Some(&interest));
         cx.base = saved_base;
         if at_file_level {
             cx.file_macro_call = saved_call;

@@ -140,6 +140,33 @@ pub fn subtree_interest(root: &SyntaxNode, interesting_kind: &[bool]) -> Subtree
     out
 }
 
+/// Calls `f` with the kind and text of every token under `node`, in order, read from the
+/// green tree: unlike `descendants_with_tokens()`, this creates no node or token, which
+/// matters when a rule looks at every token of a file.
+pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, &str)) {
+    let green = node.green();
+    // An explicit stack: trees can be 10,000 levels deep.
+    let mut stack = vec![green.children()];
+    while let Some(children) = stack.last_mut() {
+        match children.next() {
+            Some(ra_ap_syntax::NodeOrToken::Node(child)) => stack.push(child.children()),
+            Some(ra_ap_syntax::NodeOrToken::Token(token)) => {
+                f(SyntaxKind::from(token.kind().0), token.text())
+            }
+            None => {
+                stack.pop();
+            }
+        }
+    }
+}
+
+/// How many identifier tokens under `node` read `name` (comments and strings aside).
+pub fn count_idents(node: &SyntaxNode, name: &str) -> usize {
+    let mut count = 0;
+    for_each_token(node, |kind, text| count += usize::from(kind == SyntaxKind::IDENT && text == name));
+    count
+}
+
 /// Number of syntax kinds, for tables indexed by kind.
 pub const KIND_COUNT: usize = SyntaxKind::__LAST as usize + 1;
 
@@ -158,6 +185,21 @@ mod tests {
         let src = "fn f() { let async = 1; }";
         assert!(parse_file(src, Edition::E2015).errors.is_empty());
         assert!(!parse_file(src, Edition::E2021).errors.is_empty());
+    }
+
+    #[test]
+    fn green_token_walk_matches_the_red_one() {
+        let src = "macro_rules! m { ($x:ident) => { impl Pin for $x {} } }\n// Pin\nfn f(p: Pin<&mut u8>) { \"Pin\"; }";
+        let root = parse_file(src, Edition::E2021).root;
+        let red: Vec<(SyntaxKind, String)> = root
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .map(|t| (t.kind(), t.text().to_owned()))
+            .collect();
+        let mut green = Vec::new();
+        for_each_token(&root, |kind, text| green.push((kind, text.to_owned())));
+        assert_eq!(red, green);
+        assert_eq!(count_idents(&root, "Pin"), 2);
     }
 
     #[test]

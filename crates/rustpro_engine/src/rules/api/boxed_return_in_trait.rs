@@ -443,14 +443,12 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
 fn check_macro_rules(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let mut names = Vec::new();
     let mut in_header = false;
-    for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
-        match token.text() {
-            "impl" => in_header = true,
-            "for" | "{" => in_header = false,
-            text if in_header && token.kind() == SyntaxKind::IDENT => names.push(text.to_owned()),
-            _ => {}
-        }
-    }
+    crate::source::parse::for_each_token(node, |kind, text| match text {
+        "impl" => in_header = true,
+        "for" | "{" => in_header = false,
+        text if in_header && kind == SyntaxKind::IDENT => names.push(text.to_owned()),
+        _ => {}
+    });
     if names.is_empty() {
         return;
     }
@@ -828,9 +826,5 @@ fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
 
 /// How often the identifier `name` occurs in the file.
 fn ident_count(cx: &FileCx<'_>, name: &str) -> usize {
-    cx.root
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == name)
-        .count()
+    crate::source::parse::count_idents(cx.root, name)
 }

@@ -172,11 +172,5 @@ pub(crate) fn unused_single_import(
     if !crates.contains(&first.text()) {
         return None;
     }
-    let uses = cx
-        .root
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == name)
-        .count();
-    (uses == 1).then_some(name)
+    (crate::source::parse::count_idents(cx.root, &name) == 1).then_some(name)
 }
