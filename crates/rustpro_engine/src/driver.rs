@@ -153,8 +153,11 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
     if !request.parse_only {
-        let facts: Vec<FileFacts> =
-            shared.facts.iter().map(|f| *f.lock().unwrap_or_else(PoisonError::into_inner)).collect();
+        let facts: Vec<FileFacts> = shared
+            .facts
+            .into_iter()
+            .map(|f| f.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
         for (index, package) in packages.iter().enumerate() {
             let settings = shared.settings[index];
             if is_filtered_out(&shared.filters, &package.manifest_path) {
@@ -171,7 +174,9 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             });
             let cx = PackageCx {
                 package,
-                facts: facts[index],
+                facts: &facts[index],
+                packages: &packages,
+                all_facts: &facts,
                 workspace_manifest_text: workspace.map(|(text, _)| text),
                 workspace_lint_heirs_use_unsafe: workspace.is_some_and(|(_, heirs)| heirs),
                 raw: Vec::new(),

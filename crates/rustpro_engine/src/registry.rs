@@ -23,6 +23,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::api::clone_then_borrow::CloneThenBorrow,
     &rules::manifest::edition_outdated::EditionOutdated,
     &rules::manifest::missing_rust_version::MissingRustVersion,
+    &rules::manifest::rust_version_too_low::RustVersionTooLow,
     &rules::manifest::missing_lints_table::MissingLintsTable,
     &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
     &rules::manifest::wildcard_dependency::WildcardDependency,

@@ -323,6 +323,7 @@ impl Discoverer {
             lints,
             lints_inherited,
             dependencies: loaded.manifest.dependencies.clone(),
+            default_features: loaded.manifest.default_features.clone(),
             workspace_manifest: loaded.workspace.as_ref().map(|(path, _)| path.clone()),
             package_span: raw.span.clone(),
             manifest_text: loaded.text,

@@ -9,8 +9,8 @@ mod overlay;
 
 pub use discover::{Discovery, discover, discover_with};
 pub use manifest::{
-    Dependency, DependencyKind, LintLevel, Lints, ReleaseProfile, TomlSpan, locate, release_profile,
-    string_at, workspace_dependencies,
+    Dependency, DependencyKind, LintLevel, Lints, NewerManifestKeys, ReleaseProfile, TomlSpan, locate,
+    newer_manifest_keys, release_profile, string_at, workspace_dependencies,
 };
 pub use modules::{FileRead, ModuleDecl, read_source_file, resolve_module};
 pub use overlay::Overlay;
@@ -115,6 +115,8 @@ pub struct Package {
     /// Whether `[lints]` says `workspace = true`.
     pub lints_inherited: bool,
     pub dependencies: Vec<Dependency>,
+    /// The features a default build turns on (`default` and what it enables, transitively).
+    pub default_features: Vec<String>,
     /// The workspace root manifest when the package is a member of a workspace.
     pub workspace_manifest: Option<PathBuf>,
     /// Where `[package]` starts in the manifest, for findings about the package as a whole.

@@ -14,7 +14,7 @@ use crate::project::{LintLevel, Package, TargetKind};
 use crate::source::parse::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 /// Facts about a file that package rules aggregate.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct FileFacts {
     /// The file contains the `unsafe` keyword anywhere (code or macro input).
     pub has_unsafe: bool,
@@ -22,6 +22,9 @@ pub struct FileFacts {
     pub forbids_unsafe_code: bool,
     /// The text names `async_trait` anywhere (an attribute, an import, a path).
     pub mentions_async_trait: bool,
+    /// The newest Rust release the code needs, by the features rustpro sees (only gathered
+    /// for packages without a `rust-version`).
+    pub required_rust: Option<RequiredRust>,
 }
 
 impl FileFacts {
@@ -29,7 +32,33 @@ impl FileFacts {
         self.has_unsafe |= other.has_unsafe;
         self.forbids_unsafe_code |= other.forbids_unsafe_code;
         self.mentions_async_trait |= other.mentions_async_trait;
+        if let Some(other) = other.required_rust {
+            self.require_rust(other);
+        }
     }
+
+    /// Keeps `required` if it needs a newer release than what is known (on a tie, the site
+    /// first in file order, so that parallel walks give one answer).
+    pub(crate) fn require_rust(&mut self, required: RequiredRust) {
+        let newer = self.required_rust.as_ref().is_none_or(|known| {
+            (std::cmp::Reverse(required.minor), &required.path, required.line)
+                < (std::cmp::Reverse(known.minor), &known.path, known.line)
+        });
+        if newer {
+            self.required_rust = Some(required);
+        }
+    }
+}
+
+/// A feature of the code that needs Rust `1.minor`, and where it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredRust {
+    pub minor: u32,
+    /// The feature, as messages name it.
+    pub feature: &'static str,
+    pub path: std::path::PathBuf,
+    /// 1-based.
+    pub line: usize,
 }
 
 /// What a rule keeps from the file walk for its workspace stage ([`super::Rule::finish`]).
@@ -367,7 +396,10 @@ pub(crate) struct RawManifestFinding {
 #[derive(Debug)]
 pub struct PackageCx<'a> {
     pub(crate) package: &'a Package,
-    pub(crate) facts: FileFacts,
+    pub(crate) facts: &'a FileFacts,
+    /// Every package of the run, and the facts of each (same order).
+    pub(crate) packages: &'a [Package],
+    pub(crate) all_facts: &'a [FileFacts],
     /// The text of the workspace's root manifest, for a member of a workspace.
     pub(crate) workspace_manifest_text: Option<&'a str>,
     /// Some member that inherits the workspace's `[lints]` has `unsafe` code.
@@ -391,8 +423,18 @@ impl PackageCx<'_> {
         self.workspace_lint_heirs_use_unsafe
     }
 
-    pub fn facts(&self) -> FileFacts {
+    pub fn facts(&self) -> &FileFacts {
         self.facts
+    }
+
+    /// The members of this package's workspace (the package among them) with the facts of
+    /// their files; nothing for a package outside a workspace.
+    pub fn workspace_members(&self) -> impl Iterator<Item = (&Package, &FileFacts)> {
+        let workspace = self.package.workspace_manifest.as_ref();
+        self.packages
+            .iter()
+            .zip(self.all_facts)
+            .filter(move |(member, _)| workspace.is_some() && member.workspace_manifest.as_ref() == workspace)
     }
 
     /// Reports a finding located at `span` of the package's `Cargo.toml`.

@@ -11,7 +11,9 @@ pub(crate) use attrs::attr_tokens;
 pub(crate) use walk::ChildModule;
 
 pub(crate) use context::RawFinding;
-pub use context::{DeferredData, FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report};
+pub use context::{
+    DeferredData, FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report, RequiredRust,
+};
 pub use imports::Imports;
 pub use workspace::{Deferred, WorkspaceCx};
 
@@ -140,7 +142,7 @@ macro_rules! declare_rule {
             fix: $fix:ident,
             clippy: [$($clippy:literal),* $(,)?],
             summary: $summary:literal,
-            kinds: [$($kind:ident),* $(,)?] $(,)?
+            kinds: $kinds:expr $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -162,7 +164,11 @@ macro_rules! declare_rule {
             }
 
             fn node_kinds(&self) -> &'static [$crate::source::parse::SyntaxKind] {
-                &[$($crate::source::parse::SyntaxKind::$kind),*]
+                // `kinds: [FN, TRAIT]` names kinds; `kinds: SOME_CONST` shares a list.
+                #[allow(unused_imports)]
+                use $crate::source::parse::SyntaxKind::*;
+                const KINDS: &[$crate::source::parse::SyntaxKind] = &$kinds;
+                KINDS
             }
         }
     };

@@ -508,6 +508,7 @@ mod tests {
             lints: Default::default(),
             lints_inherited: false,
             dependencies: Vec::new(),
+            default_features: Vec::new(),
             workspace_manifest: None,
             package_span: None,
         }
