@@ -28,6 +28,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::manifest::wildcard_dependency::WildcardDependency,
     &rules::manifest::tokio_full_in_library::TokioFullInLibrary,
     &rules::manifest::axum_route_syntax::AxumRouteSyntax,
+    &rules::testing::no_tests::NoTests,
+    &rules::testing::untested_public_fn::UntestedPublicFn,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

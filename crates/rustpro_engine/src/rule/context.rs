@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::RuleMeta;
 use super::imports::Imports;
+use super::tested::TestFacts;
 use crate::config::RuleOptions;
 use crate::diagnostic::{Applicability, Edit};
 use crate::project::{LintLevel, Package, TargetKind};
@@ -22,6 +23,10 @@ pub struct FileFacts {
     pub forbids_unsafe_code: bool,
     /// The text names `async_trait` anywhere (an attribute, an import, a path).
     pub mentions_async_trait: bool,
+    /// The file has a test that `cargo test` runs: a `#[test]`-like function (or a macro
+    /// that defines tests) in test code of a library, binary or test target, or a runnable
+    /// doc test in a library.
+    pub has_tests: bool,
 }
 
 impl FileFacts {
@@ -29,6 +34,7 @@ impl FileFacts {
         self.has_unsafe |= other.has_unsafe;
         self.forbids_unsafe_code |= other.forbids_unsafe_code;
         self.mentions_async_trait |= other.mentions_async_trait;
+        self.has_tests |= other.has_tests;
     }
 }
 
@@ -103,6 +109,8 @@ pub struct FileCx<'a> {
     pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData, Option<FileFix>)>,
     /// The workspace's rule options (`[rules.NAME]` tables).
     pub(crate) options: &'a RuleOptions,
+    /// What test code names, and the library's public functions (see `tested`).
+    pub(crate) tests: TestFacts,
     imports: OnceCell<Imports>,
     /// Answers of [`FileCx::file_mentions`] so far.
     mentions: std::cell::RefCell<Vec<(&'static str, bool)>>,
@@ -137,6 +145,7 @@ impl<'a> FileCx<'a> {
             file_macro_call: None,
             deferred: Vec::new(),
             options: RuleOptions::builtin(),
+            tests: TestFacts::default(),
             imports: OnceCell::new(),
             lines: OnceCell::new(),
             mentions: std::cell::RefCell::new(Vec::new()),
@@ -370,6 +379,8 @@ pub struct PackageCx<'a> {
     pub(crate) workspace_manifest_text: Option<&'a str>,
     /// Some member that inherits the workspace's `[lints]` has `unsafe` code.
     pub(crate) workspace_lint_heirs_use_unsafe: bool,
+    /// A package that depends on this one and whose tests name its library.
+    pub(crate) tested_from: Option<&'a Package>,
     pub(crate) raw: Vec<RawManifestFinding>,
 }
 
@@ -391,6 +402,12 @@ impl PackageCx<'_> {
 
     pub fn facts(&self) -> FileFacts {
         self.facts
+    }
+
+    /// A package of the run that depends on this one and whose test code names this
+    /// package's library: its tests live there.
+    pub fn tested_from(&self) -> Option<&Package> {
+        self.tested_from
     }
 
     /// Reports a finding located at `span` of the package's `Cargo.toml`.

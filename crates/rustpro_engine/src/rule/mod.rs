@@ -4,6 +4,7 @@
 mod attrs;
 mod context;
 pub(crate) mod imports;
+pub(crate) mod tested;
 pub(crate) mod walk;
 mod workspace;
 
@@ -13,6 +14,7 @@ pub(crate) use walk::ChildModule;
 pub(crate) use context::RawFinding;
 pub use context::{DeferredData, FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report};
 pub use imports::Imports;
+pub use tested::{PublicFn, TestIndex};
 pub use workspace::{Deferred, WorkspaceCx};
 
 /// The `#[path = ".."]` of a module declaration.
