@@ -10,9 +10,11 @@ use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Overlay, Package, TargetKind};
 use crate::registry;
+use crate::rule::tested::{self, PublicFn, TestFacts};
 use crate::rule::walk::{Dispatch, Walker, reexports};
 use crate::rule::{
-    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, PackageCx, Rule, RuleMeta, WorkspaceCx,
+    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, PackageCx, Rule, RuleMeta, TestIndex,
+    WorkspaceCx,
 };
 use crate::source::parse::{
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
@@ -48,6 +50,19 @@ pub struct Outcome {
     pub packages_checked: usize,
     /// Files over [`CheckRequest::slow_file_limit`], with their time.
     pub slow_files: Vec<(PathBuf, std::time::Duration)>,
+    /// Per package with a library (not a proc macro): its public functions and how many
+    /// test code names (see the `untested_public_fn` rule), whatever rules are selected.
+    pub test_coverage: Vec<PackageCoverage>,
+}
+
+/// How many public functions of a library test code names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageCoverage {
+    pub package: String,
+    pub version: Option<String>,
+    pub manifest_path: PathBuf,
+    pub public_fns: usize,
+    pub named_by_tests: usize,
 }
 
 impl Outcome {
@@ -117,6 +132,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         deferred: Mutex::new(Vec::new()),
         problems: Mutex::new(Vec::new()),
         facts: packages.iter().map(|_| Mutex::new(FileFacts::default())).collect(),
+        tests: packages.iter().map(|_| Mutex::new(TestFacts::default())).collect(),
         files: AtomicUsize::new(0),
         slow: Mutex::new(Vec::new()),
     };
@@ -152,12 +168,21 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     }
     let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
+    let mut test_coverage = Vec::new();
     if !request.parse_only {
-        let facts: Vec<FileFacts> = shared
+        let mut facts: Vec<FileFacts> = shared
             .facts
             .into_iter()
             .map(|f| f.into_inner().unwrap_or_else(PoisonError::into_inner))
             .collect();
+        let tests: Vec<TestFacts> = shared
+            .tests
+            .into_iter()
+            .map(|t| t.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        let (tests, public_fns) =
+            test_index(&packages, &shared.settings, &request.overlay, tests, &mut facts);
+        test_coverage = coverage(&packages, &shared.filters, &tests, &public_fns);
         for (index, package) in packages.iter().enumerate() {
             let settings = shared.settings[index];
             if is_filtered_out(&shared.filters, &package.manifest_path) {
@@ -179,6 +204,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
                 all_facts: &facts,
                 workspace_manifest_text: workspace.map(|(text, _)| text),
                 workspace_lint_heirs_use_unsafe: workspace.is_some_and(|(_, heirs)| heirs),
+                tested_from: tests.tested_from(index).map(|p| &packages[p]),
                 raw: Vec::new(),
             };
             findings.extend(package_findings(cx, settings, &rules));
@@ -189,6 +215,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             &settings_of,
             &shared.settings,
             &shared.filters,
+            &tests,
             deferred,
         ));
     }
@@ -203,7 +230,65 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         files_checked: shared.files.into_inner(),
         packages_checked: packages.len(),
         slow_files,
+        test_coverage,
     })
+}
+
+/// The test facts of every package as one index. Also reads the files that libraries'
+/// doc attributes include (their code blocks are doc tests); returns the names of each
+/// package's public functions.
+fn test_index(
+    packages: &[Package],
+    settings: &[&Settings],
+    overlay: &Overlay,
+    tests: Vec<TestFacts>,
+    facts: &mut [FileFacts],
+) -> (TestIndex, Vec<Vec<PublicFn>>) {
+    let mut names = Vec::with_capacity(tests.len());
+    let mut public_types = Vec::with_capacity(tests.len());
+    let mut public_fns = Vec::with_capacity(tests.len());
+    for (index, mut package_tests) in tests.into_iter().enumerate() {
+        package_tests.doc_includes.sort();
+        package_tests.doc_includes.dedup();
+        for path in &package_tests.doc_includes {
+            let max_size = settings.get(index).map_or(u64::MAX, |s| s.max_file_size);
+            if let FileRead::Text(text) = project::read_source_file(path, max_size, overlay)
+                && tested::scan_doc_tests(&text, true, &mut package_tests.names)
+                && let Some(facts) = facts.get_mut(index)
+            {
+                facts.has_tests = true;
+            }
+        }
+        names.push(package_tests.names);
+        public_types.push(package_tests.public_types);
+        public_fns.push(package_tests.public_fns);
+    }
+    (TestIndex::new(packages, names, public_types), public_fns)
+}
+
+/// Per package with a library: how many of its public functions test code names.
+fn coverage(
+    packages: &[Package],
+    filters: &[PathBuf],
+    index: &TestIndex,
+    public_fns: &[Vec<PublicFn>],
+) -> Vec<PackageCoverage> {
+    packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.has_lib() && !p.is_proc_macro && !is_filtered_out(filters, &p.manifest_path))
+        .map(|(i, package)| {
+            let fns: Vec<&PublicFn> =
+                public_fns.get(i).into_iter().flatten().filter(|f| index.is_public(i, f)).collect();
+            PackageCoverage {
+                package: package.name.clone(),
+                version: package.version.clone(),
+                manifest_path: package.manifest_path.clone(),
+                public_fns: fns.len(),
+                named_by_tests: fns.iter().filter(|f| index.is_named_by_tests(i, &f.name)).count(),
+            }
+        })
+        .collect()
 }
 
 /// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
@@ -277,6 +362,8 @@ struct Shared<'a> {
     deferred: Mutex<Vec<(usize, Deferred)>>,
     problems: Mutex<Vec<Problem>>,
     facts: Vec<Mutex<FileFacts>>,
+    /// Per package: what its test code names, and its library's public functions.
+    tests: Vec<Mutex<TestFacts>>,
     files: AtomicUsize,
     slow: Mutex<Vec<(PathBuf, std::time::Duration)>>,
 }
@@ -334,11 +421,7 @@ impl Shared<'_> {
                     path.starts_with(src.join("bin")) || path.file_name().is_some_and(|n| n == "main.rs");
                 let target = match (in_bin, lib) {
                     (false, Some(lib)) => lib.clone(),
-                    _ => crate::project::Target {
-                        kind: TargetKind::Bin,
-                        name: package.name.clone(),
-                        root: path.clone(),
-                    },
+                    _ => crate::project::Target::new(TargetKind::Bin, package.name.clone(), path.clone()),
                 };
                 let mut job = Job::root(index, package, &target);
                 job.path = path;
@@ -493,6 +576,14 @@ impl Shared<'_> {
             cx.facts.forbids_unsafe_code = false;
         }
         self.facts[job.package].lock().unwrap_or_else(PoisonError::into_inner).merge(cx.facts);
+        let tests = std::mem::take(&mut cx.tests);
+        if !tests.names.is_empty()
+            || !tests.public_fns.is_empty()
+            || !tests.public_types.is_empty()
+            || !tests.doc_includes.is_empty()
+        {
+            self.tests[job.package].lock().unwrap_or_else(PoisonError::into_inner).merge(tests);
+        }
         for panic in &walker.panics {
             let message = format!(
                 "internal error: rule `{}` failed on this file ({}); please report it. The other rules still ran",
@@ -693,6 +784,7 @@ fn workspace_findings(
     workspace_of: &[usize],
     settings: &[&Settings],
     filters: &[PathBuf],
+    tests: &TestIndex,
     mut deferred: Vec<(usize, Deferred)>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -712,7 +804,7 @@ fn workspace_findings(
         {
             group.push(next);
         }
-        let mut cx = WorkspaceCx { packages, items: group, out: Vec::new(), manifest: Vec::new() };
+        let mut cx = WorkspaceCx { packages, tests, items: group, out: Vec::new(), manifest: Vec::new() };
         registry::all()[rule].finish(&mut cx);
         out.extend(cx.out);
         let name = registry::all()[rule].meta().name;

@@ -21,4 +21,4 @@ pub mod rule;
 pub mod rules;
 pub mod source;
 
-pub use driver::{CheckRequest, Outcome, check};
+pub use driver::{CheckRequest, Outcome, PackageCoverage, check};

@@ -31,6 +31,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::manifest::deprecated_dependency::DeprecatedDependency,
     &rules::manifest::missing_deny_config::MissingDenyConfig,
     &rules::manifest::axum_route_syntax::AxumRouteSyntax,
+    &rules::testing::no_tests::NoTests,
+    &rules::testing::untested_public_fn::UntestedPublicFn,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 

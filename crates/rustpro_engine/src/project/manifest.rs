@@ -68,12 +68,16 @@ pub(crate) struct RawWorkspace {
     pub dependencies: Vec<Dependency>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawTarget {
     pub name: Option<String>,
     pub path: Option<String>,
     /// `proc-macro = true` (only meaningful on `[lib]`).
     pub proc_macro: bool,
+    /// `harness = false`: the target brings its own `main` (libtest does not run it).
+    pub harness: bool,
+    /// `doctest = false` turns off the doc tests of a library.
+    pub doctest: bool,
 }
 
 #[derive(Debug, Default)]
@@ -429,7 +433,13 @@ fn read_workspace(workspace: &dyn TableLike) -> RawWorkspace {
 fn read_target(table: &dyn TableLike) -> RawTarget {
     let proc_macro =
         ["proc-macro", "proc_macro"].iter().any(|key| table.get(key).and_then(Item::as_bool) == Some(true));
-    RawTarget { name: string(table, "name"), path: string(table, "path"), proc_macro }
+    RawTarget {
+        name: string(table, "name"),
+        path: string(table, "path"),
+        proc_macro,
+        harness: flag(table, "harness"),
+        doctest: flag(table, "doctest"),
+    }
 }
 
 fn read_targets(item: Option<&Item>) -> Vec<RawTarget> {

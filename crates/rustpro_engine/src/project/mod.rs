@@ -88,6 +88,17 @@ pub struct Target {
     pub name: String,
     /// The crate root file.
     pub root: PathBuf,
+    /// `harness = false`: a test target with its own `main`, whatever it runs.
+    pub harness: bool,
+    /// Doc tests run (`doctest = false` turns them off; only libraries have them).
+    pub doctest: bool,
+}
+
+impl Target {
+    /// A target with cargo's defaults (`harness` and `doctest` on).
+    pub fn new(kind: TargetKind, name: impl Into<String>, root: PathBuf) -> Target {
+        Target { kind, name: name.into(), root, harness: true, doctest: true }
+    }
 }
 
 /// A package with everything the rules need to know about it.

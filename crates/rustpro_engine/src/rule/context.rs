@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::RuleMeta;
 use super::imports::Imports;
+use super::tested::TestFacts;
 use crate::config::RuleOptions;
 use crate::diagnostic::{Applicability, Edit};
 use crate::project::{LintLevel, Package, TargetKind};
@@ -25,6 +26,10 @@ pub struct FileFacts {
     /// The newest Rust release the code needs, by the features rustpro sees (only gathered
     /// for packages without a `rust-version`).
     pub required_rust: Option<RequiredRust>,
+    /// The file has a test that `cargo test` runs: a `#[test]`-like function (or a macro
+    /// that defines tests) in test code of a library, binary or test target, or a runnable
+    /// doc test in a library.
+    pub has_tests: bool,
 }
 
 impl FileFacts {
@@ -35,6 +40,7 @@ impl FileFacts {
         if let Some(other) = other.required_rust {
             self.require_rust(other);
         }
+        self.has_tests |= other.has_tests;
     }
 
     /// Keeps `required` if it needs a newer release than what is known (on a tie, the site
@@ -132,6 +138,8 @@ pub struct FileCx<'a> {
     pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData, Option<FileFix>)>,
     /// The workspace's rule options (`[rules.NAME]` tables).
     pub(crate) options: &'a RuleOptions,
+    /// What test code names, and the library's public functions (see `tested`).
+    pub(crate) tests: TestFacts,
     imports: OnceCell<Imports>,
     /// Answers of [`FileCx::file_mentions`] so far.
     mentions: std::cell::RefCell<Vec<(&'static str, bool)>>,
@@ -166,6 +174,7 @@ impl<'a> FileCx<'a> {
             file_macro_call: None,
             deferred: Vec::new(),
             options: RuleOptions::builtin(),
+            tests: TestFacts::default(),
             imports: OnceCell::new(),
             lines: OnceCell::new(),
             mentions: std::cell::RefCell::new(Vec::new()),
@@ -404,6 +413,8 @@ pub struct PackageCx<'a> {
     pub(crate) workspace_manifest_text: Option<&'a str>,
     /// Some member that inherits the workspace's `[lints]` has `unsafe` code.
     pub(crate) workspace_lint_heirs_use_unsafe: bool,
+    /// A package that depends on this one and whose tests name its library.
+    pub(crate) tested_from: Option<&'a Package>,
     pub(crate) raw: Vec<RawManifestFinding>,
 }
 
@@ -435,6 +446,12 @@ impl PackageCx<'_> {
             .iter()
             .zip(self.all_facts)
             .filter(move |(member, _)| workspace.is_some() && member.workspace_manifest.as_ref() == workspace)
+    }
+
+    /// A package of the run that depends on this one and whose test code names this
+    /// package's library: its tests live there.
+    pub fn tested_from(&self) -> Option<&Package> {
+        self.tested_from
     }
 
     /// Reports a finding located at `span` of the package's `Cargo.toml`.

@@ -4,6 +4,7 @@
 mod attrs;
 mod context;
 pub(crate) mod imports;
+pub(crate) mod tested;
 pub(crate) mod walk;
 mod workspace;
 
@@ -15,6 +16,7 @@ pub use context::{
     DeferredData, FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report, RequiredRust,
 };
 pub use imports::Imports;
+pub use tested::{PublicFn, TestIndex};
 pub use workspace::{Deferred, WorkspaceCx};
 
 /// The `#[path = ".."]` of a module declaration.

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::context::{DeferredData, ManifestReport, RawManifestFinding};
+use super::tested::TestIndex;
 use crate::diagnostic::{Finding, Fix};
 use crate::project::Package;
 
@@ -26,6 +27,7 @@ pub struct Deferred {
 #[derive(Debug)]
 pub struct WorkspaceCx<'a> {
     pub(crate) packages: &'a [Package],
+    pub(crate) tests: &'a TestIndex,
     pub(crate) items: Vec<Deferred>,
     pub(crate) out: Vec<Finding>,
     /// Findings in packages' manifests, by package index.
@@ -36,6 +38,11 @@ impl WorkspaceCx<'_> {
     /// Every package of the run (indexes of [`Deferred::package`]).
     pub fn packages(&self) -> &[Package] {
         self.packages
+    }
+
+    /// What the test code of every package names (indexes of [`Deferred::package`]).
+    pub fn tests(&self) -> &TestIndex {
+        self.tests
     }
 
     /// The items the rule held back in this workspace, sorted by file and position.

@@ -140,19 +140,21 @@ pub fn subtree_interest(root: &SyntaxNode, interesting_kind: &[bool]) -> Subtree
     out
 }
 
-/// Calls `f` with the kind and text of every token under `node`, in order, read from the
-/// green tree: unlike `descendants_with_tokens()`, this creates no node or token, which
-/// matters when a rule looks at every token of a file.
-pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, &str)) {
+/// Calls `f` with every token of `node`'s subtree, in order: the kind of the node that holds
+/// the token, the token's kind and its text. Reads the green tree, which allocates nothing,
+/// so that scanning a whole file stays cheap.
+pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKind, &str)) {
     let green = node.green();
-    // An explicit stack: trees can be 10,000 levels deep.
-    let mut stack = vec![green.children()];
-    while let Some(children) = stack.last_mut() {
+    // An explicit stack of (kind of the node, its children still to visit): trees can be
+    // 10,000 levels deep.
+    let mut stack = vec![(SyntaxKind::from(green.kind().0), green.children())];
+    while let Some((parent, children)) = stack.last_mut() {
+        let parent = *parent;
         match children.next() {
-            Some(ra_ap_syntax::NodeOrToken::Node(child)) => stack.push(child.children()),
-            Some(ra_ap_syntax::NodeOrToken::Token(token)) => {
-                f(SyntaxKind::from(token.kind().0), token.text())
+            Some(NodeOrToken::Node(child)) => {
+                stack.push((SyntaxKind::from(child.kind().0), child.children()))
             }
+            Some(NodeOrToken::Token(token)) => f(parent, SyntaxKind::from(token.kind().0), token.text()),
             None => {
                 stack.pop();
             }
@@ -163,7 +165,7 @@ pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, &str)) {
 /// How many identifier tokens under `node` read `name` (comments and strings aside).
 pub fn count_idents(node: &SyntaxNode, name: &str) -> usize {
     let mut count = 0;
-    for_each_token(node, |kind, text| count += usize::from(kind == SyntaxKind::IDENT && text == name));
+    for_each_token(node, |_, kind, text| count += usize::from(kind == SyntaxKind::IDENT && text == name));
     count
 }
 
@@ -197,7 +199,7 @@ mod tests {
             .map(|t| (t.kind(), t.text().to_owned()))
             .collect();
         let mut green = Vec::new();
-        for_each_token(&root, |kind, text| green.push((kind, text.to_owned())));
+        for_each_token(&root, |_, kind, text| green.push((kind, text.to_owned())));
         assert_eq!(red, green);
         assert_eq!(count_idents(&root, "Pin"), 2);
     }
@@ -208,6 +210,26 @@ mod tests {
         assert!(!parsed.errors.is_empty());
         assert!(parsed.root.to_string().contains("unwrap"));
         assert_eq!(parsed.root.descendants().filter(|n| n.kind() == SyntaxKind::FN).count(), 2);
+    }
+
+    #[test]
+    fn tokens_come_in_order_with_their_parent() {
+        let parsed = parse_file("fn f() { g(x) }", Edition::E2021);
+        let fn_node = parsed.root.first_child().expect("fn");
+        let mut idents = Vec::new();
+        for_each_token(&fn_node, |parent, kind, text| {
+            if kind == SyntaxKind::IDENT {
+                idents.push((parent, text.to_owned()));
+            }
+        });
+        assert_eq!(
+            idents,
+            [
+                (SyntaxKind::NAME, "f".to_owned()),
+                (SyntaxKind::NAME_REF, "g".to_owned()),
+                (SyntaxKind::NAME_REF, "x".to_owned())
+            ]
+        );
     }
 
     #[test]

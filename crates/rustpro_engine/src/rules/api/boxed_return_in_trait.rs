@@ -443,7 +443,7 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
 fn check_macro_rules(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let mut names = Vec::new();
     let mut in_header = false;
-    crate::source::parse::for_each_token(node, |kind, text| match text {
+    crate::source::parse::for_each_token(node, |_, kind, text| match text {
         "impl" => in_header = true,
         "for" | "{" => in_header = false,
         text if in_header && kind == SyntaxKind::IDENT => names.push(text.to_owned()),
