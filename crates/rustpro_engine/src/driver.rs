@@ -179,7 +179,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             findings.extend(package_findings(cx, settings, &rules));
         }
         let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
-        findings.extend(workspace_findings(&packages, &settings_of, deferred));
+        findings.extend(workspace_findings(&packages, &workspace_texts, &settings_of, deferred));
     }
     findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
@@ -679,6 +679,7 @@ fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
 /// Runs the workspace stage of every rule that held something back, once per workspace.
 fn workspace_findings(
     packages: &[Package],
+    workspace_manifests: &HashMap<PathBuf, String>,
     workspace_of: &[usize],
     mut deferred: Vec<(usize, Deferred)>,
 ) -> Vec<Finding> {
@@ -699,7 +700,7 @@ fn workspace_findings(
         {
             group.push(next);
         }
-        let mut cx = WorkspaceCx { packages, items: group, out: Vec::new() };
+        let mut cx = WorkspaceCx { packages, workspace_manifests, items: group, out: Vec::new() };
         registry::all()[rule].finish(&mut cx);
         out.extend(cx.out);
     }

@@ -25,6 +25,8 @@ pub struct Deferred {
 #[derive(Debug)]
 pub struct WorkspaceCx<'a> {
     pub(crate) packages: &'a [Package],
+    /// The texts of the workspace root manifests, by the folder that holds them.
+    pub(crate) workspace_manifests: &'a std::collections::HashMap<PathBuf, String>,
     pub(crate) items: Vec<Deferred>,
     pub(crate) out: Vec<Finding>,
 }
@@ -33,6 +35,12 @@ impl WorkspaceCx<'_> {
     /// Every package of the run (indexes of [`Deferred::package`]).
     pub fn packages(&self) -> &[Package] {
         self.packages
+    }
+
+    /// The text of the root manifest of `package`'s workspace, for a member of one.
+    pub fn workspace_manifest_text(&self, package: &Package) -> Option<&str> {
+        let root = package.workspace_manifest.as_ref()?.parent()?;
+        self.workspace_manifests.get(root).map(String::as_str)
     }
 
     /// The items the rule held back in this workspace, sorted by file and position.

@@ -4,6 +4,8 @@
 
 mod api;
 mod async_body;
+pub(crate) mod error_impls;
+pub(crate) mod error_plan;
 mod safety;
 mod traits;
 
