@@ -106,7 +106,21 @@ pub(crate) fn convert(
     cx: &WorkspaceCx<'_>,
 ) -> Option<Result<Conversion, String>> {
     let name = &error.self_name;
-    let displays = pieces.displays_of(error_item, name);
+    let mut displays = pieces.displays_of(error_item, name);
+    // Several types of a package may share a name (`Error` in many modules): the impls in
+    // the file of the `Error` impl, or else of the type, are the ones.
+    if displays.len() > 1 {
+        let type_path = pieces.type_of(error_item, name).ok().map(|(t, _)| t.path.clone());
+        let near: Vec<_> = displays.iter().filter(|(d, _)| d.path == error_item.path).copied().collect();
+        let near = if near.is_empty() {
+            displays.iter().filter(|(d, _)| Some(&d.path) == type_path.as_ref()).copied().collect()
+        } else {
+            near
+        };
+        if !near.is_empty() {
+            displays = near;
+        }
+    }
     let (display_item, display) = *displays.first()?;
     Some(convert_with(pieces, error_item, error, display_item, display, displays.len(), cx))
 }
@@ -121,7 +135,10 @@ fn convert_with(
     cx: &WorkspaceCx<'_>,
 ) -> Result<Conversion, String> {
     let name = &error.self_name;
-    if display_count > 1 || pieces.errors_of(error_item, name).len() > 1 {
+    let errors = pieces.errors_of(error_item, name);
+    let same_file_errors = errors.iter().filter(|(e, _)| e.path == error_item.path).count();
+    if display_count > 1 || same_file_errors > 1 || (errors.len() > 1 && display_item.path != error_item.path)
+    {
         return Err(format!("`{name}` has more than one `Display` or `Error` impl (under `cfg`?)"));
     }
     let (type_item, ty) = pieces.type_of(error_item, name)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::diagnostic::Applicability;
 use crate::project::Edition;
 use crate::rule::{FileCx, FileFix, WorkspaceCx};
-use crate::source::parse::ast::{HasName, HasVisibility};
+use crate::source::parse::ast::{HasAttrs, HasName, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
@@ -160,9 +160,10 @@ pub(crate) fn report_unused_imports(
     trait_methods: &[(&str, &[&str])],
 ) {
     let Some(item) = ast::Use::cast(node.clone()) else { return };
-    if item.visibility().is_some() || cx.file_macro_call().is_some() {
+    if item.visibility().is_some() || cx.file_macro_call().is_some() || item.attrs().next().is_some() {
         return;
     }
+
     let Some(tree) = item.use_tree() else { return };
     let Some(prefix) = tree.path() else { return };
     let Some(first) = prefix.syntax().first_token() else { return };
@@ -170,8 +171,14 @@ pub(crate) fn report_unused_imports(
     if !first.is_some_and(|f| crates.contains(&f.text())) {
         return;
     }
+    // Child modules may use an imported module of their parent (`use crate::error;` where
+    // the crate root has `use std::error;`): such imports stay in files that declare modules.
+    let has_children = cx.root.descendants().any(|n| n.kind() == SyntaxKind::MODULE);
     let unused = |name: &str, cx: &FileCx<'_>| {
         if !names.contains(&name) || ident_count(cx, name, node) != 0 {
+            return false;
+        }
+        if has_children && name.starts_with(|c: char| c.is_lowercase()) {
             return false;
         }
         let methods = trait_methods.iter().filter(|(t, _)| *t == name).flat_map(|(_, m)| m.iter());
@@ -193,6 +200,7 @@ pub(crate) fn report_unused_imports(
             None => name.clone(),
         };
         let still_used = ident_count(cx, &local, node) != 0
+            || (has_children && local.starts_with(|c: char| c.is_lowercase()))
             || trait_methods
                 .iter()
                 .filter(|(t, _)| *t == name)
@@ -295,10 +303,13 @@ fn ident_count(cx: &FileCx<'_>, name: &str, outside: &SyntaxNode) -> usize {
         .count()
 }
 
-/// Whether the file calls a method named `name` (`.name(`).
+/// Whether the file calls a method named `name` (`.name(`), in code or in macro input.
 fn method_called(cx: &FileCx<'_>, name: &str) -> bool {
-    cx.root
-        .descendants()
-        .filter_map(ast::MethodCallExpr::cast)
-        .any(|call| call.name_ref().is_some_and(|n| n.text() == name))
+    let tokens: Vec<_> = cx
+        .root
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    tokens.windows(3).any(|w| w[0].text() == "." && w[1].text() == name && w[2].text() == "(")
 }
