@@ -236,9 +236,33 @@ pub(crate) fn report_unused_imports(
     if !unused_members.is_empty() && unused_members.len() == members.len() {
         let names: Vec<String> = unused_members.iter().map(|(_, n)| format!("`{n}`")).collect();
         let names = names.join(", ");
-        cx.report(node.text_range(), format!("{names} imported but not used"))
+        let verb = if unused_members.len() == 1 { "is" } else { "are" };
+        cx.report(node.text_range(), format!("{names} {verb} imported but not used"))
             .help("remove the import")
             .fix(FileFix::new("remove the unused import", Applicability::Safe).delete(removal_range(node)));
+        return;
+    }
+    // One name left: without the braces, which `unused_import_braces` asks for.
+    if members.len() >= 2 && unused_members.len() == members.len() - 1 {
+        let Some(kept) = members.iter().enumerate().find(|(i, _)| unused_members.iter().all(|(u, _)| u != i))
+        else {
+            return;
+        };
+        let kept = kept.1.syntax().text().to_string();
+        let (range, replacement) = if kept == "self" {
+            (
+                TextRange::new(prefix.syntax().text_range().end(), list.syntax().text_range().end()),
+                String::new(),
+            )
+        } else {
+            (list.syntax().text_range(), kept)
+        };
+        let names: Vec<String> = unused_members.iter().map(|(_, n)| format!("`{n}`")).collect();
+        let names = names.join(", ");
+        let verb = if unused_members.len() == 1 { "is" } else { "are" };
+        cx.report(list.syntax().text_range(), format!("{names} {verb} imported but not used"))
+            .help("remove it from the import")
+            .fix(FileFix::new("remove the unused import", Applicability::Safe).replace(range, replacement));
         return;
     }
     for (index, name) in unused_members {
