@@ -212,6 +212,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
         findings.extend(workspace_findings(
             &packages,
+            &workspace_texts,
             &settings_of,
             &shared.settings,
             &shared.filters,
@@ -781,6 +782,7 @@ fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
 /// Runs the workspace stage of every rule that held something back, once per workspace.
 fn workspace_findings(
     packages: &[Package],
+    workspace_manifests: &HashMap<PathBuf, String>,
     workspace_of: &[usize],
     settings: &[&Settings],
     filters: &[PathBuf],
@@ -804,7 +806,14 @@ fn workspace_findings(
         {
             group.push(next);
         }
-        let mut cx = WorkspaceCx { packages, tests, items: group, out: Vec::new(), manifest: Vec::new() };
+        let mut cx = WorkspaceCx {
+            packages,
+            tests,
+            workspace_manifests,
+            items: group,
+            out: Vec::new(),
+            manifest: Vec::new(),
+        };
         registry::all()[rule].finish(&mut cx);
         out.extend(cx.out);
         let name = registry::all()[rule].meta().name;

@@ -10,6 +10,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::errors::ignored_error::IgnoredError,
     &rules::errors::string_error::StringError,
     &rules::errors::anyhow_in_library_api::AnyhowInLibraryApi,
+    &rules::errors::manual_error_impl::ManualErrorImpl,
+    &rules::errors::manual_from_error::ManualFromError,
     &rules::unsafe_code::undocumented_unsafe_block::UndocumentedUnsafeBlock,
     &rules::unsafe_code::undocumented_unsafe_impl::UndocumentedUnsafeImpl,
     &rules::unsafe_code::unsafe_fn_missing_safety_doc::UnsafeFnMissingSafetyDoc,
@@ -71,6 +73,7 @@ impl std::fmt::Display for UnknownSelector {
     }
 }
 
+// rustpro:allow(manual_error_impl) the engine keeps its dependencies few
 impl std::error::Error for UnknownSelector {}
 
 /// What `select` / `ignore` entries can name.

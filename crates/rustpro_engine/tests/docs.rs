@@ -108,7 +108,8 @@ fn messages_are_lower_case_without_a_trailing_period() {
     for entry in fs::read_dir(snapshots).expect("snapshots") {
         let path = entry.expect("entry").path();
         let text = fs::read_to_string(&path).expect("snapshot");
-        for line in text.lines() {
+        // Fixed files follow the findings; their lines are code, not messages.
+        for line in text.lines().take_while(|l| !(l.starts_with("--- ") && l.ends_with(" after fixes ---"))) {
             let Some((_, message)) = line.split_once("] ") else { continue };
             let first = message.chars().next().unwrap_or('a');
             if first.is_uppercase() || message.ends_with('.') {

@@ -171,6 +171,8 @@ pub struct Dependency {
     pub kind: DependencyKind,
     pub features: Vec<String>,
     pub default_features: bool,
+    /// `optional = true`: only built when a feature enables it.
+    pub optional: bool,
     /// `target.'cfg(..)'` the dependency is limited to, if any.
     pub target: Option<String>,
     pub span: Option<TomlSpan>,
@@ -473,6 +475,7 @@ fn read_dependency_tables(table: &dyn TableLike, target: Option<&str>, out: &mut
                 kind,
                 features: Vec::new(),
                 default_features: true,
+                optional: false,
                 target: target.map(str::to_owned),
                 span,
             };
@@ -489,6 +492,7 @@ fn read_dependency_tables(table: &dyn TableLike, target: Option<&str>, out: &mut
                     .or_else(|| detail.get("default_features"))
                     .and_then(Item::as_bool)
                     .unwrap_or(true);
+                dep.optional = detail.get("optional").and_then(Item::as_bool) == Some(true);
             }
             out.push(dep);
         }

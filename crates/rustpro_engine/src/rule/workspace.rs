@@ -28,6 +28,8 @@ pub struct Deferred {
 pub struct WorkspaceCx<'a> {
     pub(crate) packages: &'a [Package],
     pub(crate) tests: &'a TestIndex,
+    /// The texts of the workspace root manifests, by the folder that holds them.
+    pub(crate) workspace_manifests: &'a std::collections::HashMap<PathBuf, String>,
     pub(crate) items: Vec<Deferred>,
     pub(crate) out: Vec<Finding>,
     /// Findings in packages' manifests, by package index.
@@ -43,6 +45,12 @@ impl WorkspaceCx<'_> {
     /// What the test code of every package names (indexes of [`Deferred::package`]).
     pub fn tests(&self) -> &TestIndex {
         self.tests
+    }
+
+    /// The text of the root manifest of `package`'s workspace, for a member of one.
+    pub fn workspace_manifest_text(&self, package: &Package) -> Option<&str> {
+        let root = package.workspace_manifest.as_ref()?.parent()?;
+        self.workspace_manifests.get(root).map(String::as_str)
     }
 
     /// The items the rule held back in this workspace, sorted by file and position.

@@ -6,6 +6,8 @@
 
 mod api;
 mod async_body;
+pub(crate) mod error_impls;
+pub(crate) mod error_plan;
 pub(crate) mod feature_use;
 pub(crate) mod rust_features;
 mod safety;
