@@ -149,6 +149,11 @@ fn deny_level_and_statistics() {
     let stats = stdout(&dir.run(&["check", "--statistics", "--color", "never"]));
     assert!(stats.contains("unwrap_in_production"), "{stats}");
     assert!(!stats.contains("x.unwrap()"), "statistics print counts, not findings: {stats}");
+    // Public functions named by tests are counted whatever rules are selected.
+    assert!(stats.contains("demo: 0 of 1 public function named by tests (0%)"), "{stats}");
+    dir.write("tests/f.rs", "#[test]\nfn f() {\n    demo::f(Some(1));\n}\n");
+    let stats = stdout(&dir.run(&["check", "--statistics", "--select", "errors", "--format", "concise"]));
+    assert!(stats.contains("demo: 1 of 1 public function named by tests (100%)"), "{stats}");
 }
 
 #[test]
@@ -186,6 +191,10 @@ fn machine_formats_parse() {
     let rules: Vec<&str> =
         json["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"unwrap_in_production"), "{rules:?}");
+    assert_eq!(
+        json["summary"]["public_fns"],
+        serde_json::json!([{"package": "demo", "manifest_path": "Cargo.toml", "total": 1, "named_by_tests": 0}])
+    );
     let sarif: serde_json::Value =
         serde_json::from_slice(&dir.run(&["check", "--format", "sarif"]).stdout).expect("sarif");
     assert_eq!(sarif["version"], "2.1.0");
@@ -305,7 +314,9 @@ fn diff_prints_the_fixes_and_writes_nothing() {
 #[test]
 fn fix_refuses_a_folder_outside_version_control_and_a_dirty_work_tree() {
     let dir = Dir::new();
-    dir.write("Cargo.toml", CRLF_MANIFEST).write("src/lib.rs", "pub fn f() {}\n");
+    // A doc test, so that nothing but the manifest's lints is left to report.
+    dir.write("Cargo.toml", CRLF_MANIFEST)
+        .write("src/lib.rs", "/// ```\n/// demo::f();\n/// ```\npub fn f() {}\n");
     let out = dir.run(&["fix"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--allow-no-vcs"), "{}", stderr(&out));

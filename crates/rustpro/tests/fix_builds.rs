@@ -115,3 +115,45 @@ fn verify_reverts_the_fixes_that_break_the_build() {
     assert_eq!(fs::read_to_string(dir.join("src/lib.rs")).unwrap(), original, "{stderr}");
     assert!(cargo_check(&dir).status.success());
 }
+
+fn cargo_run(dir: &Path) -> Output {
+    Command::new(env!("CARGO"))
+        .args(["run", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .expect("run cargo")
+}
+
+#[test]
+fn derived_error_types_print_what_the_hand_written_ones_did() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("error-types");
+    copy_dir(&projects().join("error-types"), &dir);
+    // The program prints the message and the `source()` chain of every error value.
+    let before = cargo_run(&dir);
+    assert!(before.status.success(), "the project must run before fixing:\n{}", text(&before.stderr));
+    let printed = text(&before.stdout);
+    assert_eq!(printed.lines().count(), 13, "{printed}");
+
+    let select = ["--select", "manual_error_impl,manual_from_error"];
+    let fixed = rustpro(&dir, &[&["fix", "--unsafe-fixes", "--allow-no-vcs"][..], &select].concat());
+    let report = format!("{}{}", text(&fixed.stdout), text(&fixed.stderr));
+    assert_eq!(fixed.status.code(), Some(0), "{report}");
+    let errors = fs::read_to_string(dir.join("src/errors.rs")).unwrap();
+    let store = fs::read_to_string(dir.join("src/store.rs")).unwrap();
+    let main = fs::read_to_string(dir.join("src/main.rs")).unwrap();
+    assert_eq!(errors.matches("thiserror::Error)]").count(), 4, "{errors}");
+    assert!(!errors.contains("impl Display for") && !errors.contains("impl From<"), "{errors}");
+    assert!(errors.contains("Io(#[from] io::Error)"), "{errors}");
+    assert!(store.contains("thiserror::Error)]"), "{store}");
+    assert!(!main.contains("impl fmt::Display for StoreError"), "{main}");
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("thiserror = \"2\""), "{manifest}");
+
+    let after = cargo_run(&dir);
+    assert!(after.status.success(), "the fixed project must run:\n{}\n{errors}\n{main}", text(&after.stderr));
+    assert_eq!(text(&after.stdout), printed, "the messages and sources must not change");
+    let again = rustpro(&dir, &[&["check"][..], &select].concat());
+    assert_eq!(again.status.code(), Some(0), "nothing is left to report: {}", text(&again.stdout));
+}

@@ -14,9 +14,11 @@ use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Overlay, Package, TargetKind};
 use crate::registry;
+use crate::rule::tested::{self, PublicFn, TestFacts};
 use crate::rule::walk::{Dispatch, Walker, reexports};
 use crate::rule::{
-    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, PackageCx, Rule, RuleMeta, WorkspaceCx,
+    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, PackageCx, Rule, RuleMeta, TestIndex,
+    WorkspaceCx,
 };
 use crate::source::parse::{
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
@@ -56,6 +58,19 @@ pub struct Outcome {
     /// Files over [`CheckRequest::slow_file_limit`], with their time.
     pub slow_files: Vec<(PathBuf, std::time::Duration)>,
     pub cache: CacheStats,
+    /// Per package with a library (not a proc macro): its public functions and how many
+    /// test code names (see the `untested_public_fn` rule), whatever rules are selected.
+    pub test_coverage: Vec<PackageCoverage>,
+}
+
+/// How many public functions of a library test code names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageCoverage {
+    pub package: String,
+    pub version: Option<String>,
+    pub manifest_path: PathBuf,
+    pub public_fns: usize,
+    pub named_by_tests: usize,
 }
 
 impl Outcome {
@@ -137,6 +152,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         deferred: Mutex::new(Vec::new()),
         problems: Mutex::new(Vec::new()),
         facts: packages.iter().map(|_| Mutex::new(FileFacts::default())).collect(),
+        tests: packages.iter().map(|_| Mutex::new(TestFacts::default())).collect(),
         files: AtomicUsize::new(0),
         slow: Mutex::new(Vec::new()),
     };
@@ -181,9 +197,21 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let cache_stats = shared.cache.map(|(cache, _)| cache.save(&package_dirs)).unwrap_or_default();
     let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
+    let mut test_coverage = Vec::new();
     if !request.parse_only {
-        let facts: Vec<FileFacts> =
-            shared.facts.iter().map(|f| *f.lock().unwrap_or_else(PoisonError::into_inner)).collect();
+        let mut facts: Vec<FileFacts> = shared
+            .facts
+            .into_iter()
+            .map(|f| f.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        let tests: Vec<TestFacts> = shared
+            .tests
+            .into_iter()
+            .map(|t| t.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        let (tests, public_fns) =
+            test_index(&packages, &shared.settings, &request.overlay, tests, &mut facts);
+        test_coverage = coverage(&packages, &shared.filters, &tests, &public_fns);
         for (index, package) in packages.iter().enumerate() {
             let settings = shared.settings[index];
             if is_filtered_out(&shared.filters, &package.manifest_path) {
@@ -200,15 +228,26 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             });
             let cx = PackageCx {
                 package,
-                facts: facts[index],
+                facts: &facts[index],
+                packages: &packages,
+                all_facts: &facts,
                 workspace_manifest_text: workspace.map(|(text, _)| text),
                 workspace_lint_heirs_use_unsafe: workspace.is_some_and(|(_, heirs)| heirs),
+                tested_from: tests.tested_from(index).map(|p| &packages[p]),
                 raw: Vec::new(),
             };
             findings.extend(package_findings(cx, settings, &rules));
         }
         let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
-        findings.extend(workspace_findings(&packages, &settings_of, deferred));
+        findings.extend(workspace_findings(
+            &packages,
+            &workspace_texts,
+            &settings_of,
+            &shared.settings,
+            &shared.filters,
+            &tests,
+            deferred,
+        ));
     }
     findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
@@ -222,7 +261,65 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         packages_checked: packages.len(),
         slow_files,
         cache: cache_stats,
+        test_coverage,
     })
+}
+
+/// The test facts of every package as one index. Also reads the files that libraries'
+/// doc attributes include (their code blocks are doc tests); returns the names of each
+/// package's public functions.
+fn test_index(
+    packages: &[Package],
+    settings: &[&Settings],
+    overlay: &Overlay,
+    tests: Vec<TestFacts>,
+    facts: &mut [FileFacts],
+) -> (TestIndex, Vec<Vec<PublicFn>>) {
+    let mut names = Vec::with_capacity(tests.len());
+    let mut public_types = Vec::with_capacity(tests.len());
+    let mut public_fns = Vec::with_capacity(tests.len());
+    for (index, mut package_tests) in tests.into_iter().enumerate() {
+        package_tests.doc_includes.sort();
+        package_tests.doc_includes.dedup();
+        for path in &package_tests.doc_includes {
+            let max_size = settings.get(index).map_or(u64::MAX, |s| s.max_file_size);
+            if let FileRead::Text(text) = project::read_source_file(path, max_size, overlay)
+                && tested::scan_doc_tests(&text, true, &mut package_tests.names)
+                && let Some(facts) = facts.get_mut(index)
+            {
+                facts.has_tests = true;
+            }
+        }
+        names.push(package_tests.names);
+        public_types.push(package_tests.public_types);
+        public_fns.push(package_tests.public_fns);
+    }
+    (TestIndex::new(packages, names, public_types), public_fns)
+}
+
+/// Per package with a library: how many of its public functions test code names.
+fn coverage(
+    packages: &[Package],
+    filters: &[PathBuf],
+    index: &TestIndex,
+    public_fns: &[Vec<PublicFn>],
+) -> Vec<PackageCoverage> {
+    packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.has_lib() && !p.is_proc_macro && !is_filtered_out(filters, &p.manifest_path))
+        .map(|(i, package)| {
+            let fns: Vec<&PublicFn> =
+                public_fns.get(i).into_iter().flatten().filter(|f| index.is_public(i, f)).collect();
+            PackageCoverage {
+                package: package.name.clone(),
+                version: package.version.clone(),
+                manifest_path: package.manifest_path.clone(),
+                public_fns: fns.len(),
+                named_by_tests: fns.iter().filter(|f| index.is_named_by_tests(i, &f.name)).count(),
+            }
+        })
+        .collect()
 }
 
 /// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
@@ -351,6 +448,8 @@ struct Shared<'a> {
     deferred: Mutex<Vec<(usize, Deferred)>>,
     problems: Mutex<Vec<Problem>>,
     facts: Vec<Mutex<FileFacts>>,
+    /// Per package: what its test code names, and its library's public functions.
+    tests: Vec<Mutex<TestFacts>>,
     files: AtomicUsize,
     slow: Mutex<Vec<(PathBuf, std::time::Duration)>>,
 }
@@ -408,11 +507,7 @@ impl Shared<'_> {
                     path.starts_with(src.join("bin")) || path.file_name().is_some_and(|n| n == "main.rs");
                 let target = match (in_bin, lib) {
                     (false, Some(lib)) => lib.clone(),
-                    _ => crate::project::Target {
-                        kind: TargetKind::Bin,
-                        name: package.name.clone(),
-                        root: path.clone(),
-                    },
+                    _ => crate::project::Target::new(TargetKind::Bin, package.name.clone(), path.clone()),
                 };
                 let mut job = Job::root(index, package, &target);
                 job.path = path;
@@ -442,7 +537,7 @@ impl Shared<'_> {
         let output = match source {
             Source::Cached(output) => {
                 self.files.fetch_add(1, Ordering::Relaxed);
-                output
+                *output
             }
             Source::Unreadable(failed) => return self.unreadable(&job, failed),
             Source::Text(text) => {
@@ -507,7 +602,7 @@ impl Shared<'_> {
             if let (Some((cache, _)), Some(key)) = (&self.cache, &key)
                 && let Some(output) = cache.lookup(key, &job.path, job.package, &job.origin)
             {
-                return (Source::Cached(output), None);
+                return (Source::Cached(Box::new(output)), None);
             }
             match project::source_text(bytes) {
                 FileRead::Text(text) => (Source::Text(text), key),
@@ -597,8 +692,11 @@ impl Shared<'_> {
 
     /// Adds a file's output to the run's results; returns its module declarations.
     fn commit(&self, package: usize, output: FileOutput) -> Vec<ChildModule> {
-        let FileOutput { findings, deferred, problems, facts, modules } = output;
+        let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
         self.facts[package].lock().unwrap_or_else(PoisonError::into_inner).merge(facts);
+        if !tests.is_empty() {
+            self.tests[package].lock().unwrap_or_else(PoisonError::into_inner).merge(tests);
+        }
         if !findings.is_empty() {
             self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
         }
@@ -650,6 +748,7 @@ impl Shared<'_> {
                 ),
             })
             .collect();
+        let tests = std::mem::take(&mut cx.tests);
         let mut deferred: Vec<(usize, Deferred)> = Vec::new();
         for (rule, data, edits) in std::mem::take(&mut cx.deferred) {
             let Some(index) = registry::index_of(rule.name) else { continue };
@@ -690,13 +789,13 @@ impl Shared<'_> {
                 }
             }
         }
-        FileOutput { findings, deferred, problems, facts: cx.facts, modules }
+        FileOutput { findings, deferred, problems, facts: cx.facts, tests, modules }
     }
 }
 
 /// A file as read: its output from the cache, its text, or why it cannot be checked.
 enum Source {
-    Cached(FileOutput),
+    Cached(Box<FileOutput>),
     Text(String),
     Unreadable(FileRead),
 }
@@ -710,6 +809,8 @@ pub(crate) struct FileOutput {
     /// Syntax errors and rule failures in the file.
     pub problems: Vec<Problem>,
     pub facts: FileFacts,
+    /// What the file's test code names, and the library's public functions it declares.
+    pub tests: TestFacts,
     pub modules: Vec<ChildModule>,
 }
 
@@ -853,7 +954,11 @@ fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
 /// Runs the workspace stage of every rule that held something back, once per workspace.
 fn workspace_findings(
     packages: &[Package],
+    workspace_manifests: &HashMap<PathBuf, String>,
     workspace_of: &[usize],
+    settings: &[&Settings],
+    filters: &[PathBuf],
+    tests: &TestIndex,
     mut deferred: Vec<(usize, Deferred)>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -873,9 +978,40 @@ fn workspace_findings(
         {
             group.push(next);
         }
-        let mut cx = WorkspaceCx { packages, items: group, out: Vec::new() };
+        let mut cx = WorkspaceCx {
+            packages,
+            tests,
+            workspace_manifests,
+            items: group,
+            out: Vec::new(),
+            manifest: Vec::new(),
+        };
         registry::all()[rule].finish(&mut cx);
         out.extend(cx.out);
+        let name = registry::all()[rule].meta().name;
+        for (index, raw) in cx.manifest {
+            let Some(package) = packages.get(index) else { continue };
+            if is_filtered_out(filters, &package.manifest_path) {
+                continue;
+            }
+            let Some(severity) = settings[index].level(rule, &package.manifest_path) else { continue };
+            let text = package.manifest_text.as_str();
+            let range = raw.span.start.min(text.len())..raw.span.end.min(text.len());
+            let lines = LineIndex::new(text);
+            let mut finding = Finding::locate(
+                name,
+                severity,
+                raw.message,
+                raw.help,
+                &package.manifest_path,
+                text,
+                &lines,
+                range,
+                None,
+            );
+            finding.fix = raw.fix;
+            out.push(finding);
+        }
     }
     out
 }

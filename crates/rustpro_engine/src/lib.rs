@@ -24,4 +24,4 @@ pub mod rules;
 pub mod source;
 
 pub use cache::{CacheOptions, CacheStats};
-pub use driver::{CheckRequest, Outcome, check};
+pub use driver::{CheckRequest, Outcome, PackageCoverage, check};

@@ -10,6 +10,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::errors::ignored_error::IgnoredError,
     &rules::errors::string_error::StringError,
     &rules::errors::anyhow_in_library_api::AnyhowInLibraryApi,
+    &rules::errors::manual_error_impl::ManualErrorImpl,
+    &rules::errors::manual_from_error::ManualFromError,
     &rules::unsafe_code::undocumented_unsafe_block::UndocumentedUnsafeBlock,
     &rules::unsafe_code::undocumented_unsafe_impl::UndocumentedUnsafeImpl,
     &rules::unsafe_code::unsafe_fn_missing_safety_doc::UnsafeFnMissingSafetyDoc,
@@ -23,11 +25,16 @@ static RULES: &[&dyn Rule] = &[
     &rules::api::clone_then_borrow::CloneThenBorrow,
     &rules::manifest::edition_outdated::EditionOutdated,
     &rules::manifest::missing_rust_version::MissingRustVersion,
+    &rules::manifest::rust_version_too_low::RustVersionTooLow,
     &rules::manifest::missing_lints_table::MissingLintsTable,
     &rules::manifest::release_profile_unoptimized::ReleaseProfileUnoptimized,
     &rules::manifest::wildcard_dependency::WildcardDependency,
     &rules::manifest::tokio_full_in_library::TokioFullInLibrary,
+    &rules::manifest::deprecated_dependency::DeprecatedDependency,
+    &rules::manifest::missing_deny_config::MissingDenyConfig,
     &rules::manifest::axum_route_syntax::AxumRouteSyntax,
+    &rules::testing::no_tests::NoTests,
+    &rules::testing::untested_public_fn::UntestedPublicFn,
     &rules::meta::unused_suppression::UnusedSuppression,
 ];
 
@@ -66,6 +73,7 @@ impl std::fmt::Display for UnknownSelector {
     }
 }
 
+// rustpro:allow(manual_error_impl) the engine keeps its dependencies few
 impl std::error::Error for UnknownSelector {}
 
 /// What `select` / `ignore` entries can name.

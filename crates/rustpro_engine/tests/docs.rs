@@ -1,6 +1,7 @@
 //! Every rule's documentation has the fixed headings, and its examples are executed: the
 //! `## Example` code must get a finding of the rule, the `## Use instead` code must not. A
-//! ```toml block there is the package's manifest (for manifest rules).
+//! ```toml block there is the package's manifest (for manifest rules), or, when its first
+//! line is `# file: PATH`, another file of the project (`# file: deny.toml`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -38,6 +39,14 @@ fn findings_of(rule: &str, (manifest, code): &(Option<String>, String)) -> usize
     let default_manifest = "[package]\nname = \"example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
     // A block with its own `[package]` or `[workspace]` is the whole manifest (manifest
     // rules); any other block (a `[dependencies]` table) is added to the default one.
+    let other_file = manifest.as_deref().and_then(|m| {
+        let (first, rest) = m.split_once('\n')?;
+        Some((first.strip_prefix("# file: ")?.trim(), rest))
+    });
+    if let Some((path, text)) = other_file {
+        fs::write(dir.path().join(path), text).expect("other file");
+    }
+    let manifest = if other_file.is_some() { &None } else { manifest };
     let whole = manifest.as_deref().filter(|m| m.contains("[package]") || m.contains("[workspace]"));
     let text = match (whole, manifest) {
         (Some(whole), _) => whole.to_owned(),
@@ -99,7 +108,8 @@ fn messages_are_lower_case_without_a_trailing_period() {
     for entry in fs::read_dir(snapshots).expect("snapshots") {
         let path = entry.expect("entry").path();
         let text = fs::read_to_string(&path).expect("snapshot");
-        for line in text.lines() {
+        // Fixed files follow the findings; their lines are code, not messages.
+        for line in text.lines().take_while(|l| !(l.starts_with("--- ") && l.ends_with(" after fixes ---"))) {
             let Some((_, message)) = line.split_once("] ") else { continue };
             let first = message.chars().next().unwrap_or('a');
             if first.is_uppercase() || message.ends_with('.') {

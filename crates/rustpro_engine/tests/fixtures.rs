@@ -4,8 +4,9 @@
 //!
 //! A fixture is a `.rs` file (checked as `src/lib.rs` of a fresh package) or a folder holding
 //! a whole project (`Cargo.toml` and sources). Header lines set up a single-file fixture:
-//! `//@ path: tests/it.rs` (where the file goes), `//@ edition: 2018`, `//@ bin` (the file is
-//! `src/main.rs`), `//@ also: rule_a, rule_b` (rules selected besides the one under test). Every line that must get a finding ends with `//~ rule_name` (several
+//! `//@ path: tests/it.rs` (where the file goes), `//@ edition: 2018`, `//@ rust-version: 1.70`,
+//! `//@ bin` (the file is `src/main.rs`), `//@ also: rule_a, rule_b` (rules selected besides
+//! the one under test). Every line that must get a finding ends with `//~ rule_name` (several
 //! names may follow, comma-separated); every other line must get none from the rule under
 //! test. `valid*` fixtures must have no finding at all; `invalid*` ones must have at least
 //! one. In the `Cargo.toml` of a folder fixture, a line that must get a finding ends with
@@ -43,12 +44,15 @@ fn lay_out(fixture: &Path) -> Laid {
         let text = fs::read_to_string(fixture).expect("fixture text");
         let mut path = "src/lib.rs".to_owned();
         let mut edition = "2021".to_owned();
+        let mut rust_version = String::new();
         for line in text.lines().take_while(|l| l.starts_with("//@")) {
             let directive = line.trim_start_matches("//@").trim();
             if let Some(p) = directive.strip_prefix("path:") {
                 path = p.trim().to_owned();
             } else if let Some(e) = directive.strip_prefix("edition:") {
                 edition = e.trim().to_owned();
+            } else if let Some(v) = directive.strip_prefix("rust-version:") {
+                rust_version = format!("rust-version = \"{}\"\n", v.trim());
             } else if let Some(rules) = directive.strip_prefix("also:") {
                 also.extend(rules.split(',').map(|r| r.trim().to_owned()));
             } else if directive == "bin" {
@@ -59,7 +63,9 @@ fn lay_out(fixture: &Path) -> Laid {
         }
         fs::write(
             dir.path().join("Cargo.toml"),
-            format!("[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n"),
+            format!(
+                "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n{rust_version}"
+            ),
         )
         .expect("manifest");
         let target = dir.path().join(&path);

@@ -5,7 +5,8 @@
 //! compute from the file: its located findings (levels and suppressions applied), the items
 //! rules held back for their workspace stage (findings and facts, whose data every rule keeps
 //! as serde data: [`crate::rule::Keep`]), its problems (syntax errors, rule failures), its
-//! facts for package rules, and its `mod` declarations with what each child inherits (so the
+//! facts for package rules, what its test code names and the public functions it declares
+//! (the test index), and its `mod` declarations with what each child inherits (so the
 //! module tree is followed without parsing). The package and workspace stages are never
 //! cached: they run on every run from the per-file outputs, cached or fresh, so a cross-file
 //! fact (a `dyn Trait` use in another file, a package's `unsafe`) is always current.

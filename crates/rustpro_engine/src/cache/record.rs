@@ -11,6 +11,7 @@ use super::codec;
 use crate::diagnostic::{Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet};
 use crate::driver::FileOutput;
 use crate::registry;
+use crate::rule::tested::TestFacts;
 use crate::rule::{ChildModule, Deferred, DeferredData, FileFacts};
 use crate::source::LineCol;
 
@@ -20,6 +21,7 @@ struct Record {
     deferred: Vec<StoredDeferred>,
     problems: Vec<StoredProblem>,
     facts: FileFacts,
+    tests: TestFacts,
     modules: Vec<ChildModule>,
 }
 
@@ -58,7 +60,7 @@ struct StoredProblem {
 /// `output` (of the file at `path`) encoded; `None` when part of it cannot be stored, and
 /// then the file is simply not cached.
 pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
-    let FileOutput { findings, deferred, problems, facts, modules } = output;
+    let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
     let record = Record {
         findings: findings.iter().map(|f| store_finding(f, path)).collect::<Option<_>>()?,
         deferred: deferred
@@ -93,7 +95,8 @@ pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
                 })
             })
             .collect::<Option<_>>()?,
-        facts: *facts,
+        facts: facts.clone(),
+        tests: tests.clone(),
         modules: modules.clone(),
     };
     codec::to_bytes(&record)
@@ -102,7 +105,7 @@ pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
 /// The output a record holds, for the file at `path` of package `package`, target `origin`;
 /// `None` when the bytes are not a record of this program.
 pub(crate) fn decode(bytes: &[u8], path: &Path, package: usize, origin: &Arc<Origin>) -> Option<FileOutput> {
-    let Record { findings, deferred, problems, facts, modules } = codec::from_bytes(bytes)?;
+    let Record { findings, deferred, problems, facts, tests, modules } = codec::from_bytes(bytes)?;
     let finding = |stored: StoredFinding| restore_finding(stored, path, origin);
     Some(FileOutput {
         findings: findings.into_iter().map(finding).collect::<Option<_>>()?,
@@ -134,6 +137,7 @@ pub(crate) fn decode(bytes: &[u8], path: &Path, package: usize, origin: &Arc<Ori
             })
             .collect(),
         facts,
+        tests,
         modules,
     })
 }

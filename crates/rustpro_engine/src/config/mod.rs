@@ -54,6 +54,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
+// rustpro:allow(manual_error_impl) the engine keeps its dependencies few
 impl std::error::Error for ConfigError {}
 
 /// Settings given on the command line; they win over configuration files.

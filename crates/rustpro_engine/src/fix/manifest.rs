@@ -77,3 +77,32 @@ pub fn set_string(doc: &mut DocumentMut, keys: &[&str], key: &str, value: &str) 
     table.insert(key, toml_edit::value(value));
     true
 }
+
+/// Sets `key = "value"` in the table at `keys` (created when missing), on the line after the
+/// key `after` when the table has it, else after its last key. False when `key` is already
+/// there or a key holds something that is not a table.
+pub fn insert_string_after(
+    doc: &mut DocumentMut,
+    keys: &[&str],
+    after: &str,
+    key: &str,
+    value: &str,
+) -> bool {
+    let Some(table) = table_at(doc.as_table_mut(), keys) else { return false };
+    if table.contains_key(key) {
+        return false;
+    }
+    let order: Vec<String> = table.iter().map(|(k, _)| k.to_owned()).collect();
+    table.insert(key, toml_edit::value(value));
+    let Some(at) = order.iter().position(|k| k == after) else { return true };
+    let concrete =
+        keys.iter().try_fold(doc.as_item_mut(), |item, k| item.get_mut(k)).and_then(Item::as_table_mut);
+    if let Some(table) = concrete {
+        // Keys keep their order; the new one ranks between `after` and the key that followed.
+        let rank = |k: &str| {
+            if k == key { 2 * at + 1 } else { 2 * order.iter().position(|o| o == k).unwrap_or(order.len()) }
+        };
+        table.sort_values_by(|a, _, b, _| rank(a.get()).cmp(&rank(b.get())));
+    }
+    true
+}

@@ -198,7 +198,9 @@ fn applied_fix(finding: &Finding) -> AppliedFix {
 }
 
 /// The fixes of one pass: in file and position order, each taken unless one of its edits
-/// overlaps an edit already taken (it waits for the next pass, on the new text).
+/// overlaps an edit already taken (it waits for the next pass, on the new text). An edit
+/// equal to one already taken is no clash: fixes that each add the same dependency go
+/// together, and the edit is made once.
 fn non_overlapping<'f>(candidates: &[&'f Finding]) -> Vec<&'f Finding> {
     let mut taken: Vec<&Edit> = Vec::new();
     let mut chosen = Vec::new();
@@ -206,7 +208,7 @@ fn non_overlapping<'f>(candidates: &[&'f Finding]) -> Vec<&'f Finding> {
         let Some(fix) = &finding.fix else { continue };
         let clashes = fix.edits.iter().enumerate().any(|(i, edit)| {
             fix.edits[..i].iter().any(|other| overlaps(edit, other))
-                || taken.iter().any(|other| overlaps(edit, other))
+                || taken.iter().any(|other| overlaps(edit, other) && *other != edit)
         });
         if !clashes {
             taken.extend(&fix.edits);
@@ -240,7 +242,10 @@ fn apply_pass(chosen: &[&Finding], overlay: &mut Overlay, originals: &mut BTreeM
         let edition =
             finding.origin.as_ref().and_then(|o| Edition::parse(o.edition)).unwrap_or(Edition::E2021);
         for edit in &fix.edits {
-            by_file.entry(edit.path.clone()).or_insert_with(|| (Vec::new(), edition)).0.push(edit.clone());
+            let edits = &mut by_file.entry(edit.path.clone()).or_insert_with(|| (Vec::new(), edition)).0;
+            if !edits.contains(edit) {
+                edits.push(edit.clone());
+            }
         }
     }
     let mut pass = Pass { before: Vec::new(), broken: Vec::new() };

@@ -37,6 +37,37 @@ fn overlapping_edits_wait_for_the_next_pass() {
 }
 
 #[test]
+fn fixes_that_make_the_same_edit_go_together() {
+    let text = "[package]\n";
+    let lines = crate::source::LineIndex::new(text);
+    let finding = |edits: Vec<Edit>| {
+        let mut finding = Finding::locate(
+            "r",
+            crate::diagnostic::Severity::Warning,
+            "m".to_owned(),
+            None,
+            Path::new("f.rs"),
+            text,
+            &lines,
+            0..1,
+            None,
+        );
+        finding.fix = Some(crate::diagnostic::Fix {
+            title: "t".to_owned(),
+            applicability: Applicability::Unsafe,
+            edits,
+        });
+        finding
+    };
+    let dependency = edit(10..10, "[dependencies]\n");
+    let a = finding(vec![edit(0..1, "a"), dependency.clone()]);
+    let b = finding(vec![edit(2..3, "b"), dependency.clone()]);
+    let c = finding(vec![edit(10..10, "other\n")]);
+    let chosen = non_overlapping(&[&a, &b, &c]);
+    assert_eq!(chosen.len(), 2, "the equal edit is no clash; a different one at the same point is");
+}
+
+#[test]
 fn a_text_edit_is_the_smallest_changed_range() {
     let e = text_edit(Path::new("Cargo.toml"), "a = 1\nb = 2\n", "a = 1\nc = 3\nb = 2\n").unwrap();
     assert_eq!((e.range, e.replacement.as_str()), (6..6, "c = 3\n"));
@@ -160,8 +191,8 @@ fn inherited_lints_are_forbidden_in_the_workspace_only_when_no_heir_uses_unsafe(
     member("b", "pub fn g() {}\n");
     let root = fs::canonicalize(root).unwrap();
     let outcome = fix(&request(&root)).unwrap();
-    // Both members ask for the same edit; the second waits a pass and then has nothing left.
-    assert_eq!(outcome.applied.len(), 1);
+    // Both members ask for the same edit: both fixes go in one pass, the edit is made once.
+    assert_eq!(outcome.applied.len(), 2);
     assert!(outcome.remaining.findings.is_empty());
     assert_eq!(
         outcome.files[0].fixed,

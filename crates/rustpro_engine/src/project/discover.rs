@@ -323,6 +323,7 @@ impl Discoverer {
             lints,
             lints_inherited,
             dependencies: loaded.manifest.dependencies.clone(),
+            default_features: loaded.manifest.default_features.clone(),
             workspace_manifest: loaded.workspace.as_ref().map(|(path, _)| path.clone()),
             package_span: raw.span.clone(),
             manifest_text: loaded.text,
@@ -453,9 +454,11 @@ fn targets(dir: &Path, package: &str, manifest: &RawManifest) -> Vec<Target> {
             kind: TargetKind::Lib,
             name: lib.name.clone().unwrap_or_else(|| crate_name.clone()),
             root: lib.path.as_ref().map_or(default_lib, |p| dir.join(p)),
+            harness: lib.harness,
+            doctest: lib.doctest,
         }),
         None if default_lib.is_file() => {
-            out.push(Target { kind: TargetKind::Lib, name: crate_name.clone(), root: default_lib })
+            out.push(Target::new(TargetKind::Lib, crate_name.clone(), default_lib))
         }
         None => {}
     }
@@ -472,7 +475,13 @@ fn targets(dir: &Path, package: &str, manifest: &RawManifest) -> Vec<Target> {
             let root = explicit_root(dir, folder, package, kind, target);
             if let Some(root) = root {
                 roots.push(root.clone());
-                out.push(Target { kind, name: target.name.clone().unwrap_or_default(), root });
+                out.push(Target {
+                    kind,
+                    name: target.name.clone().unwrap_or_default(),
+                    root,
+                    harness: target.harness,
+                    doctest: target.doctest,
+                });
             }
         }
         if !auto {
@@ -488,7 +497,7 @@ fn targets(dir: &Path, package: &str, manifest: &RawManifest) -> Vec<Target> {
         found.extend(auto_targets(&dir.join(folder)));
         for (name, root) in found {
             if !roots.contains(&root) {
-                out.push(Target { kind, name, root });
+                out.push(Target::new(kind, name, root));
             }
         }
     }
@@ -498,7 +507,7 @@ fn targets(dir: &Path, package: &str, manifest: &RawManifest) -> Vec<Target> {
         None => Some(dir.join("build.rs")).filter(|p| p.is_file()),
     };
     if let Some(root) = build {
-        out.push(Target { kind: TargetKind::BuildScript, name: "build-script-build".into(), root });
+        out.push(Target::new(TargetKind::BuildScript, "build-script-build", root));
     }
     for target in &mut out {
         if let Some(root) = normalize(&target.root) {

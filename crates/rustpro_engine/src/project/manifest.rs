@@ -21,6 +21,8 @@ pub(crate) struct RawManifest {
     pub benches: Vec<RawTarget>,
     pub lints: RawLints,
     pub dependencies: Vec<Dependency>,
+    /// The features that the `default` feature turns on, directly or through others.
+    pub default_features: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -66,12 +68,16 @@ pub(crate) struct RawWorkspace {
     pub dependencies: Vec<Dependency>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawTarget {
     pub name: Option<String>,
     pub path: Option<String>,
     /// `proc-macro = true` (only meaningful on `[lib]`).
     pub proc_macro: bool,
+    /// `harness = false`: the target brings its own `main` (libtest does not run it).
+    pub harness: bool,
+    /// `doctest = false` turns off the doc tests of a library.
+    pub doctest: bool,
 }
 
 #[derive(Debug, Default)]
@@ -165,6 +171,8 @@ pub struct Dependency {
     pub kind: DependencyKind,
     pub features: Vec<String>,
     pub default_features: bool,
+    /// `optional = true`: only built when a feature enables it.
+    pub optional: bool,
     /// `target.'cfg(..)'` the dependency is limited to, if any.
     pub target: Option<String>,
     pub span: Option<TomlSpan>,
@@ -240,6 +248,66 @@ pub fn release_profile(text: &str) -> ReleaseProfile {
     }
 }
 
+/// Where a manifest uses Cargo features that older toolchains reject: the first key of each.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct NewerManifestKeys {
+    /// `strip` in a `[profile.*]` table (only read in a workspace's root manifest).
+    pub profile_strip: Option<TomlSpan>,
+    /// A `"dep:name"` or `"name?/feature"` value in `[features]`: the feature's key.
+    pub namespaced_features: Option<TomlSpan>,
+    /// `key.workspace = true` in `[package]` or a dependency table.
+    pub workspace_inheritance: Option<TomlSpan>,
+    /// `resolver = "3"` in `[package]` or `[workspace]`: the value.
+    pub resolver_v3: Option<TomlSpan>,
+}
+
+/// The [`NewerManifestKeys`] of the manifest `text`; `root` says whether it is the manifest
+/// whose profiles apply (a workspace root, or a package outside any workspace).
+pub fn newer_manifest_keys(text: &str, root: bool) -> NewerManifestKeys {
+    let mut out = NewerManifestKeys::default();
+    let Ok(doc) = ImDocument::parse(text) else { return out };
+    let top = doc.as_table();
+    if root {
+        let profiles = top.get("profile").and_then(Item::as_table_like);
+        out.profile_strip = profiles.into_iter().flat_map(|p| p.iter()).find_map(|(_, profile)| {
+            let profile = profile.as_table_like()?;
+            profile.get("strip")?;
+            profile.key("strip").and_then(|k| k.span())
+        });
+    }
+    if let Some(features) = top.get("features").and_then(Item::as_table_like) {
+        out.namespaced_features = features.iter().find_map(|(name, values)| {
+            let values = values.as_array()?;
+            let newer =
+                values.iter().filter_map(|v| v.as_str()).any(|v| v.starts_with("dep:") || v.contains("?/"));
+            newer.then(|| features.key(name).and_then(|k| k.span())).flatten()
+        });
+    }
+    let inherits = |table: &dyn TableLike| {
+        table.iter().find_map(|(key, item)| {
+            let workspace = item.as_table_like()?.get("workspace")?.as_bool()?;
+            workspace.then(|| table.key(key).and_then(|k| k.span())).flatten()
+        })
+    };
+    let mut tables: Vec<&dyn TableLike> = Vec::new();
+    tables.extend(top.get("package").and_then(Item::as_table_like));
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        tables.extend(top.get(key).and_then(Item::as_table_like));
+    }
+    let targets = top.get("target").and_then(Item::as_table_like);
+    for (_, target) in targets.into_iter().flat_map(|t| t.iter()) {
+        for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+            tables.extend(target.get(key).and_then(Item::as_table_like));
+        }
+    }
+    out.workspace_inheritance = tables.into_iter().find_map(inherits);
+    out.resolver_v3 = ["package", "workspace"].iter().find_map(|section| {
+        let resolver = top.get(section)?.get("resolver")?;
+        (resolver.as_str() == Some("3")).then(|| resolver.span()).flatten()
+    });
+    out
+}
+
 /// A manifest that does not parse as TOML.
 #[derive(Debug)]
 pub(crate) struct ManifestError {
@@ -269,6 +337,9 @@ pub(crate) fn parse_manifest(text: &str) -> Result<RawManifest, ManifestError> {
         Some(lints) => RawLints::Table(Lints::read(lints)),
     };
     read_dependency_tables(root, None, &mut manifest.dependencies);
+    if let Some(features) = root.get("features").and_then(Item::as_table_like) {
+        manifest.default_features = default_features(features);
+    }
     if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
         for (cfg, table) in targets.iter() {
             if let Some(table) = table.as_table_like() {
@@ -277,6 +348,24 @@ pub(crate) fn parse_manifest(text: &str) -> Result<RawManifest, ManifestError> {
         }
     }
     Ok(manifest)
+}
+
+/// The closure of the `default` feature: features it names, the features those name, and so on
+/// (`dep:x` and `x/y` entries enable no feature of this package; optional dependencies named
+/// plainly count as features).
+fn default_features(features: &dyn TableLike) -> Vec<String> {
+    let mut out = vec!["default".to_owned()];
+    let mut next = 0;
+    while let Some(name) = out.get(next).cloned() {
+        next += 1;
+        for value in strings(features, &name) {
+            let is_feature = !value.starts_with("dep:") && !value.contains('/');
+            if is_feature && !out.contains(&value) {
+                out.push(value);
+            }
+        }
+    }
+    out
 }
 
 fn string(table: &dyn TableLike, key: &str) -> Option<String> {
@@ -346,7 +435,13 @@ fn read_workspace(workspace: &dyn TableLike) -> RawWorkspace {
 fn read_target(table: &dyn TableLike) -> RawTarget {
     let proc_macro =
         ["proc-macro", "proc_macro"].iter().any(|key| table.get(key).and_then(Item::as_bool) == Some(true));
-    RawTarget { name: string(table, "name"), path: string(table, "path"), proc_macro }
+    RawTarget {
+        name: string(table, "name"),
+        path: string(table, "path"),
+        proc_macro,
+        harness: flag(table, "harness"),
+        doctest: flag(table, "doctest"),
+    }
 }
 
 fn read_targets(item: Option<&Item>) -> Vec<RawTarget> {
@@ -380,6 +475,7 @@ fn read_dependency_tables(table: &dyn TableLike, target: Option<&str>, out: &mut
                 kind,
                 features: Vec::new(),
                 default_features: true,
+                optional: false,
                 target: target.map(str::to_owned),
                 span,
             };
@@ -396,6 +492,7 @@ fn read_dependency_tables(table: &dyn TableLike, target: Option<&str>, out: &mut
                     .or_else(|| detail.get("default_features"))
                     .and_then(Item::as_bool)
                     .unwrap_or(true);
+                dep.optional = detail.get("optional").and_then(Item::as_bool) == Some(true);
             }
             out.push(dep);
         }
@@ -433,6 +530,9 @@ json = { package = "serde_json", version = "1" }
 libc = "0.2"
 "#;
         let manifest = parse_manifest(text).expect("valid manifest");
+        let with_features = "[features]\ndefault = [\"std\"]\nstd = [\"alloc\", \"dep:libc\", \"serde?/std\"]\nalloc = []\nextra = []\n";
+        let defaults = parse_manifest(with_features).expect("valid").default_features;
+        assert_eq!(defaults, ["default", "std", "alloc"]);
         let package = manifest.package.expect("package");
         assert_eq!(package.name.as_deref(), Some("demo"));
         assert_eq!(package.edition, Some(Inheritable::Workspace));
@@ -466,6 +566,19 @@ libc = "0.2"
         assert_eq!(release_profile(text), ReleaseProfile { lto_set: true, codegen_units_set: false });
         let raw = parse_manifest(text).expect("valid").package.expect("package");
         assert!(raw.edition_inherited && !raw.rust_version_inherited);
+    }
+
+    #[test]
+    fn finds_keys_older_toolchains_reject() {
+        let text = "[package]\nname = \"x\"\nversion.workspace = true\nresolver = \"3\"\n\n[features]\nplain = []\nserde = [\"dep:serde\"]\n\n[profile.release]\nstrip = true\n\n[dependencies]\nserde = { workspace = true, optional = true }\n";
+        let at = |span: Option<TomlSpan>| span.map(|s| &text[s]);
+        let keys = newer_manifest_keys(text, true);
+        assert_eq!(at(keys.workspace_inheritance.clone()), Some("version"));
+        assert_eq!(at(keys.resolver_v3.clone()), Some("\"3\""));
+        assert_eq!(at(keys.namespaced_features.clone()), Some("serde"));
+        assert_eq!(at(keys.profile_strip.clone()), Some("strip"));
+        assert_eq!(newer_manifest_keys(text, false).profile_strip, None);
+        assert_eq!(newer_manifest_keys("[package]\nname = \"x\"\n", true), NewerManifestKeys::default());
     }
 
     #[test]

@@ -9,8 +9,8 @@ mod overlay;
 
 pub use discover::{Discovery, discover, discover_with};
 pub use manifest::{
-    Dependency, DependencyKind, LintLevel, Lints, ReleaseProfile, TomlSpan, locate, release_profile,
-    string_at, workspace_dependencies,
+    Dependency, DependencyKind, LintLevel, Lints, NewerManifestKeys, ReleaseProfile, TomlSpan, locate,
+    newer_manifest_keys, release_profile, string_at, workspace_dependencies,
 };
 pub use modules::{FileRead, ModuleDecl, read_source_bytes, read_source_file, resolve_module, source_text};
 pub use overlay::Overlay;
@@ -88,6 +88,17 @@ pub struct Target {
     pub name: String,
     /// The crate root file.
     pub root: PathBuf,
+    /// `harness = false`: a test target with its own `main`, whatever it runs.
+    pub harness: bool,
+    /// Doc tests run (`doctest = false` turns them off; only libraries have them).
+    pub doctest: bool,
+}
+
+impl Target {
+    /// A target with cargo's defaults (`harness` and `doctest` on).
+    pub fn new(kind: TargetKind, name: impl Into<String>, root: PathBuf) -> Target {
+        Target { kind, name: name.into(), root, harness: true, doctest: true }
+    }
 }
 
 /// A package with everything the rules need to know about it.
@@ -115,6 +126,8 @@ pub struct Package {
     /// Whether `[lints]` says `workspace = true`.
     pub lints_inherited: bool,
     pub dependencies: Vec<Dependency>,
+    /// The features a default build turns on (`default` and what it enables, transitively).
+    pub default_features: Vec<String>,
     /// The workspace root manifest when the package is a member of a workspace.
     pub workspace_manifest: Option<PathBuf>,
     /// Where `[package]` starts in the manifest, for findings about the package as a whole.

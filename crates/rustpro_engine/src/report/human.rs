@@ -7,7 +7,7 @@ use std::ops::Range;
 use annotate_snippets::renderer::{AnsiColor, Effects, Style};
 use annotate_snippets::{Level, Renderer, Snippet};
 
-use super::{RenderOptions, display_path, fixable_line, rule_counts, summary_line};
+use super::{RenderOptions, coverage_lines, display_path, fixable_line, rule_counts, summary_line};
 use crate::Outcome;
 use crate::diagnostic::{Applicability, Finding, Problem, ProblemSeverity, Severity};
 use crate::registry;
@@ -126,7 +126,8 @@ fn problem_line(problem: &Problem, options: &RenderOptions, paint: Paint) -> Str
     }
 }
 
-/// One row per rule: how many findings, the rule, what it finds; most findings first.
+/// One row per rule: how many findings, the rule, what it finds; most findings first. Then
+/// one line per library: how many of its public functions tests name.
 pub(super) fn write_statistics(outcome: &Outcome, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     let counts = rule_counts(outcome);
     let count_width = counts.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
@@ -138,6 +139,13 @@ pub(super) fn write_statistics(outcome: &Outcome, paint: Paint, out: &mut dyn Wr
         writeln!(out, "{}", row.trim_end())?;
     }
     if !counts.is_empty() {
+        writeln!(out)?;
+    }
+    let coverage = coverage_lines(outcome);
+    for line in &coverage {
+        writeln!(out, "{line}")?;
+    }
+    if !coverage.is_empty() {
         writeln!(out)?;
     }
     Ok(())
@@ -232,6 +240,7 @@ mod tests {
         let summary = |rule: &str| registry::find(rule).map_or("", |r| r.meta().summary);
         let expected = format!(
             "2  unwrap_in_production       {}\n1  undocumented_unsafe_block  {}\n1  unsafe_not_forbidden       {}\n\n\
+             demo: 1 of 2 public functions named by tests (50%)\n\n\
              Found 4 findings (1 error) in 3 files\n1 fixable with `rustpro fix`\n",
             summary("unwrap_in_production"),
             summary("undocumented_unsafe_block"),

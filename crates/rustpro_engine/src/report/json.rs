@@ -21,7 +21,7 @@ struct Document<'a> {
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
     problems: Vec<JsonProblem<'a>>,
-    summary: Summary,
+    summary: Summary<'a>,
 }
 
 #[derive(Serialize)]
@@ -102,7 +102,7 @@ struct JsonProblem<'a> {
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files_checked: usize,
     packages_checked: usize,
     findings: usize,
@@ -111,6 +111,16 @@ struct Summary {
     problems: usize,
     problem_errors: usize,
     by_rule: BTreeMap<&'static str, usize>,
+    public_fns: Vec<JsonCoverage<'a>>,
+}
+
+/// How many public functions of a library test code names (`--statistics` shows it too).
+#[derive(Serialize)]
+struct JsonCoverage<'a> {
+    package: &'a str,
+    manifest_path: String,
+    total: usize,
+    named_by_tests: usize,
 }
 
 pub(super) fn render(outcome: &Outcome, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -139,6 +149,16 @@ fn document<'a>(outcome: &'a Outcome, options: &RenderOptions) -> Document<'a> {
             problems: outcome.problems.len(),
             problem_errors: outcome.problems.iter().filter(|p| p.severity == ProblemSeverity::Error).count(),
             by_rule,
+            public_fns: outcome
+                .test_coverage
+                .iter()
+                .map(|c| JsonCoverage {
+                    package: &c.package,
+                    manifest_path: display_path(&c.manifest_path, options.base.as_deref()),
+                    total: c.public_fns,
+                    named_by_tests: c.named_by_tests,
+                })
+                .collect(),
         },
     }
 }
@@ -334,5 +354,9 @@ mod tests {
         assert_eq!(value["problems"][1]["location"], Value::Null);
         assert_eq!(value["summary"]["errors"], 1);
         assert_eq!(value["summary"]["by_rule"]["unwrap_in_production"], 1);
+        assert_eq!(
+            value["summary"]["public_fns"],
+            serde_json::json!([{"package": "demo", "manifest_path": "Cargo.toml", "total": 2, "named_by_tests": 1}])
+        );
     }
 }

@@ -163,6 +163,32 @@ fn fixable_line(outcome: &Outcome) -> Option<String> {
     }
 }
 
+/// Per package whose library has public functions: `name: 34 of 51 public functions named
+/// by tests (67%)`, with the version when two packages share the name. The percentage is
+/// rounded, but only all of them make 100% and only none makes 0%.
+fn coverage_lines(outcome: &Outcome) -> Vec<String> {
+    let all = &outcome.test_coverage;
+    all.iter()
+        .filter(|c| c.public_fns > 0)
+        .map(|c| {
+            let shared_name = all.iter().filter(|other| other.package == c.package).count() > 1;
+            let package = match (&c.version, shared_name) {
+                (Some(version), true) => format!("{} {version}", c.package),
+                _ => c.package.clone(),
+            };
+            let (named, total) = (c.named_by_tests, c.public_fns);
+            let rounded = (named * 100 + total / 2) / total;
+            let percent = match named {
+                0 => 0,
+                _ if named == total => 100,
+                _ => rounded.clamp(1, 99),
+            };
+            let noun = if total == 1 { "public function" } else { "public functions" };
+            format!("{package}: {named} of {total} {noun} named by tests ({percent}%)")
+        })
+        .collect()
+}
+
 /// How many findings each rule has, most first (ties by name).
 fn rule_counts(outcome: &Outcome) -> Vec<(&'static str, usize)> {
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
@@ -320,6 +346,13 @@ pub(crate) mod sample {
             packages_checked: 1,
             slow_files: Vec::new(),
             cache: Default::default(),
+            test_coverage: vec![crate::PackageCoverage {
+                package: "demo".to_owned(),
+                version: Some("0.1.0".to_owned()),
+                manifest_path: manifest.clone(),
+                public_fns: 2,
+                named_by_tests: 1,
+            }],
         }
     }
 }
@@ -358,6 +391,26 @@ mod tests {
         assert_eq!(summary_line(&outcome), "Found 1 finding in 1 file");
         outcome.findings.clear();
         assert_eq!(summary_line(&outcome), "No findings in 1 file");
+    }
+
+    #[test]
+    fn coverage_lines_round_but_never_to_all_or_none() {
+        let mut outcome = sample::outcome();
+        assert_eq!(coverage_lines(&outcome), ["demo: 1 of 2 public functions named by tests (50%)"]);
+        let cases = [(34, 51, "67%"), (199, 200, "99%"), (1, 300, "1%"), (0, 3, "0%"), (1, 1, "100%")];
+        for (named, total, percent) in cases {
+            outcome.test_coverage[0].named_by_tests = named;
+            outcome.test_coverage[0].public_fns = total;
+            let line = coverage_lines(&outcome).concat();
+            assert!(line.ends_with(&format!("({percent})")), "{line}");
+        }
+        let mut other = outcome.test_coverage[0].clone();
+        other.version = Some("0.2.0".to_owned());
+        outcome.test_coverage.push(other);
+        assert!(coverage_lines(&outcome)[1].starts_with("demo 0.2.0: 1 of 1 public function named"));
+        outcome.test_coverage[0].public_fns = 0;
+        outcome.test_coverage[1].public_fns = 0;
+        assert!(coverage_lines(&outcome).is_empty());
     }
 
     #[test]

@@ -8,13 +8,14 @@ use std::path::Path;
 use super::RuleMeta;
 use super::imports::Imports;
 use super::kept::{DeferredData, Keep};
+use super::tested::TestFacts;
 use crate::config::RuleOptions;
 use crate::diagnostic::{Applicability, Edit};
 use crate::project::{LintLevel, Package, TargetKind};
 use crate::source::parse::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 /// Facts about a file that package rules aggregate.
-#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     /// The file contains the `unsafe` keyword anywhere (code or macro input).
     pub has_unsafe: bool,
@@ -22,6 +23,13 @@ pub struct FileFacts {
     pub forbids_unsafe_code: bool,
     /// The text names `async_trait` anywhere (an attribute, an import, a path).
     pub mentions_async_trait: bool,
+    /// The newest Rust release the code needs, by the features rustpro sees (only gathered
+    /// for packages without a `rust-version`).
+    pub required_rust: Option<RequiredRust>,
+    /// The file has a test that `cargo test` runs: a `#[test]`-like function (or a macro
+    /// that defines tests) in test code of a library, binary or test target, or a runnable
+    /// doc test in a library.
+    pub has_tests: bool,
 }
 
 impl FileFacts {
@@ -29,7 +37,35 @@ impl FileFacts {
         self.has_unsafe |= other.has_unsafe;
         self.forbids_unsafe_code |= other.forbids_unsafe_code;
         self.mentions_async_trait |= other.mentions_async_trait;
+        if let Some(other) = other.required_rust {
+            self.require_rust(other);
+        }
+        self.has_tests |= other.has_tests;
     }
+
+    /// Keeps `required` if it needs a newer release than what is known (on a tie, the site
+    /// first in file order, so that parallel walks give one answer).
+    pub(crate) fn require_rust(&mut self, required: RequiredRust) {
+        let newer = self.required_rust.as_ref().is_none_or(|known| {
+            (std::cmp::Reverse(required.minor), &required.path, required.line)
+                < (std::cmp::Reverse(known.minor), &known.path, known.line)
+        });
+        if newer {
+            self.required_rust = Some(required);
+        }
+    }
+}
+
+/// A feature of the code that needs Rust `1.minor`, and where it is used.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RequiredRust {
+    pub minor: u32,
+    /// The feature, as messages name it (borrowed from the feature table, owned when read
+    /// back from the result cache).
+    pub feature: std::borrow::Cow<'static, str>,
+    pub path: std::path::PathBuf,
+    /// 1-based.
+    pub line: usize,
 }
 
 /// A finding as a rule reports it, before it is located in the original file.
@@ -100,6 +136,8 @@ pub struct FileCx<'a> {
     pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData, Option<FileFix>)>,
     /// The workspace's rule options (`[rules.NAME]` tables).
     pub(crate) options: &'a RuleOptions,
+    /// What test code names, and the library's public functions (see `tested`).
+    pub(crate) tests: TestFacts,
     imports: OnceCell<Imports>,
     /// Answers of [`FileCx::file_mentions`] so far.
     mentions: std::cell::RefCell<Vec<(&'static str, bool)>>,
@@ -134,6 +172,7 @@ impl<'a> FileCx<'a> {
             file_macro_call: None,
             deferred: Vec::new(),
             options: RuleOptions::builtin(),
+            tests: TestFacts::default(),
             imports: OnceCell::new(),
             lines: OnceCell::new(),
             mentions: std::cell::RefCell::new(Vec::new()),
@@ -199,7 +238,9 @@ impl<'a> FileCx<'a> {
             return true;
         }
         let mut known = self.mentions.borrow_mut();
-        if let Some((_, found)) = known.iter().find(|(n, _)| *n == needle) {
+        // Needles are literals: the same literal is the same pointer, and comparing pointers
+        // is cheaper than comparing text (two equal literals may be kept twice, which is fine).
+        if let Some((_, found)) = known.iter().find(|(n, _)| std::ptr::eq(*n, needle)) {
             return *found;
         }
         let found = self.text.contains(needle);
@@ -362,11 +403,16 @@ pub(crate) struct RawManifestFinding {
 #[derive(Debug)]
 pub struct PackageCx<'a> {
     pub(crate) package: &'a Package,
-    pub(crate) facts: FileFacts,
+    pub(crate) facts: &'a FileFacts,
+    /// Every package of the run, and the facts of each (same order).
+    pub(crate) packages: &'a [Package],
+    pub(crate) all_facts: &'a [FileFacts],
     /// The text of the workspace's root manifest, for a member of a workspace.
     pub(crate) workspace_manifest_text: Option<&'a str>,
     /// Some member that inherits the workspace's `[lints]` has `unsafe` code.
     pub(crate) workspace_lint_heirs_use_unsafe: bool,
+    /// A package that depends on this one and whose tests name its library.
+    pub(crate) tested_from: Option<&'a Package>,
     pub(crate) raw: Vec<RawManifestFinding>,
 }
 
@@ -386,8 +432,24 @@ impl PackageCx<'_> {
         self.workspace_lint_heirs_use_unsafe
     }
 
-    pub fn facts(&self) -> FileFacts {
+    pub fn facts(&self) -> &FileFacts {
         self.facts
+    }
+
+    /// The members of this package's workspace (the package among them) with the facts of
+    /// their files; nothing for a package outside a workspace.
+    pub fn workspace_members(&self) -> impl Iterator<Item = (&Package, &FileFacts)> {
+        let workspace = self.package.workspace_manifest.as_ref();
+        self.packages
+            .iter()
+            .zip(self.all_facts)
+            .filter(move |(member, _)| workspace.is_some() && member.workspace_manifest.as_ref() == workspace)
+    }
+
+    /// A package of the run that depends on this one and whose test code names this
+    /// package's library: its tests live there.
+    pub fn tested_from(&self) -> Option<&Package> {
+        self.tested_from
     }
 
     /// Reports a finding located at `span` of the package's `Cargo.toml`.
@@ -427,7 +489,7 @@ impl PackageCx<'_> {
 /// Adds detail to a reported manifest finding.
 #[derive(Debug)]
 pub struct ManifestReport<'c> {
-    finding: Option<&'c mut RawManifestFinding>,
+    pub(crate) finding: Option<&'c mut RawManifestFinding>,
 }
 
 impl ManifestReport<'_> {

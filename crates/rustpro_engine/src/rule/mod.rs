@@ -5,6 +5,7 @@ mod attrs;
 mod context;
 pub(crate) mod imports;
 mod kept;
+pub(crate) mod tested;
 pub(crate) mod walk;
 mod workspace;
 
@@ -12,9 +13,10 @@ pub(crate) use attrs::attr_tokens;
 pub(crate) use walk::ChildModule;
 
 pub(crate) use context::RawFinding;
-pub use context::{FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report};
+pub use context::{FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report, RequiredRust};
 pub use imports::Imports;
 pub use kept::{DeferredData, Keep};
+pub use tested::{PublicFn, TestIndex};
 pub use workspace::{Deferred, WorkspaceCx};
 
 /// The `#[path = ".."]` of a module declaration.
@@ -142,7 +144,7 @@ macro_rules! declare_rule {
             fix: $fix:ident,
             clippy: [$($clippy:literal),* $(,)?],
             summary: $summary:literal,
-            kinds: [$($kind:ident),* $(,)?] $(,)?
+            kinds: $kinds:expr $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -164,7 +166,11 @@ macro_rules! declare_rule {
             }
 
             fn node_kinds(&self) -> &'static [$crate::source::parse::SyntaxKind] {
-                &[$($crate::source::parse::SyntaxKind::$kind),*]
+                // `kinds: [FN, TRAIT]` names kinds; `kinds: SOME_CONST` shares a list.
+                #[allow(unused_imports)]
+                use $crate::source::parse::SyntaxKind::*;
+                const KINDS: &[$crate::source::parse::SyntaxKind] = &$kinds;
+                KINDS
             }
         }
     };

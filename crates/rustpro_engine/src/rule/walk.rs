@@ -6,8 +6,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::attrs::{ScopeAttrs, has_attrs, scope_attrs};
 use super::context::FileCx;
+use super::tested;
 use super::{Rule, RuleMeta};
-use crate::project::{Edition, ModuleDecl};
+use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
@@ -34,7 +35,8 @@ impl Dispatch {
         }
         let any = by_kind.iter().any(|rules| !rules.is_empty());
         let mut reach: Vec<bool> = by_kind.iter().map(|rules| !rules.is_empty()).collect();
-        for kind in [SyntaxKind::MODULE, SyntaxKind::MACRO_CALL, SyntaxKind::SOURCE_FILE] {
+        // Functions too: the library's public functions and `#[test]`s are counted on every run.
+        for kind in [SyntaxKind::MODULE, SyntaxKind::MACRO_CALL, SyntaxKind::SOURCE_FILE, SyntaxKind::FN] {
             reach[kind_index(kind)] = true;
         }
         Dispatch { by_kind, any, reach }
@@ -100,6 +102,16 @@ impl<'d> Walker<'d> {
     /// Walks the file tree.
     pub(crate) fn walk_file(&mut self, cx: &mut FileCx<'_>) {
         let root = cx.root.clone();
+        if cx.in_test_code() && tested::runs_tests(cx.target) {
+            cx.facts.has_tests |= tested::scan_test_code(&root, &mut cx.tests.names);
+        }
+        let types = crate::rules::testing::untested_public_fn::public_type_names(&root, cx);
+        cx.tests.public_types.extend(types);
+        let lib = cx.package.targets.iter().find(|t| t.kind == TargetKind::Lib);
+        if cx.target == TargetKind::Lib && lib.is_some_and(|lib| lib.doctest) {
+            cx.facts.has_tests |= tested::scan_doc_tests(self.text, false, &mut cx.tests.names);
+            cx.tests.doc_includes = tested::doc_includes(self.text, cx.path, &cx.package.dir);
+        }
         let interest = subtree_interest(&root, &self.dispatch.reach);
         self.walk(&root, cx, 0, Some(&interest));
     }
@@ -138,7 +150,19 @@ impl<'d> Walker<'d> {
                     let module_attrs = attrs.as_ref().map(|a| (a.path.clone(), a.doc_hidden));
                     opened.push(attrs.is_some());
                     if let Some(attrs) = attrs {
+                        let was_test = cx.in_test_code();
                         frames.push(enter_scope(kind, attrs, cx));
+                        // Where test code starts inside a library or binary (a test target's
+                        // files were read whole).
+                        if !was_test && cx.in_test_code() {
+                            cx.facts.has_tests |= tested::scan_test_code(&node, &mut cx.tests.names);
+                        }
+                    }
+                    if kind == SyntaxKind::FN
+                        && let Some(function) =
+                            crate::rules::testing::untested_public_fn::public_api_fn(&node, cx)
+                    {
+                        cx.tests.public_fns.push(function.key);
                     }
                     // After the scope: a module's own `#[cfg(test)]` applies to its file.
                     if kind == SyntaxKind::MODULE {
@@ -294,7 +318,9 @@ impl Walker<'_> {
             if cx.file_macro_call.is_none() { cx.file_macro_call.replace(call.clone()) } else { None };
         let at_file_level = saved_base == TextSize::from(0);
         cx.base = start;
-        self.walk(fragment, cx, depth, None);
+        // Item bodies of macros (`cfg_if!`) can be large: skip what no rule looks at there too.
+        let interest = subtree_interest(fragment, &self.dispatch.reach);
+        self.walk(fragment, cx, depth, Some(&interest));
         cx.base = saved_base;
         if at_file_level {
             cx.file_macro_call = saved_call;
@@ -506,6 +532,7 @@ mod tests {
             lints: Default::default(),
             lints_inherited: false,
             dependencies: Vec::new(),
+            default_features: Vec::new(),
             workspace_manifest: None,
             package_span: None,
         }

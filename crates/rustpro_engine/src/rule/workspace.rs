@@ -2,9 +2,12 @@
 //! back (findings and facts) across the whole workspace, and decides what to report.
 //! Cross-file rules use it: a trait and its impls live in different files.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
+use super::context::{ManifestReport, RawManifestFinding};
 use super::kept::DeferredData;
+use super::tested::TestIndex;
 use crate::diagnostic::{Finding, Fix};
 use crate::project::Package;
 
@@ -25,14 +28,30 @@ pub struct Deferred {
 #[derive(Debug)]
 pub struct WorkspaceCx<'a> {
     pub(crate) packages: &'a [Package],
+    pub(crate) tests: &'a TestIndex,
+    /// The texts of the workspace root manifests, by the folder that holds them.
+    pub(crate) workspace_manifests: &'a std::collections::HashMap<PathBuf, String>,
     pub(crate) items: Vec<Deferred>,
     pub(crate) out: Vec<Finding>,
+    /// Findings in packages' manifests, by package index.
+    pub(crate) manifest: Vec<(usize, RawManifestFinding)>,
 }
 
 impl WorkspaceCx<'_> {
     /// Every package of the run (indexes of [`Deferred::package`]).
     pub fn packages(&self) -> &[Package] {
         self.packages
+    }
+
+    /// What the test code of every package names (indexes of [`Deferred::package`]).
+    pub fn tests(&self) -> &TestIndex {
+        self.tests
+    }
+
+    /// The text of the root manifest of `package`'s workspace, for a member of one.
+    pub fn workspace_manifest_text(&self, package: &Package) -> Option<&str> {
+        let root = package.workspace_manifest.as_ref()?.parent()?;
+        self.workspace_manifests.get(root).map(String::as_str)
     }
 
     /// The items the rule held back in this workspace, sorted by file and position.
@@ -43,5 +62,19 @@ impl WorkspaceCx<'_> {
     /// Reports a finding (usually one held back, with its message or fix completed).
     pub fn report(&mut self, finding: Finding) {
         self.out.push(finding);
+    }
+
+    /// Reports a finding located at `span` of the `Cargo.toml` of package `package` (an index
+    /// into [`WorkspaceCx::packages`]), for what only the whole workspace can decide.
+    pub fn report_in_manifest(
+        &mut self,
+        package: usize,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> ManifestReport<'_> {
+        let raw =
+            RawManifestFinding { span, message: message.into(), help: None, fix: None, in_workspace: false };
+        self.manifest.push((package, raw));
+        ManifestReport { finding: self.manifest.last_mut().map(|(_, raw)| raw) }
     }
 }

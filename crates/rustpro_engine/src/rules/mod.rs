@@ -5,5 +5,6 @@ pub mod async_code;
 pub mod errors;
 pub mod manifest;
 pub mod meta;
+pub mod testing;
 pub mod unsafe_code;
 mod util;

@@ -140,6 +140,35 @@ pub fn subtree_interest(root: &SyntaxNode, interesting_kind: &[bool]) -> Subtree
     out
 }
 
+/// Calls `f` with every token of `node`'s subtree, in order: the kind of the node that holds
+/// the token, the token's kind and its text. Reads the green tree, which allocates nothing,
+/// so that scanning a whole file stays cheap.
+pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKind, &str)) {
+    let green = node.green();
+    // An explicit stack of (kind of the node, its children still to visit): trees can be
+    // 10,000 levels deep.
+    let mut stack = vec![(SyntaxKind::from(green.kind().0), green.children())];
+    while let Some((parent, children)) = stack.last_mut() {
+        let parent = *parent;
+        match children.next() {
+            Some(NodeOrToken::Node(child)) => {
+                stack.push((SyntaxKind::from(child.kind().0), child.children()))
+            }
+            Some(NodeOrToken::Token(token)) => f(parent, SyntaxKind::from(token.kind().0), token.text()),
+            None => {
+                stack.pop();
+            }
+        }
+    }
+}
+
+/// How many identifier tokens under `node` read `name` (comments and strings aside).
+pub fn count_idents(node: &SyntaxNode, name: &str) -> usize {
+    let mut count = 0;
+    for_each_token(node, |_, kind, text| count += usize::from(kind == SyntaxKind::IDENT && text == name));
+    count
+}
+
 /// Number of syntax kinds, for tables indexed by kind.
 pub const KIND_COUNT: usize = SyntaxKind::__LAST as usize + 1;
 
@@ -161,11 +190,46 @@ mod tests {
     }
 
     #[test]
+    fn green_token_walk_matches_the_red_one() {
+        let src = "macro_rules! m { ($x:ident) => { impl Pin for $x {} } }\n// Pin\nfn f(p: Pin<&mut u8>) { \"Pin\"; }";
+        let root = parse_file(src, Edition::E2021).root;
+        let red: Vec<(SyntaxKind, String)> = root
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .map(|t| (t.kind(), t.text().to_owned()))
+            .collect();
+        let mut green = Vec::new();
+        for_each_token(&root, |_, kind, text| green.push((kind, text.to_owned())));
+        assert_eq!(red, green);
+        assert_eq!(count_idents(&root, "Pin"), 2);
+    }
+
+    #[test]
     fn broken_files_still_give_a_tree() {
         let parsed = parse_file("fn a() { let x = ; }\nfn b() { x.unwrap() }", Edition::E2021);
         assert!(!parsed.errors.is_empty());
         assert!(parsed.root.to_string().contains("unwrap"));
         assert_eq!(parsed.root.descendants().filter(|n| n.kind() == SyntaxKind::FN).count(), 2);
+    }
+
+    #[test]
+    fn tokens_come_in_order_with_their_parent() {
+        let parsed = parse_file("fn f() { g(x) }", Edition::E2021);
+        let fn_node = parsed.root.first_child().expect("fn");
+        let mut idents = Vec::new();
+        for_each_token(&fn_node, |parent, kind, text| {
+            if kind == SyntaxKind::IDENT {
+                idents.push((parent, text.to_owned()));
+            }
+        });
+        assert_eq!(
+            idents,
+            [
+                (SyntaxKind::NAME, "f".to_owned()),
+                (SyntaxKind::NAME_REF, "g".to_owned()),
+                (SyntaxKind::NAME_REF, "x".to_owned())
+            ]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Finding};
 use crate::rule::{Deferred, FileCx, FileFix, Rule, WorkspaceCx};
 use crate::rules::util::{
     add_impl_edits, dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent, path_text,
-    relative_path, removal_range, unused_single_import,
+    relative_path, report_unused_imports,
 };
 use crate::source::parse::ast::{HasArgList, HasGenericArgs, HasGenericParams, HasName, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
@@ -438,14 +438,12 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
 fn check_macro_rules(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let mut names = Vec::new();
     let mut in_header = false;
-    for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
-        match token.text() {
-            "impl" => in_header = true,
-            "for" | "{" => in_header = false,
-            text if in_header && token.kind() == SyntaxKind::IDENT => names.push(text.to_owned()),
-            _ => {}
-        }
-    }
+    crate::source::parse::for_each_token(node, |_, kind, text| match text {
+        "impl" => in_header = true,
+        "for" | "{" => in_header = false,
+        text if in_header && kind == SyntaxKind::IDENT => names.push(text.to_owned()),
+        _ => {}
+    });
     if names.is_empty() {
         return;
     }
@@ -763,69 +761,11 @@ fn shorten(text: &str) -> String {
     if short.len() < text.trim().len() { format!("{short}..") } else { short }
 }
 
-/// An import of a boxed type a conversion left unused (`use std::pin::Pin;`): rustc would
-/// warn about it, which fails builds with `-D warnings`.
+/// An import of a boxed type a conversion left unused (`use std::pin::Pin;`).
 fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     const NAMES: &[&str] = &["Pin", "BoxFuture", "BoxStream", "LocalBoxFuture", "LocalBoxStream"];
     const CRATES: &[&str] = &["std", "core", "futures", "futures_util", "futures_core"];
-    if !NAMES.iter().any(|n| cx.file_mentions(n)) {
-        return;
+    if NAMES.iter().any(|n| cx.file_mentions(n)) {
+        report_unused_imports(node, cx, NAMES, CRATES, &[]);
     }
-    if let Some(name) = unused_single_import(node, cx, NAMES, CRATES) {
-        cx.report(node.text_range(), format!("`{name}` is imported but not used"))
-            .help("remove the import")
-            .fix(
-                FileFix::new(format!("remove the unused `{name}` import"), Applicability::Safe)
-                    .delete(removal_range(node)),
-            );
-        return;
-    }
-    // `use futures::future::{BoxFuture, FutureExt};`: only the unused name goes.
-    let Some(tree) = ast::Use::cast(node.clone()).and_then(|u| u.use_tree()) else { return };
-    let (Some(prefix), Some(list)) = (tree.path(), tree.use_tree_list()) else { return };
-    let first = prefix.syntax().first_token().map(|t| t.text().to_owned()).unwrap_or_default();
-    if !CRATES.contains(&first.as_str())
-        || ast::Use::cast(node.clone()).is_some_and(|u| u.visibility().is_some())
-    {
-        return;
-    }
-    let members: Vec<ast::UseTree> = list.use_trees().collect();
-    for (index, member) in members.iter().enumerate() {
-        let simple =
-            member.use_tree_list().is_none() && member.rename().is_none() && member.star_token().is_none();
-        let Some(name) =
-            member.path().filter(|p| simple && p.qualifier().is_none()).and_then(|p| p.segment())
-        else {
-            continue;
-        };
-        let Some(name) = name.name_ref().map(|n| n.text().to_string()) else { continue };
-        if !NAMES.contains(&name.as_str()) || ident_count(cx, &name) != 1 {
-            continue;
-        }
-        // With the comma and space after it, or before it for the last member.
-        let range = match members.get(index + 1) {
-            Some(next) => {
-                TextRange::new(member.syntax().text_range().start(), next.syntax().text_range().start())
-            }
-            None if index > 0 => TextRange::new(
-                members[index - 1].syntax().text_range().end(),
-                member.syntax().text_range().end(),
-            ),
-            None => continue,
-        };
-        cx.report(member.syntax().text_range(), format!("`{name}` is imported but not used"))
-            .help("remove it from the import")
-            .fix(
-                FileFix::new(format!("remove the unused `{name}` import"), Applicability::Safe).delete(range),
-            );
-    }
-}
-
-/// How often the identifier `name` occurs in the file.
-fn ident_count(cx: &FileCx<'_>, name: &str) -> usize {
-    cx.root
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == name)
-        .count()
 }

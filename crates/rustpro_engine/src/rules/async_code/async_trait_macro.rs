@@ -212,7 +212,7 @@ impl Rule for AsyncTraitMacro {
 }
 
 /// The attribute, if it is `#[async_trait]` in any spelling: whether it is the `?Send` form.
-fn async_trait_attr(item: &impl HasAttrs) -> Option<(ast::Attr, bool)> {
+pub(crate) fn async_trait_attr(item: &impl HasAttrs) -> Option<(ast::Attr, bool)> {
     // Most items have no attribute, or none that names the macro: decide without allocating.
     item.attrs().filter(|attr| async_trait_idents(attr.syntax()) > 0).find_map(|attr| {
         let (path, rest) = attr_parts(&attr)?;
@@ -429,10 +429,7 @@ fn check_dependency(cx: &mut PackageCx<'_>) {
 
 /// How many times the identifier `async_trait` occurs in the tree (comments aside).
 pub(crate) fn async_trait_idents(root: &SyntaxNode) -> usize {
-    root.descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == "async_trait")
-        .count()
+    crate::source::parse::count_idents(root, "async_trait")
 }
 
 /// The async methods of a trait or impl, each with which of its lifetime parameters are

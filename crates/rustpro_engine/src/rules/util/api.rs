@@ -79,6 +79,12 @@ pub(crate) fn is_hidden_or_deprecated(item: &SyntaxNode) -> bool {
         owner.attrs().any(|attr| {
             // Read as tokens: the shape of attributes in the tree differs between parser releases.
             let Some(meta) = attr.meta() else { return false };
+            // Most attributes are neither (`#[inline]`, `#[must_use]`): skip them before
+            // building their text.
+            let first = meta.syntax().first_token();
+            if !first.is_some_and(|t| matches!(t.text(), "doc" | "deprecated")) {
+                return false;
+            }
             let text: String = meta
                 .syntax()
                 .descendants_with_tokens()

@@ -1,9 +1,15 @@
 //! Small syntax helpers shared by rules. Helpers about the public API live in `api.rs`,
 //! helpers about `SAFETY:` comments in `safety.rs`, helpers about async bodies in
-//! `async_body.rs`, helpers for rules that change traits with their impls in `traits.rs`.
+//! `async_body.rs`, helpers for rules that change traits with their impls in `traits.rs`;
+//! the table of stabilised features in `rust_features.rs`, and how code uses them in
+//! `feature_use.rs`.
 
 mod api;
 mod async_body;
+pub(crate) mod error_impls;
+pub(crate) mod error_plan;
+pub(crate) mod feature_use;
+pub(crate) mod rust_features;
 mod safety;
 mod traits;
 

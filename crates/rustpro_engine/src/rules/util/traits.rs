@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use crate::diagnostic::Applicability;
 use crate::project::Edition;
-use crate::rule::{FileCx, WorkspaceCx};
-use crate::source::parse::ast::HasVisibility;
+use crate::rule::{FileCx, FileFix, WorkspaceCx};
+use crate::source::parse::ast::{HasAttrs, HasName, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
@@ -145,38 +146,209 @@ pub(crate) fn relative_path(path: &Path, cx: &WorkspaceCx<'_>) -> String {
     }
 }
 
-/// A private `use` of exactly one path (`use std::pin::Pin;`) whose last segment is one of
-/// `names` and whose first is one of `crates`, when nothing else in the file names it (a
-/// conversion removed its last use). Returns the name.
-pub(crate) fn unused_single_import(
+/// Imports a conversion left unused (`use std::pin::Pin;`, `use std::fmt::{self, Display};`):
+/// rustc would warn about them, which fails builds with `-D warnings`. Reports a private
+/// import whose name is one of `names`, from a path that starts with one of `crates`, when
+/// nothing else in the file names it; the fix removes the name, or the whole `use` when
+/// nothing of it is left. `trait_methods` lists, per trait name, methods whose calls keep
+/// the import (a trait is also used by calling its methods).
+pub(crate) fn report_unused_imports(
     node: &SyntaxNode,
-    cx: &FileCx<'_>,
+    cx: &mut FileCx<'_>,
     names: &[&str],
     crates: &[&str],
-) -> Option<String> {
-    let item = ast::Use::cast(node.clone())?;
-    if item.visibility().is_some() || cx.file_macro_call().is_some() {
-        return None;
+    trait_methods: &[(&str, &[&str])],
+) {
+    let Some(item) = ast::Use::cast(node.clone()) else { return };
+    if item.visibility().is_some() || cx.file_macro_call().is_some() || item.attrs().next().is_some() {
+        return;
     }
-    let tree = item.use_tree()?;
-    if tree.use_tree_list().is_some() || tree.star_token().is_some() || tree.rename().is_some() {
-        return None;
+
+    let Some(tree) = item.use_tree() else { return };
+    let Some(prefix) = tree.path() else { return };
+    let Some(first) = prefix.syntax().first_token() else { return };
+    let first = if first.text() == "::" { first.next_token() } else { Some(first) };
+    if !first.is_some_and(|f| crates.contains(&f.text())) {
+        return;
     }
-    let path = tree.path()?;
-    let name = path.segment()?.name_ref()?.text().to_string();
-    if !names.contains(&name.as_str()) {
-        return None;
+    // Child modules may use an imported module of their parent (`use crate::error;` where
+    // the crate root has `use std::error;`): such imports stay in files that declare modules.
+    let has_children = cx.root.descendants().any(|n| n.kind() == SyntaxKind::MODULE);
+    let unused = |name: &str, cx: &FileCx<'_>| {
+        if !names.contains(&name) || ident_count(cx, name, node) != 0 {
+            return false;
+        }
+        if has_children && name.starts_with(|c: char| c.is_lowercase()) {
+            return false;
+        }
+        let methods = trait_methods.iter().filter(|(t, _)| *t == name).flat_map(|(_, m)| m.iter());
+        !methods.into_iter().any(|m| method_called(cx, m))
+    };
+    let Some(list) = tree.use_tree_list() else {
+        if tree.star_token().is_some() {
+            return;
+        }
+        let Some(name) = prefix.segment().and_then(|s| s.name_ref()).map(|n| n.text().to_string()) else {
+            return;
+        };
+        // `use std::error::Error as StdError;`: the file uses the new name.
+        let local = match tree.rename() {
+            Some(rename) => match rename.name() {
+                Some(local) if names.contains(&name.as_str()) => local.text().to_string(),
+                _ => return,
+            },
+            None => name.clone(),
+        };
+        let still_used = ident_count(cx, &local, node) != 0
+            || (has_children && local.starts_with(|c: char| c.is_lowercase()))
+            || trait_methods
+                .iter()
+                .filter(|(t, _)| *t == name)
+                .any(|(_, m)| m.iter().any(|m| method_called(cx, m)));
+        if names.contains(&name.as_str()) && !still_used {
+            let name = local;
+            cx.report(node.text_range(), format!("`{name}` is imported but not used"))
+                .help("remove the import")
+                .fix(
+                    FileFix::new(format!("remove the unused `{name}` import"), Applicability::Safe)
+                        .delete(removal_range(node)),
+                );
+        }
+        return;
+    };
+    // `use std::fmt::{self, Display};`: the unused names go, or the whole `use`.
+    let module =
+        prefix.segment().and_then(|s| s.name_ref()).map(|n| n.text().to_string()).unwrap_or_default();
+    let members: Vec<ast::UseTree> = list.use_trees().collect();
+    let unused_members: Vec<(usize, String)> = members
+        .iter()
+        .enumerate()
+        .filter_map(|(index, member)| {
+            let simple = member.use_tree_list().is_none()
+                && member.rename().is_none()
+                && member.star_token().is_none();
+            let path = member.path().filter(|p| simple && p.qualifier().is_none())?;
+            let name = path.segment()?.name_ref()?.text().to_string();
+            let name = if name == "self" { module.clone() } else { name };
+            unused(&name, cx).then_some((index, name))
+        })
+        .collect();
+    if !unused_members.is_empty() && unused_members.len() == members.len() {
+        let names: Vec<String> = unused_members.iter().map(|(_, n)| format!("`{n}`")).collect();
+        let names = names.join(", ");
+        let verb = if unused_members.len() == 1 { "is" } else { "are" };
+        cx.report(node.text_range(), format!("{names} {verb} imported but not used"))
+            .help("remove the import")
+            .fix(FileFix::new("remove the unused import", Applicability::Safe).delete(removal_range(node)));
+        return;
     }
-    let first = path.syntax().first_token()?;
-    let first = if first.text() == "::" { first.next_token()? } else { first };
-    if !crates.contains(&first.text()) {
-        return None;
+    // One name left: without the braces, which `unused_import_braces` asks for.
+    if members.len() >= 2 && unused_members.len() == members.len() - 1 {
+        let Some(kept) = members.iter().enumerate().find(|(i, _)| unused_members.iter().all(|(u, _)| u != i))
+        else {
+            return;
+        };
+        let kept = kept.1.syntax().text().to_string();
+        let (range, replacement) = if kept == "self" {
+            (
+                TextRange::new(prefix.syntax().text_range().end(), list.syntax().text_range().end()),
+                String::new(),
+            )
+        } else {
+            (list.syntax().text_range(), kept)
+        };
+        let names: Vec<String> = unused_members.iter().map(|(_, n)| format!("`{n}`")).collect();
+        let names = names.join(", ");
+        let verb = if unused_members.len() == 1 { "is" } else { "are" };
+        cx.report(list.syntax().text_range(), format!("{names} {verb} imported but not used"))
+            .help("remove it from the import")
+            .fix(FileFix::new("remove the unused import", Applicability::Safe).replace(range, replacement));
+        return;
     }
-    let uses = cx
-        .root
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == name)
-        .count();
-    (uses == 1).then_some(name)
+    for (index, name) in unused_members {
+        let member = &members[index];
+        // With the comma and space after it, or before it for the last member.
+        let range = match members.get(index + 1) {
+            Some(next) => {
+                TextRange::new(member.syntax().text_range().start(), next.syntax().text_range().start())
+            }
+            None if index > 0 => TextRange::new(
+                members[index - 1].syntax().text_range().end(),
+                member.syntax().text_range().end(),
+            ),
+            None => continue,
+        };
+        cx.report(member.syntax().text_range(), format!("`{name}` is imported but not used"))
+            .help("remove it from the import")
+            .fix(
+                FileFix::new(format!("remove the unused `{name}` import"), Applicability::Safe).delete(range),
+            );
+    }
+}
+
+/// How often the file uses the name `name` the way an import is used: as the first segment
+/// of a path, or anywhere in macro input (which cannot be told apart). Definitions
+/// (`fn fmt`), later path segments (`thiserror::Error`) and method or field names do not
+/// count, nor does anything inside `outside` (the import itself).
+fn ident_count(cx: &FileCx<'_>, name: &str, outside: &SyntaxNode) -> usize {
+    let skip = outside.text_range();
+    // Find the identifiers on the green tree (no node is created), then look only at those.
+    let mut candidates = Vec::new();
+    let mut offset = cx.root.text_range().start();
+    crate::source::parse::for_each_token(cx.root, |_, kind, text| {
+        let len = TextSize::of(text);
+        if kind == SyntaxKind::IDENT && text == name {
+            candidates.push(TextRange::at(offset, len));
+        }
+        offset += len;
+    });
+    candidates
+        .into_iter()
+        .filter(|range| !skip.contains_range(*range))
+        .filter_map(|range| cx.root.covering_element(range).into_token())
+        .filter(|t| {
+            let Some(parent) = t.parent() else { return true };
+            match parent.kind() {
+                SyntaxKind::NAME => false,
+                SyntaxKind::NAME_REF => {
+                    let Some(owner) = parent.parent() else { return true };
+                    match owner.kind() {
+                        SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::FIELD_EXPR => false,
+                        SyntaxKind::PATH_SEGMENT => owner
+                            .parent()
+                            .and_then(ast::Path::cast)
+                            .is_none_or(|path| path.qualifier().is_none()),
+                        _ => true,
+                    }
+                }
+                _ => {
+                    // Token trees keep `::` as two `:` tokens.
+                    let mut before = std::iter::successors(t.prev_token(), |p| p.prev_token())
+                        .filter(|p| !p.kind().is_trivia())
+                        .map(|p| p.text().to_owned());
+                    match before.next().as_deref() {
+                        Some("::" | ".") => false,
+                        Some(":") => before.next().as_deref() != Some(":"),
+                        _ => true,
+                    }
+                }
+            }
+        })
+        .count()
+}
+
+/// Whether the file calls a method named `name` (`.name(`), in code or in macro input.
+fn method_called(cx: &FileCx<'_>, name: &str) -> bool {
+    // The last two tokens that are not trivia: `.`, then `name`, then `(`. Read on the green
+    // tree, which creates no node.
+    let (mut dot, mut named, mut found) = (false, false, false);
+    crate::source::parse::for_each_token(cx.root, |_, kind, text| {
+        if found || kind.is_trivia() {
+            return;
+        }
+        found = named && text == "(";
+        named = dot && text == name;
+        dot = text == ".";
+    });
+    found
 }

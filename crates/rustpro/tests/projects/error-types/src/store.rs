@@ -1,0 +1,2 @@
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreError { NotFound, Full }

@@ -1,0 +1,1165 @@
+//! Hand-written error types, read for `manual_error_impl` and `manual_from_error`: the type
+//! with its variants and fields, and what its `Display`, `Error` and `From` impls do, in
+//! terms `#[derive(thiserror::Error)]` can express. The file walk reads each piece where it
+//! is written; [`super::error_plan`] puts the pieces of one type together.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rule::{FileCx, FileFix};
+use crate::rules::util::removal_range;
+use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
+use crate::source::parse::{
+    AstNode, AstToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast, parse_expr,
+};
+
+/// A field as thiserror names it: `0` or `name` (raw identifiers without `r#`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Member {
+    Index(usize),
+    Named(String),
+}
+
+impl Member {
+    /// The name in a format string: `0`, `code`.
+    pub fn text(&self) -> String {
+        match self {
+            Member::Index(i) => i.to_string(),
+            Member::Named(n) => n.clone(),
+        }
+    }
+}
+
+/// What the file walk keeps about the error types of a package.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum ErrorFact {
+    Type(TypeFact),
+    Display(ImplFact<MessageBody>),
+    Error(ImplFact<SourceBody>),
+    From(FromFact),
+    /// A crate root of the package is `#![no_std]` (possibly under `cfg_attr`).
+    NoStd,
+}
+
+/// A struct or enum of the package.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct TypeFact {
+    pub name: String,
+    /// Why thiserror cannot take the type over exactly, if it cannot.
+    pub blocker: Option<String>,
+    /// `#[derive(thiserror::Error)]` (also `#[derive(Error)]` with `use thiserror::Error`).
+    pub derives_thiserror: bool,
+    /// `#[error(transparent)]` on a struct.
+    pub transparent: bool,
+    pub body: TypeBody,
+    /// What follows an attribute put above the item: a line break and its indentation.
+    pub separator: String,
+    /// What goes before `thiserror::Error` in the existing `#[derive(..)]` list (`, `), if
+    /// there is one; its edit is the second anchor.
+    pub derive_separator: Option<String>,
+}
+
+/// The anchors of a type, in the order of the edits it is kept with: the item's start
+/// (after its doc comments and attributes), the end of its derive list (when it has one),
+/// then every variant and every field in order.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum TypeBody {
+    Struct(Vec<FieldFact>),
+    Enum(Vec<VariantFact>),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct VariantFact {
+    pub name: String,
+    pub fields: Vec<FieldFact>,
+    /// The line break and indentation that put an attribute on a line of its own, or a
+    /// space when the variant shares its line.
+    pub separator: String,
+    /// `#[error(transparent)]`.
+    pub transparent: bool,
+    pub anchor: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct FieldFact {
+    pub member: Member,
+    /// The type as written, without spaces.
+    pub ty: String,
+    pub separator: String,
+    /// `#[source]`.
+    pub source_attr: bool,
+    /// `#[from]`.
+    pub from_attr: bool,
+    pub anchor: usize,
+}
+
+impl TypeFact {
+    pub fn fields_of(&self, variant: Option<&str>) -> Option<&[FieldFact]> {
+        match (&self.body, variant) {
+            (TypeBody::Struct(fields), None) => Some(fields),
+            (TypeBody::Enum(variants), Some(name)) => {
+                variants.iter().find(|v| v.name == name).map(|v| v.fields.as_slice())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A `Display` or `Error` impl: the type it is for and what its body does.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ImplFact<B> {
+    pub self_name: String,
+    /// Why the impl cannot be replaced exactly (generics, `cfg`, a macro), if it cannot.
+    pub blocker: Option<String>,
+    pub body: Result<B, String>,
+}
+
+/// The arms of a `match self` (or the one value of a body without it).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Arms<T> {
+    Whole(T),
+    /// Each arm's patterns (none for a wildcard) and value.
+    Match(Vec<(Vec<VariantPat>, T)>),
+}
+
+pub(crate) type MessageBody = Arms<Message>;
+/// `None` for an `Error` impl without `source()`.
+pub(crate) type SourceBody = Option<Arms<SourceValue>>;
+
+/// A pattern that names one variant (or the struct itself) and binds some of its fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct VariantPat {
+    /// The last path segment: the variant (or the type, for `Self { .. }`).
+    pub name: String,
+    /// The path before the name (`Self`, `Kind`), empty for a bare name.
+    pub qualifier: String,
+    /// A bare identifier: a unit variant, or a binding that matches anything.
+    pub bare: bool,
+    pub bindings: Vec<(String, Member)>,
+}
+
+/// What a field-like expression names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Arg {
+    /// A name bound by the arm's pattern (or a captured name in a format string).
+    Binding(String),
+    /// `self.field`.
+    SelfField(Member),
+    /// `x.display()`, which thiserror writes for `{x}` when `x` is a path.
+    PathDisplay(Box<Arg>),
+}
+
+/// A message as `Display` writes it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Message {
+    Pieces(Vec<Piece>),
+    /// `x.fmt(f)` / `Display::fmt(x, f)`: the field's own `Display`, with the caller's flags.
+    Forward(Arg),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Piece {
+    Text(String),
+    /// A placeholder with its format spec (after the `:`, empty for none).
+    Arg(Arg, String),
+}
+
+/// What `source()` returns for a variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum SourceValue {
+    None,
+    /// `Some(x)`; `deref` when written `Some(x.as_ref())` or `Some(&**x)`.
+    Some(Arg, bool),
+    /// `x.source()`: the field's own source, as `#[error(transparent)]` does.
+    Forward(Arg),
+}
+
+/// A `From<E>` impl whose `from` only puts its argument into a variant (or the struct).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct FromFact {
+    pub self_name: String,
+    pub blocker: Option<String>,
+    /// `E`, without spaces and expanded through the imports.
+    pub source_ty: String,
+    /// The variant (`None` for the struct itself) and the field the argument goes to.
+    pub variant: Option<String>,
+    pub member: Member,
+    /// How many fields the constructor sets.
+    pub fields_set: usize,
+}
+
+/// Reads an item of an error type if `node` is one.
+pub(crate) fn read_fact(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, TextRange)> {
+    match node.kind() {
+        SyntaxKind::STRUCT | SyntaxKind::ENUM => read_type(node, cx),
+        SyntaxKind::IMPL => read_impl(node, cx),
+        SyntaxKind::SOURCE_FILE => is_no_std(node).then(|| {
+            (ErrorFact::NoStd, FileFix::new("", crate::diagnostic::Applicability::Safe), node.text_range())
+        }),
+        _ => None,
+    }
+}
+
+fn is_no_std(root: &SyntaxNode) -> bool {
+    root.children().filter_map(ast::Attr::cast).any(|attr| {
+        crate::rule::attr_tokens(&attr).is_some_and(|(path, rest)| {
+            path == "no_std" || (path == "cfg_attr" && rest.iter().any(|t| t.text() == "no_std"))
+        })
+    })
+}
+
+/// A placeholder edit that marks where the fix may insert text.
+fn anchor(fix: FileFix, at: crate::source::parse::TextSize) -> FileFix {
+    fix.insert(at, "")
+}
+
+/// The paths of an item's attributes (`derive`, `cfg`, `error`, ..).
+fn attr_paths(item: &impl HasAttrs) -> Vec<(String, Vec<SyntaxToken>)> {
+    item.attrs().filter_map(|a| crate::rule::attr_tokens(&a)).collect()
+}
+
+/// Attributes thiserror reads, which a type without its derive cannot have for thiserror.
+const THISERROR_ATTRS: &[&str] = &["error", "source", "from", "backtrace"];
+
+fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, TextRange)> {
+    let adt = ast::Adt::cast(node.clone())?;
+    let name = adt.name()?.text().to_string();
+    let mut blocker = None;
+    if adt.generic_param_list().is_some_and(|g| g.generic_params().next().is_some()) {
+        blocker = Some(format!("`{name}` is generic"));
+    }
+    if cx.file_macro_call().is_some() {
+        blocker = Some(format!("`{name}` is defined inside a macro call"));
+    }
+    let attrs = attr_paths(&adt);
+    let mut derives_thiserror = false;
+    let mut transparent = false;
+    for (path, rest) in &attrs {
+        match path.as_str() {
+            "derive" => {
+                let text: String = rest.iter().map(SyntaxToken::text).collect();
+                let text = text.trim_start_matches('(').trim_end_matches(')');
+                for entry in text.split(',').map(|e| e.trim_start_matches("::")) {
+                    let via_thiserror = match entry {
+                        "thiserror::Error" => true,
+                        "Error" => cx.expand_path_at(node, "Error") == "thiserror::Error",
+                        _ if entry.ends_with("::Error") => false,
+                        _ => continue,
+                    };
+                    if via_thiserror {
+                        derives_thiserror = true;
+                    } else {
+                        blocker = Some(format!("`{name}` derives another `Error`"));
+                    }
+                }
+            }
+            "error" => transparent |= rest.iter().any(|t| t.text() == "transparent"),
+            "cfg_attr" if rest.iter().any(|t| t.text() == "derive") => {
+                blocker = Some(format!("`{name}` derives traits under `cfg_attr`"));
+            }
+            _ => {}
+        }
+    }
+    let mut fix = anchor(FileFix::new("", crate::diagnostic::Applicability::Unsafe), start_after_attrs(node));
+    let derive = adt.attrs().find(|a| crate::rule::attr_tokens(a).is_some_and(|(p, _)| p == "derive"));
+    let mut derive_separator = None;
+    if let Some(derive) = derive {
+        let close = derive
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.text() == ")")
+            .last()?;
+        let before =
+            std::iter::successors(close.prev_token(), |t| t.prev_token()).find(|t| !t.kind().is_trivia())?;
+        derive_separator = Some(match before.text() {
+            "(" => String::new(),
+            "," => " ".to_owned(),
+            _ => ", ".to_owned(),
+        });
+        fix = anchor(fix, before.text_range().end());
+    }
+    let mut next_anchor = if derive_separator.is_some() { 2 } else { 1 };
+    let body = match &adt {
+        ast::Adt::Struct(s) => {
+            TypeBody::Struct(read_fields(cx, s.field_list(), &name, &mut fix, &mut blocker, &mut next_anchor))
+        }
+        ast::Adt::Enum(e) => {
+            let mut variants = Vec::new();
+            for variant in e.variant_list().into_iter().flat_map(|l| l.variants()) {
+                let Some(vname) = variant.name().map(|n| n.text().to_string()) else { continue };
+                let vattrs = attr_paths(&variant);
+                if vattrs.iter().any(|(p, _)| p == "cfg" || p == "cfg_attr") {
+                    blocker = Some(format!("variant `{vname}` is under `cfg`"));
+                }
+                fix = anchor(fix, start_after_attrs(variant.syntax()));
+                let anchor_index = next_anchor;
+                next_anchor += 1;
+                let fields =
+                    read_fields(cx, variant.field_list(), &name, &mut fix, &mut blocker, &mut next_anchor);
+                variants.push(VariantFact {
+                    name: vname,
+                    fields,
+                    separator: separator_before(variant.syntax()),
+                    transparent: vattrs
+                        .iter()
+                        .any(|(p, r)| p == "error" && r.iter().any(|t| t.text() == "transparent")),
+                    anchor: anchor_index,
+                });
+            }
+            TypeBody::Enum(variants)
+        }
+        ast::Adt::Union(_) => return None,
+    };
+    if !derives_thiserror {
+        let conflict = node
+            .descendants()
+            .filter_map(ast::Attr::cast)
+            .filter_map(|a| crate::rule::attr_tokens(&a))
+            .find(|(p, _)| THISERROR_ATTRS.contains(&p.as_str()));
+        if let Some((path, _)) = conflict {
+            blocker = Some(format!("`{name}` already has a `#[{path}]` attribute that thiserror would read"));
+        }
+    }
+    let fact = TypeFact {
+        name,
+        blocker,
+        derives_thiserror,
+        transparent,
+        body,
+        separator: separator_before(node),
+        derive_separator,
+    };
+    Some((ErrorFact::Type(fact), fix, node.text_range()))
+}
+
+/// The fields of a struct or variant, each with an anchor before it.
+fn read_fields(
+    cx: &FileCx<'_>,
+    list: Option<ast::FieldList>,
+    name: &str,
+    fix: &mut FileFix,
+    blocker: &mut Option<String>,
+    next_anchor: &mut usize,
+) -> Vec<FieldFact> {
+    let fields: Vec<(Member, Option<ast::Type>, SyntaxNode)> = match list {
+        Some(ast::FieldList::RecordFieldList(list)) => list
+            .fields()
+            .filter_map(|f| {
+                let field = f.name()?.text().to_string();
+                let field = field.strip_prefix("r#").unwrap_or(&field).to_owned();
+                Some((Member::Named(field), f.ty(), f.syntax().clone()))
+            })
+            .collect(),
+        Some(ast::FieldList::TupleFieldList(list)) => {
+            list.fields().enumerate().map(|(i, f)| (Member::Index(i), f.ty(), f.syntax().clone())).collect()
+        }
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (member, ty, syntax) in fields {
+        let field_attrs: Vec<(String, Vec<SyntaxToken>)> = syntax
+            .children()
+            .filter_map(ast::Attr::cast)
+            .filter_map(|a| crate::rule::attr_tokens(&a))
+            .collect();
+        if field_attrs.iter().any(|(p, _)| p == "cfg" || p == "cfg_attr") {
+            *blocker = Some(format!("a field of `{name}` is under `cfg`"));
+        }
+        let placeholder = FileFix::new("", crate::diagnostic::Applicability::Unsafe);
+        *fix = anchor(std::mem::replace(fix, placeholder), start_after_attrs(&syntax));
+        let ty =
+            ty.map(|t| t.syntax().text().to_string().replace(char::is_whitespace, "")).unwrap_or_default();
+        let ty = cx.expand_path_at(&syntax, &ty);
+        out.push(FieldFact {
+            separator: separator_before(&syntax),
+            source_attr: field_attrs.iter().any(|(p, _)| p == "source"),
+            from_attr: field_attrs.iter().any(|(p, _)| p == "from"),
+            member,
+            ty,
+            anchor: *next_anchor,
+        });
+        *next_anchor += 1;
+    }
+    out
+}
+
+/// Where an item starts after its doc comments and attributes.
+fn start_after_attrs(node: &SyntaxNode) -> crate::source::parse::TextSize {
+    first_after_attrs(node).map_or(node.text_range().start(), |e| e.text_range().start())
+}
+
+fn first_after_attrs(node: &SyntaxNode) -> Option<crate::source::parse::SyntaxElement> {
+    node.children_with_tokens()
+        .find(|e| !matches!(e.kind(), SyntaxKind::ATTR | SyntaxKind::COMMENT | SyntaxKind::WHITESPACE))
+}
+
+/// A line break with the indentation of `node`'s line when `node` starts its line, else a space.
+fn separator_before(node: &SyntaxNode) -> String {
+    let token = first_after_attrs(node).and_then(|e| match e {
+        crate::source::parse::NodeOrToken::Node(n) => n.first_token(),
+        crate::source::parse::NodeOrToken::Token(t) => Some(t),
+    });
+    let prev = token.and_then(|t| t.prev_token());
+    match prev {
+        Some(ws) if ws.kind() == SyntaxKind::WHITESPACE && ws.text().contains('\n') => {
+            let indent = ws.text().rsplit('\n').next().unwrap_or_default();
+            format!("\n{indent}")
+        }
+        _ => " ".to_owned(),
+    }
+}
+
+/// Which standard trait an impl is for: `Display`, `Error` or `From`, through the imports.
+fn trait_kind(
+    imp: &ast::Impl,
+    node: &SyntaxNode,
+    cx: &FileCx<'_>,
+) -> Option<(&'static str, Option<ast::Type>)> {
+    let ast::Type::PathType(path) = imp.trait_()? else { return None };
+    let path = path.path()?;
+    let segment = path.segment()?;
+    let last = segment.name_ref()?.text().to_string();
+    if !matches!(last.as_str(), "Display" | "Error" | "From") && cx.imports().resolve(&last).is_none() {
+        return None;
+    }
+    let written = super::path_text(&path);
+    let full = cx.expand_path_at(node, &written);
+    let std =
+        |rest: &str| ["std", "core", "alloc"].iter().any(|c| full == format!("{c}::{rest}")) || full == rest;
+    if std("fmt::Display") {
+        return Some(("Display", None));
+    }
+    if std("error::Error") {
+        return Some(("Error", None));
+    }
+    if std("convert::From") || full == "From" {
+        let arg = segment.generic_arg_list()?.generic_args().next()?;
+        let ast::GenericArg::TypeArg(arg) = arg else { return None };
+        return Some(("From", arg.ty()));
+    }
+    None
+}
+
+fn read_impl(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, TextRange)> {
+    let imp = ast::Impl::cast(node.clone())?;
+    if imp.excl_token().is_some() {
+        return None;
+    }
+    let (kind, from_ty) = trait_kind(&imp, node, cx)?;
+    let ast::Type::PathType(self_path) = imp.self_ty()? else { return None };
+    let self_segment = self_path.path()?.segment()?;
+    let self_name = self_segment.name_ref()?.text().to_string();
+    let mut blocker = None;
+    if imp.generic_param_list().is_some_and(|g| g.generic_params().next().is_some())
+        || self_segment.generic_arg_list().is_some()
+    {
+        blocker = Some(format!("the `{kind}` impl is generic"));
+    }
+    if imp.where_clause().is_some() {
+        blocker = Some(format!("the `{kind}` impl has a `where` clause"));
+    }
+    if attr_paths(&imp).iter().any(|(p, _)| p == "cfg" || p == "cfg_attr") {
+        blocker = Some(format!("the `{kind}` impl is under `cfg`"));
+    }
+    if cx.file_macro_call().is_some() {
+        blocker = Some(format!("the `{kind}` impl is inside a macro call"));
+    }
+    let range = TextRange::new(
+        imp.impl_token().map_or(node.text_range().start(), |t| t.text_range().start()),
+        imp.self_ty().map_or(node.text_range().end(), |t| t.syntax().text_range().end()),
+    );
+    let fix = FileFix::new("", crate::diagnostic::Applicability::Unsafe).delete(removal_range(node));
+    let methods: Vec<ast::AssocItem> =
+        imp.assoc_item_list().into_iter().flat_map(|l| l.assoc_items()).collect();
+    let method = |name: &str| {
+        methods.iter().find_map(|item| match item {
+            ast::AssocItem::Fn(f) if f.name().is_some_and(|n| n.text() == name) => Some(f.clone()),
+            _ => None,
+        })
+    };
+    let other = |known: &[&str]| {
+        methods.iter().find_map(|item| match item {
+            ast::AssocItem::Fn(f) => {
+                let name = f.name()?.text().to_string();
+                (!known.contains(&name.as_str())).then_some(name)
+            }
+            _ => Some("an associated item".to_owned()),
+        })
+    };
+    let fact = match kind {
+        "Display" => {
+            let body = match (other(&["fmt"]), method("fmt")) {
+                (Some(name), _) => Err(format!("the `Display` impl has `{name}` besides `fmt`")),
+                (None, Some(fmt)) => read_display(&fmt, cx),
+                (None, None) => Err("the `Display` impl has no `fmt`".to_owned()),
+            };
+            ErrorFact::Display(ImplFact { self_name, blocker, body })
+        }
+        "Error" => {
+            let body = match (other(&["source"]), method("source")) {
+                (Some(name), _) => {
+                    Err(format!("the `Error` impl overrides `{name}`, which thiserror does not write"))
+                }
+                (None, Some(source)) => read_source(&source, cx).map(Some),
+                (None, None) => Ok(None),
+            };
+            ErrorFact::Error(ImplFact { self_name, blocker, body })
+        }
+        _ => {
+            let ty = from_ty?;
+            let source_ty =
+                cx.expand_path_at(node, &ty.syntax().text().to_string().replace(char::is_whitespace, ""));
+            let from = method("from")?;
+            let (variant, member, fields_set) = read_from(&from, &self_name)?;
+            ErrorFact::From(FromFact { self_name, blocker, source_ty, variant, member, fields_set })
+        }
+    };
+    Some((fact, fix, range))
+}
+
+/// The one expression of a body without statements.
+fn only_expr(body: &ast::BlockExpr) -> Option<ast::Expr> {
+    let list = body.stmt_list()?;
+    if list.statements().next().is_some() {
+        return None;
+    }
+    list.tail_expr()
+}
+
+/// The name of a simple parameter pattern (`f`, `mut f`).
+fn param_name(param: &ast::Param) -> Option<String> {
+    match param.pat()? {
+        ast::Pat::IdentPat(p) if p.pat().is_none() => Some(p.name()?.text().to_string()),
+        _ => None,
+    }
+}
+
+/// `fn from(e: E) -> Self { Self::V(e) }` (or `T::V { field: e }`, `Self(e)`, `T { field }`):
+/// the variant, the field, and how many fields the constructor sets.
+fn read_from(from: &ast::Fn, self_name: &str) -> Option<(Option<String>, Member, usize)> {
+    let param = from.param_list()?.params().next()?;
+    let param = param_name(&param)?;
+    let expr = only_expr(&from.body()?)?;
+    let is_param = |e: &ast::Expr| matches!(e, ast::Expr::PathExpr(p) if p.syntax().text() == param.as_str());
+    let (path, member, count) = match &expr {
+        ast::Expr::CallExpr(call) => {
+            let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+            let args: Vec<ast::Expr> = call.arg_list()?.args().collect();
+            let index = args.iter().position(is_param)?;
+            (callee.path()?, Member::Index(index), args.len())
+        }
+        ast::Expr::RecordExpr(record) => {
+            let list = record.record_expr_field_list()?;
+            if list.spread().is_some() {
+                return None;
+            }
+            let fields: Vec<ast::RecordExprField> = list.fields().collect();
+            let field = fields.iter().find(|f| {
+                f.expr().is_some_and(|e| is_param(&e))
+                    || (f.expr().is_none() && f.name_ref().is_some_and(|n| n.text() == param.as_str()))
+            })?;
+            let name = field.field_name()?.text().to_string();
+            let member = match name.parse::<usize>() {
+                Ok(i) => Member::Index(i),
+                Err(_) => Member::Named(name.strip_prefix("r#").unwrap_or(&name).to_owned()),
+            };
+            (record.path()?, member, fields.len())
+        }
+        _ => return None,
+    };
+    let last = path.segment()?.name_ref()?.text().to_string();
+    match path.qualifier() {
+        None if last == "Self" || last == self_name => Some((None, member, count)),
+        Some(q) if matches!(super::path_text(&q).rsplit("::").next(), Some(n) if n == "Self" || n == self_name) => {
+            Some((Some(last), member, count))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `expr` is `self`, `*self`, `&self` or `&*self`.
+fn is_self(expr: &ast::Expr) -> bool {
+    match expr {
+        ast::Expr::PathExpr(p) => p.syntax().text() == "self",
+        ast::Expr::PrefixExpr(p) => p.expr().is_some_and(|e| is_self(&e)),
+        ast::Expr::RefExpr(r) => r.expr().is_some_and(|e| is_self(&e)),
+        ast::Expr::ParenExpr(p) => p.expr().is_some_and(|e| is_self(&e)),
+        _ => false,
+    }
+}
+
+/// The arms of `match self { .. }`, each read with `read`.
+fn read_arms<T>(
+    expr: &ast::Expr,
+    mut read: impl FnMut(&ast::Expr) -> Result<T, String>,
+) -> Result<Arms<T>, String> {
+    let ast::Expr::MatchExpr(m) = expr else { return read(expr).map(Arms::Whole) };
+    if !m.expr().is_some_and(|e| is_self(&e)) {
+        return Err("it matches on something other than `self`".to_owned());
+    }
+    let mut arms = Vec::new();
+    for arm in m.match_arm_list().into_iter().flat_map(|l| l.arms()) {
+        if arm.guard().is_some() {
+            return Err("a match arm has a guard".to_owned());
+        }
+        if arm.attrs().next().is_some() {
+            return Err("a match arm has attributes".to_owned());
+        }
+        let pats = read_pat(&arm.pat().ok_or("a match arm has no pattern")?)?;
+        let value = read(&arm.expr().ok_or("a match arm has no value")?)?;
+        arms.push((pats, value));
+    }
+    Ok(Arms::Match(arms))
+}
+
+/// The variants a pattern matches (none for `_`).
+fn read_pat(pat: &ast::Pat) -> Result<Vec<VariantPat>, String> {
+    let path_parts = |path: &ast::Path| -> Result<(String, String), String> {
+        let name = path.segment().and_then(|s| s.name_ref()).ok_or("a pattern has an unusual path")?;
+        let qualifier = path.qualifier().map(|q| super::path_text(&q)).unwrap_or_default();
+        Ok((name.text().to_string(), qualifier))
+    };
+    let binding = |p: &ast::Pat| -> Result<Option<String>, String> {
+        match p {
+            ast::Pat::IdentPat(ident) if ident.pat().is_none() => {
+                Ok(ident.name().map(|n| n.text().to_string().trim_start_matches("r#").to_owned()))
+            }
+            ast::Pat::WildcardPat(_) => Ok(None),
+            _ => Err("a pattern matches on the value of a field".to_owned()),
+        }
+    };
+    match pat {
+        ast::Pat::WildcardPat(_) => Ok(Vec::new()),
+        ast::Pat::RefPat(r) => read_pat(&r.pat().ok_or("an empty pattern")?),
+        ast::Pat::OrPat(or) => {
+            let mut out = Vec::new();
+            for p in or.pats() {
+                let mut more = read_pat(&p)?;
+                if more.is_empty() {
+                    return Ok(Vec::new());
+                }
+                out.append(&mut more);
+            }
+            Ok(out)
+        }
+        ast::Pat::PathPat(p) => {
+            let (name, qualifier) = path_parts(&p.path().ok_or("a pattern without a path")?)?;
+            Ok(vec![VariantPat { name, qualifier, bare: false, bindings: Vec::new() }])
+        }
+        ast::Pat::IdentPat(p) if p.pat().is_none() && p.ref_token().is_none() && p.mut_token().is_none() => {
+            let name = p.name().ok_or("a pattern without a name")?.text().to_string();
+            Ok(vec![VariantPat { name, qualifier: String::new(), bare: true, bindings: Vec::new() }])
+        }
+        ast::Pat::TupleStructPat(p) => {
+            let (name, qualifier) = path_parts(&p.path().ok_or("a pattern without a path")?)?;
+            let fields: Vec<ast::Pat> = p.fields().collect();
+            let mut bindings = Vec::new();
+            for (i, field) in fields.iter().enumerate() {
+                if matches!(field, ast::Pat::RestPat(_)) {
+                    if i + 1 != fields.len() {
+                        return Err("a pattern skips fields with `..` before others".to_owned());
+                    }
+                    continue;
+                }
+                if let Some(b) = binding(field)? {
+                    bindings.push((b, Member::Index(i)));
+                }
+            }
+            Ok(vec![VariantPat { name, qualifier, bare: false, bindings }])
+        }
+        ast::Pat::RecordPat(p) => {
+            let (name, qualifier) = path_parts(&p.path().ok_or("a pattern without a path")?)?;
+            let mut bindings = Vec::new();
+            for field in p.record_pat_field_list().into_iter().flat_map(|l| l.fields()) {
+                let pat = field.pat().ok_or("a field pattern without a pattern")?;
+                let field_name = match field.name_ref() {
+                    Some(n) => n.text().to_string(),
+                    None => match &pat {
+                        ast::Pat::IdentPat(i) => i.name().map(|n| n.text().to_string()).unwrap_or_default(),
+                        _ => return Err("a field pattern is unusual".to_owned()),
+                    },
+                };
+                let member = match field_name.parse::<usize>() {
+                    Ok(i) => Member::Index(i),
+                    Err(_) => Member::Named(field_name.trim_start_matches("r#").to_owned()),
+                };
+                if let Some(b) = binding(&pat)? {
+                    bindings.push((b, member));
+                }
+            }
+            Ok(vec![VariantPat { name, qualifier, bare: false, bindings }])
+        }
+        _ => Err("a match arm has a pattern other than a variant".to_owned()),
+    }
+}
+
+/// Reads `fmt`: the message of every arm.
+fn read_display(fmt: &ast::Fn, cx: &FileCx<'_>) -> Result<MessageBody, String> {
+    let params: Vec<ast::Param> = fmt.param_list().into_iter().flat_map(|l| l.params()).collect();
+    let formatter = params.first().and_then(param_name).ok_or("the formatter parameter is a pattern")?;
+    let body = fmt.body().ok_or("`fmt` has no body")?;
+    let reader = MessageReader { formatter, cx };
+    match only_expr(&body) {
+        Some(expr) => read_arms(&expr, |e| reader.message(e)),
+        None => reader.message(&ast::Expr::BlockExpr(body)).map(Arms::Whole),
+    }
+}
+
+struct MessageReader<'a, 'c> {
+    formatter: String,
+    cx: &'a FileCx<'c>,
+}
+
+impl MessageReader<'_, '_> {
+    fn is_formatter(&self, expr: Option<ast::Expr>) -> bool {
+        matches!(expr, Some(ast::Expr::PathExpr(p)) if p.syntax().text() == self.formatter.as_str())
+    }
+
+    /// The message an expression writes to the formatter.
+    fn message(&self, expr: &ast::Expr) -> Result<Message, String> {
+        let unusual = || format!("`Display` does more than write a message (`{}`)", shorten(expr.syntax()));
+        match expr {
+            ast::Expr::BlockExpr(block) => {
+                if block.modifier().is_some() {
+                    return Err(unusual());
+                }
+                let list = block.stmt_list().ok_or_else(unusual)?;
+                let mut pieces = Vec::new();
+                for stmt in list.statements() {
+                    let ast::Stmt::ExprStmt(stmt) = stmt else { return Err(unusual()) };
+                    let Some(ast::Expr::TryExpr(inner)) = stmt.expr() else { return Err(unusual()) };
+                    pieces.extend(self.pieces(&inner.expr().ok_or_else(unusual)?)?);
+                }
+                match list.tail_expr() {
+                    Some(tail) if is_ok_unit(&tail) => {}
+                    Some(tail) if pieces.is_empty() => return self.message(&tail),
+                    Some(tail) => pieces.extend(self.pieces(&tail)?),
+                    None => return Err(unusual()),
+                }
+                Ok(Message::Pieces(pieces))
+            }
+            ast::Expr::MethodCallExpr(call) if call.name_ref().is_some_and(|n| n.text() == "fmt") => {
+                let args: Vec<ast::Expr> = call.arg_list().into_iter().flat_map(|l| l.args()).collect();
+                if args.len() != 1 || !self.is_formatter(args.first().cloned()) {
+                    return Err(unusual());
+                }
+                let arg = read_arg(&call.receiver().ok_or_else(unusual)?).ok_or_else(unusual)?;
+                Ok(Message::Forward(arg.0))
+            }
+            ast::Expr::CallExpr(call) => {
+                let callee = match call.expr() {
+                    Some(ast::Expr::PathExpr(p)) => {
+                        p.path().map(|p| super::path_text(&p)).unwrap_or_default()
+                    }
+                    _ => String::new(),
+                };
+                let full = self.cx.expand_path_at(call.syntax(), &callee);
+                if !full.ends_with("fmt::Display::fmt") && callee != "Display::fmt" {
+                    return Err(unusual());
+                }
+                let args: Vec<ast::Expr> = call.arg_list().into_iter().flat_map(|l| l.args()).collect();
+                if args.len() != 2 || !self.is_formatter(args.get(1).cloned()) {
+                    return Err(unusual());
+                }
+                let arg = read_arg(&args[0]).ok_or_else(unusual)?;
+                Ok(Message::Forward(arg.0))
+            }
+            _ => self.pieces(expr).map(Message::Pieces),
+        }
+    }
+
+    /// What one write (`write!`, `writeln!`, `f.write_str(..)`) adds to the message.
+    fn pieces(&self, expr: &ast::Expr) -> Result<Vec<Piece>, String> {
+        let unusual = || format!("`Display` does more than write a message (`{}`)", shorten(expr.syntax()));
+        match expr {
+            ast::Expr::MacroExpr(m) => {
+                let call = m.macro_call().ok_or_else(unusual)?;
+                let (_, name) = super::macro_name(&call).ok_or_else(unusual)?;
+                if name != "write" && name != "writeln" {
+                    return Err(unusual());
+                }
+                let args = macro_args(&call).ok_or_else(unusual)?;
+                let (target, rest) = args.split_first().ok_or_else(unusual)?;
+                if target.len() != 1 || target[0].text() != self.formatter {
+                    return Err(unusual());
+                }
+                let mut pieces = self.format(rest)?;
+                if name == "writeln" {
+                    pieces.push(Piece::Text("\n".to_owned()));
+                }
+                Ok(pieces)
+            }
+            ast::Expr::MethodCallExpr(call) => {
+                let method = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+                if !self.is_formatter(call.receiver()) {
+                    return Err(unusual());
+                }
+                let args: Vec<ast::Expr> = call.arg_list().into_iter().flat_map(|l| l.args()).collect();
+                let [arg] = args.as_slice() else { return Err(unusual()) };
+                match method.as_str() {
+                    "write_str" => {
+                        if let Some(text) = string_value(arg) {
+                            return Ok(vec![Piece::Text(text)]);
+                        }
+                        let arg = read_arg(arg).ok_or_else(unusual)?;
+                        Ok(vec![Piece::Arg(arg.0, String::new())])
+                    }
+                    "write_fmt" => {
+                        let ast::Expr::MacroExpr(m) = arg else { return Err(unusual()) };
+                        let call = m.macro_call().ok_or_else(unusual)?;
+                        if super::macro_name(&call).is_none_or(|(_, n)| n != "format_args") {
+                            return Err(unusual());
+                        }
+                        self.format(&macro_args(&call).ok_or_else(unusual)?)
+                    }
+                    _ => Err(unusual()),
+                }
+            }
+            _ => Err(unusual()),
+        }
+    }
+
+    /// A format string and its arguments (the tokens of each, split at top-level commas).
+    fn format(&self, args: &[Vec<SyntaxToken>]) -> Result<Vec<Piece>, String> {
+        let (literal, rest) = args.split_first().ok_or("`write!` without a format string")?;
+        let [token] = literal.as_slice() else {
+            return Err("the format string is not a string literal".to_owned());
+        };
+        let value = ast::String::cast(token.clone())
+            .and_then(|s| s.value().ok().map(|v| v.into_owned()))
+            .ok_or("the format string is not a string literal")?;
+        let mut positional = Vec::new();
+        let mut named = Vec::new();
+        for arg in rest {
+            let is_named = arg.len() > 2 && arg[0].kind() == SyntaxKind::IDENT && arg[1].text() == "=";
+            let (name, tokens) =
+                if is_named { (Some(arg[0].text().to_owned()), &arg[2..]) } else { (None, &arg[..]) };
+            let text = tokens_text(tokens);
+            let value = match string_token_value(tokens) {
+                Some(s) => Ok(FormatArg::Text(s)),
+                None => parse_expr(&text, self.cx.package().edition)
+                    .and_then(ast::Expr::cast)
+                    .and_then(|e| read_arg(&e))
+                    .map(|(a, _)| FormatArg::Arg(a))
+                    .ok_or_else(|| format!("the message formats `{}`, which is not a field", text)),
+            };
+            match name {
+                Some(name) => named.push((name, value)),
+                None => positional.push(value),
+            }
+        }
+        let spans = parse_format_string(&value)
+            .ok_or("the format string uses widths or precisions from arguments")?;
+        let mut pieces = Vec::new();
+        let mut next = 0;
+        for span in spans {
+            let (which, spec) = match span {
+                FormatSpan::Text(t) => {
+                    pieces.push(Piece::Text(t));
+                    continue;
+                }
+                FormatSpan::Next(spec) => {
+                    next += 1;
+                    (positional.get(next - 1).cloned(), spec)
+                }
+                FormatSpan::Index(i, spec) => (positional.get(i).cloned(), spec),
+                FormatSpan::Name(n, spec) => match named.iter().find(|(name, _)| *name == n) {
+                    Some((_, value)) => (Some(value.clone()), spec),
+                    None => (Some(Ok(FormatArg::Arg(Arg::Binding(n)))), spec),
+                },
+            };
+            match which.ok_or("the format string and its arguments do not match")?? {
+                FormatArg::Text(text) if spec.is_empty() => pieces.push(Piece::Text(text)),
+                FormatArg::Text(_) => return Err("a string argument has a format spec".to_owned()),
+                FormatArg::Arg(arg) => pieces.push(Piece::Arg(arg, spec)),
+            }
+        }
+        Ok(pieces)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum FormatArg {
+    Text(String),
+    Arg(Arg),
+}
+
+/// Tokens as written: a space only where the source has whitespace.
+fn tokens_text(tokens: &[SyntaxToken]) -> String {
+    let mut out = String::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if i > 0 && token.prev_token().is_some_and(|p| p.kind().is_trivia()) {
+            out.push(' ');
+        }
+        out.push_str(token.text());
+    }
+    out
+}
+
+/// A string literal written as the whole argument.
+fn string_token_value(tokens: &[SyntaxToken]) -> Option<String> {
+    let [token] = tokens else { return None };
+    ast::String::cast(token.clone())?.value().ok().map(|v| v.into_owned())
+}
+
+fn string_value(expr: &ast::Expr) -> Option<String> {
+    let ast::Expr::Literal(lit) = expr else { return None };
+    string_token_value(&[lit.token()])
+}
+
+fn is_ok_unit(expr: &ast::Expr) -> bool {
+    expr.syntax().text().to_string().replace(char::is_whitespace, "") == "Ok(())"
+}
+
+/// The tokens of each top-level, comma-separated argument of a macro call.
+pub(crate) fn macro_args(call: &ast::MacroCall) -> Option<Vec<Vec<SyntaxToken>>> {
+    let tree = call.token_tree()?;
+    let mut out = vec![Vec::new()];
+    let mut depth = 0usize;
+    let tokens: Vec<SyntaxToken> = tree
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    let inner = tokens.get(1..tokens.len().checked_sub(1)?)?;
+    for token in inner {
+        match token.text() {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" => depth = depth.saturating_sub(1),
+            "," if depth == 0 => {
+                out.push(Vec::new());
+                continue;
+            }
+            _ => {}
+        }
+        out.last_mut()?.push(token.clone());
+    }
+    if out.last().is_some_and(Vec::is_empty) {
+        out.pop();
+    }
+    Some(out)
+}
+
+/// A field-like expression: a binding, `self.field`, through `&`, `*`, casts and parentheses;
+/// also whether it was dereferenced (`&**x`, `x.as_ref()`, `x.deref()`).
+fn read_arg(expr: &ast::Expr) -> Option<(Arg, bool)> {
+    match expr {
+        ast::Expr::PathExpr(p) => {
+            let path = p.path()?;
+            if path.qualifier().is_some() {
+                return None;
+            }
+            let name = path.segment()?.name_ref()?.text().to_string();
+            (name != "self").then(|| (Arg::Binding(name.trim_start_matches("r#").to_owned()), false))
+        }
+        ast::Expr::FieldExpr(f) => {
+            if !matches!(f.expr()?, ast::Expr::PathExpr(p) if p.syntax().text() == "self") {
+                return None;
+            }
+            let name = f.name_ref()?.text().to_string();
+            let member = match name.parse::<usize>() {
+                Ok(i) => Member::Index(i),
+                Err(_) => Member::Named(name.trim_start_matches("r#").to_owned()),
+            };
+            Some((Arg::SelfField(member), false))
+        }
+        ast::Expr::RefExpr(r) if r.mut_token().is_none() => {
+            let (arg, deref) = read_arg(&r.expr()?)?;
+            Some((arg, deref))
+        }
+        ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => {
+            let inner = p.expr()?;
+            let (arg, _) = read_arg(&inner)?;
+            // `*x` of a binding bound by reference is the field itself; `**x` goes further.
+            let deeper = matches!(inner, ast::Expr::PrefixExpr(_));
+            Some((arg, deeper))
+        }
+        ast::Expr::ParenExpr(p) => read_arg(&p.expr()?),
+        ast::Expr::CastExpr(c) => read_arg(&c.expr()?),
+        ast::Expr::MethodCallExpr(call) if call.arg_list().is_some_and(|l| l.args().next().is_none()) => {
+            let name = call.name_ref()?.text().to_string();
+            let (arg, _) = read_arg(&call.receiver()?)?;
+            match name.as_str() {
+                "as_ref" | "deref" => Some((arg, true)),
+                "display" => Some((Arg::PathDisplay(Box::new(arg)), false)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A piece of a format string.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum FormatSpan {
+    Text(String),
+    /// `{}` / `{:spec}`.
+    Next(String),
+    /// `{0}` / `{0:spec}`.
+    Index(usize, String),
+    /// `{name}` / `{name:spec}`.
+    Name(String, String),
+}
+
+/// Splits a format string (its value, escapes resolved) into text and placeholders; `None`
+/// when a placeholder takes a width or precision from an argument (`{:1$}`, `{:.*}`) or
+/// is malformed.
+pub(crate) fn parse_format_string(value: &str) -> Option<Vec<FormatSpan>> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '}' => return None,
+            '{' => {
+                let mut inner = String::new();
+                loop {
+                    match chars.next()? {
+                        '}' => break,
+                        '{' => return None,
+                        ch => inner.push(ch),
+                    }
+                }
+                let (arg, spec) = inner.split_once(':').unwrap_or((&inner, ""));
+                if spec.contains(['$', '*']) {
+                    return None;
+                }
+                if !text.is_empty() {
+                    out.push(FormatSpan::Text(std::mem::take(&mut text)));
+                }
+                let arg = arg.trim();
+                let spec = spec.to_owned();
+                out.push(if arg.is_empty() {
+                    FormatSpan::Next(spec)
+                } else if let Ok(index) = arg.parse::<usize>() {
+                    FormatSpan::Index(index, spec)
+                } else if arg.chars().all(|ch| ch.is_alphanumeric() || ch == '_')
+                    && !arg.starts_with(|ch: char| ch.is_ascii_digit())
+                {
+                    FormatSpan::Name(arg.to_owned(), spec)
+                } else {
+                    return None;
+                });
+            }
+            _ => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        out.push(FormatSpan::Text(text));
+    }
+    Some(out)
+}
+
+/// Reads `source()`: what it returns for each arm.
+fn read_source(source: &ast::Fn, _cx: &FileCx<'_>) -> Result<Arms<SourceValue>, String> {
+    let body = source.body().ok_or("`source` has no body")?;
+    let expr = only_expr(&body).ok_or("`source()` does more than return a field")?;
+    // `if let Self::V(e) = self { Some(e) } else { None }`
+    if let ast::Expr::IfExpr(if_expr) = &expr {
+        let unusual = || "`source()` does more than return a field".to_owned();
+        let Some(ast::Expr::LetExpr(cond)) = if_expr.condition() else { return Err(unusual()) };
+        if !cond.expr().is_some_and(|e| is_self(&e)) {
+            return Err(unusual());
+        }
+        let pats = read_pat(&cond.pat().ok_or_else(unusual)?)?;
+        let then = only_expr(&if_expr.then_branch().ok_or_else(unusual)?).ok_or_else(unusual)?;
+        let Some(ast::ElseBranch::Block(otherwise)) = if_expr.else_branch() else { return Err(unusual()) };
+        let otherwise = only_expr(&otherwise).ok_or_else(unusual)?;
+        if read_source_value(&otherwise)? != SourceValue::None || pats.is_empty() {
+            return Err(unusual());
+        }
+        return Ok(Arms::Match(vec![(pats, read_source_value(&then)?), (Vec::new(), SourceValue::None)]));
+    }
+    read_arms(&expr, read_source_value)
+}
+
+fn read_source_value(expr: &ast::Expr) -> Result<SourceValue, String> {
+    let unusual = || format!("`source()` does more than return a field (`{}`)", shorten(expr.syntax()));
+    match expr {
+        ast::Expr::PathExpr(p) if p.syntax().text() == "None" => Ok(SourceValue::None),
+        ast::Expr::CallExpr(call) => {
+            if !matches!(call.expr(), Some(ast::Expr::PathExpr(p)) if p.syntax().text() == "Some") {
+                return Err(unusual());
+            }
+            let args: Vec<ast::Expr> = call.arg_list().into_iter().flat_map(|l| l.args()).collect();
+            let [arg] = args.as_slice() else { return Err(unusual()) };
+            let (arg, deref) = read_arg(arg).ok_or_else(unusual)?;
+            Ok(SourceValue::Some(arg, deref))
+        }
+        ast::Expr::MethodCallExpr(call) if call.name_ref().is_some_and(|n| n.text() == "source") => {
+            let (arg, _) = read_arg(&call.receiver().ok_or_else(unusual)?).ok_or_else(unusual)?;
+            Ok(SourceValue::Forward(arg))
+        }
+        ast::Expr::BlockExpr(block) if block.modifier().is_none() => {
+            read_source_value(&only_expr(block).ok_or_else(unusual)?)
+        }
+        _ => Err(unusual()),
+    }
+}
+
+/// One line of at most 40 characters.
+fn shorten(node: &SyntaxNode) -> String {
+    let text = node.text().to_string();
+    let line = text.lines().next().unwrap_or_default().trim();
+    let short: String = line.chars().take(40).collect();
+    if short.len() < text.trim().len() { format!("{short}..") } else { short }
+}
+
+/// A string literal with `value` as its value.
+pub(crate) fn string_literal(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_strings_split_into_text_and_placeholders() {
+        let spans = parse_format_string("a {{b}} {} {0:?} {name:>8} c").unwrap();
+        assert_eq!(
+            spans,
+            vec![
+                FormatSpan::Text("a {b} ".to_owned()),
+                FormatSpan::Next(String::new()),
+                FormatSpan::Text(" ".to_owned()),
+                FormatSpan::Index(0, "?".to_owned()),
+                FormatSpan::Text(" ".to_owned()),
+                FormatSpan::Name("name".to_owned(), ">8".to_owned()),
+                FormatSpan::Text(" c".to_owned()),
+            ]
+        );
+        assert!(parse_format_string("{:1$}").is_none());
+        assert!(parse_format_string("{:.*}").is_none());
+        assert!(parse_format_string("unclosed {").is_none());
+        assert!(parse_format_string("stray }").is_none());
+    }
+
+    #[test]
+    fn literals_escape_what_they_must() {
+        assert_eq!(string_literal("a \"b\" \\ \n\t{"), "\"a \\\"b\\\" \\\\ \\n\\t{\"");
+    }
+}
