@@ -1,6 +1,7 @@
 //! The result cache never changes a result: after random edits of a small workspace (file
-//! texts, a cross-file `dyn` use, the configuration, an edition, added, deleted and renamed
-//! modules), a run that uses the cache reports exactly what a run without it reports; a
+//! texts, a cross-file `dyn` use, the configuration, an edition, a `rust-version`, added,
+//! deleted and renamed modules, tests added and removed), a run that uses the cache reports
+//! exactly what a run without it reports, test coverage included; a
 //! damaged cache file is ignored and rewritten; runs racing on one cache agree; another
 //! program key invalidates everything.
 
@@ -128,11 +129,16 @@ impl Workspace {
     }
 }
 
-/// Everything a run reports, in order.
+/// Everything a run reports, in order: findings with their fixes, problems, counts, and
+/// the test coverage of every library (what `--statistics` and JSON summaries show).
 fn render(outcome: &Outcome) -> String {
     format!(
-        "{:#?}\n{:#?}\nfiles {} packages {}",
-        outcome.findings, outcome.problems, outcome.files_checked, outcome.packages_checked
+        "{:#?}\n{:#?}\nfiles {} packages {}\n{:#?}",
+        outcome.findings,
+        outcome.problems,
+        outcome.files_checked,
+        outcome.packages_checked,
+        outcome.test_coverage
     )
 }
 
@@ -140,7 +146,7 @@ const KEY: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
 
 /// One random edit of the kinds that can change a file's results or a cross-file finding.
 fn random_edit(ws: &Workspace, rng: &mut Rng) -> String {
-    match rng.below(13) {
+    match rng.below(17) {
         0 => {
             let file =
                 ["core/src/lib.rs", "core/src/helpers.rs", "app/src/lib.rs", "app/src/run.rs"][rng.below(4)];
@@ -195,9 +201,63 @@ fn random_edit(ws: &Workspace, rng: &mut Rng) -> String {
         4 => {
             let edition = ["2015", "2018", "2021", "2024"][rng.below(4)];
             let manifest = ws.read("core/Cargo.toml");
-            let lints = manifest.find("\n[lints").map_or("", |at| &manifest[at..]);
-            ws.write("core/Cargo.toml", &format!("{}{lints}", CORE_MANIFEST.replace("EDITION", edition)));
+            let start = manifest.find("edition = \"").expect("edition") + "edition = \"".len();
+            let edited = format!("{}{edition}{}", &manifest[..start], &manifest[start + 4..]);
+            ws.write("core/Cargo.toml", &edited);
             format!("core edition {edition}")
+        }
+        13 => {
+            // A unit test in app: `no_tests` for app, and `start` named by tests.
+            let lib = ws.read("app/src/lib.rs");
+            let unit = "\n#[cfg(test)]\nmod unit {\n    #[test]\n    fn starts() {\n        super::start().unwrap();\n    }\n}\n";
+            if lib.contains(unit) {
+                ws.write("app/src/lib.rs", &lib.replace(unit, ""));
+                "drop app's unit test".into()
+            } else {
+                ws.write("app/src/lib.rs", &format!("{lib}{unit}"));
+                "add a unit test to app".into()
+            }
+        }
+        14 => {
+            // An integration test of app (a test target) that names a public function.
+            let name = ["raw", "total", "start"][rng.below(3)];
+            if ws.exists("app/tests/it.rs") {
+                ws.remove("app/tests/it.rs");
+                "delete app/tests/it.rs".into()
+            } else {
+                ws.write(
+                    "app/tests/it.rs",
+                    &format!("#[test]\nfn it() {{\n    let _ = app::run::{name};\n}}\n"),
+                );
+                format!("add app/tests/it.rs naming {name}")
+            }
+        }
+        15 => {
+            // A std item newer than the edition: `missing_rust_version` computes a newer
+            // `rust-version`, `rust_version_too_low` reports it under a low one.
+            let text = ws.read("core/src/shapes.rs");
+            let use_ = "\npub fn cell() -> &'static std::sync::OnceLock<u8> {\n    static CELL: std::sync::OnceLock<u8> = std::sync::OnceLock::new();\n    &CELL\n}\n";
+            if text.contains(use_) {
+                ws.write("core/src/shapes.rs", &text.replace(use_, ""));
+                "drop the OnceLock use".into()
+            } else {
+                ws.write("core/src/shapes.rs", &format!("{text}{use_}"));
+                "use OnceLock".into()
+            }
+        }
+        16 => {
+            let manifest = ws.read("core/Cargo.toml");
+            let line = "rust-version = \"1.60\"\n";
+            if manifest.contains(line) {
+                ws.write("core/Cargo.toml", &manifest.replace(line, ""));
+                "drop core's rust-version".into()
+            } else {
+                ws.write(
+                    "core/Cargo.toml",
+                    &manifest.replacen("edition = ", &format!("{line}edition = "), 1),
+                );
+                "core rust-version 1.60".into()
+            }
         }
         12 => {
             // `[lints.clippy]` of the package silences rules with a clippy twin.
