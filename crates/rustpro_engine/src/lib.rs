@@ -6,7 +6,8 @@
 //! 2. Parsing never fails; every rule tolerates missing syntax pieces.
 //! 3. Only `source/parse.rs` names the parser crate; it receives LF text and the package edition.
 //! 4. Only `project/` and `fix/` touch the file system; only `fix::write` writes to it.
-//! 5. Every frontend calls the same entry points, [`check`] and [`fix::fix`].
+//! 5. Every frontend calls the same entry points, [`check`] and [`fix::fix`] (an editor's
+//!    single-file checks: [`Session`], which runs the same file stage).
 //! 6. A panic in a rule is caught, reported as an internal error naming rule and file, and the
 //!    run goes on.
 
@@ -21,4 +22,4 @@ pub mod rule;
 pub mod rules;
 pub mod source;
 
-pub use driver::{CheckRequest, Outcome, PackageCoverage, check};
+pub use driver::{CheckRequest, Outcome, PackageCoverage, Session, check};
