@@ -113,6 +113,7 @@ impl fmt::Display for Failure {
     }
 }
 
+// rustpro:allow(manual_error_impl) the engine keeps its dependencies few
 impl std::error::Error for Failure {}
 
 /// A package on disk (`Cargo.toml`, `src/lib.rs`, `src/main.rs`) whose files a run reads
