@@ -103,10 +103,15 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let run = |shared: &Shared<'_>| {
         rayon::scope(|scope| {
             for (index, package) in packages.iter().enumerate() {
-                for target in &package.targets {
-                    let job = Job::root(index, package, target);
-                    scope.spawn(move |scope| shared.check_file(scope, job));
-                }
+                // A file reached from several targets (`mod common;` in tests, `#[path]`
+                // modules) belongs to the first target that reaches it: a package's targets
+                // are walked one after another, in order, so that this is the same on every
+                // run. Packages, and the modules of a target, are still walked in parallel.
+                scope.spawn(move |_| {
+                    for target in &package.targets {
+                        rayon::scope(|scope| shared.check_file(scope, Job::root(index, package, target)));
+                    }
+                });
             }
         });
         // Files under `src/` that no module tree reached (`mod` inside macros such as
