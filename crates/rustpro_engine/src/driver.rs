@@ -21,7 +21,7 @@ use crate::rule::{
     WorkspaceCx,
 };
 use crate::source::parse::{
-    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
+    AstNode, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
 };
 use crate::source::{LineCol, LineIndex, SourceText, suppression};
 
@@ -83,51 +83,8 @@ impl Outcome {
 /// Runs a check. Fails only on invalid configuration; every other problem is reported in the
 /// outcome and the rest of the run goes on.
 pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
-    let discovery = project::discover_with(&request.paths, request.overlay.clone());
-    let mut problems: Vec<Problem> = discovery
-        .problems
-        .iter()
-        .map(|p| Problem {
-            severity: if p.warning { ProblemSeverity::Warning } else { ProblemSeverity::Error },
-            kind: if p.path.file_name().is_some_and(|n| n == "Cargo.toml") {
-                ProblemKind::Manifest
-            } else {
-                ProblemKind::Io
-            },
-            path: p.path.clone(),
-            location: p.line_col.map(|(line, column)| LineCol { line, column }),
-            message: p.message.clone(),
-        })
-        .collect();
-    let packages = discovery.packages;
-    // One configuration per workspace root.
-    let mut roots: Vec<(PathBuf, Settings)> = Vec::new();
-    // The root manifest text of each workspace, by root folder.
-    let mut workspace_texts: HashMap<PathBuf, String> = HashMap::new();
-    let mut settings_of: Vec<usize> = Vec::with_capacity(packages.len());
-    for package in &packages {
-        let (root, manifest) = match &package.workspace_manifest {
-            Some(ws) => (ws.parent().map(Path::to_path_buf).unwrap_or_default(), ws.clone()),
-            None => (package.dir.clone(), package.manifest_path.clone()),
-        };
-        let index = match roots.iter().position(|(r, _)| *r == root) {
-            Some(index) => index,
-            None => {
-                let manifest_text = request.overlay.read_to_string(&manifest).unwrap_or_default();
-                let settings = config::load(&root, Some((&manifest, &manifest_text)), &request.cli)?;
-                workspace_texts.insert(root.clone(), manifest_text);
-                roots.push((root, settings));
-                roots.len() - 1
-            }
-        };
-        settings_of.push(index);
-    }
-    let rules: Vec<&'static dyn Rule> = registry::all()
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| roots.iter().any(|(_, s)| s.enabled_anywhere(*index)))
-        .map(|(_, rule)| *rule)
-        .collect();
+    let Prepared { mut problems, packages, roots, workspace_texts, settings_of, rules, filters } =
+        prepare(request)?;
     let dispatch = Dispatch::new(if request.parse_only { &[] } else { &rules });
     let cache_options = request.cache.as_ref().filter(|_| {
         !request.parse_only && request.edition_override.is_none() && request.slow_file_limit.is_none()
@@ -141,12 +98,12 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     });
     let shared = Shared {
         request,
-        dispatch,
+        dispatch: &dispatch,
         packages: &packages,
         settings: settings_of.iter().map(|&i| &roots[i].1).collect(),
         root_of: &settings_of,
         cache,
-        filters: discovery.filters,
+        filters,
         visited: Mutex::new(HashMap::new()),
         findings: Mutex::new(Vec::new()),
         deferred: Mutex::new(Vec::new()),
@@ -162,13 +119,14 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         request.threads
     };
     // Deeply nested input makes the recursive-descent parser recurse deeply: give workers room.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(256 << 20).build();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(PARSER_STACK_SIZE).build();
     let run = |shared: &Shared<'_>| {
         rayon::scope(|scope| {
             for (index, package) in packages.iter().enumerate() {
-                // A file reached from several targets (`mod common;` in many tests) belongs
-                // to the first of them in manifest order, whatever the timing: one target's
-                // module tree is walked (in parallel) after another's.
+                // A file reached from several targets (`mod common;` in tests, `#[path]`
+                // modules) belongs to the first target that reaches it: a package's targets
+                // are walked one after another, in order, so that this is the same on every
+                // run. Packages, and the modules of a target, are still walked in parallel.
                 scope.spawn(move |_| {
                     for target in &package.targets {
                         rayon::scope(|scope| shared.check_file(scope, Job::root(index, package, target)));
@@ -322,6 +280,180 @@ fn coverage(
         .collect()
 }
 
+/// What a check reads before looking at any source file.
+struct Prepared {
+    /// Problems met finding the packages.
+    problems: Vec<Problem>,
+    packages: Vec<Package>,
+    /// One configuration per workspace root.
+    roots: Vec<(PathBuf, Settings)>,
+    /// The root manifest text of each workspace, by root folder.
+    workspace_texts: HashMap<PathBuf, String>,
+    /// Per package, its workspace's index in `roots`.
+    settings_of: Vec<usize>,
+    /// The rules enabled anywhere.
+    rules: Vec<&'static dyn Rule>,
+    filters: Vec<PathBuf>,
+}
+
+/// Finds the packages and loads their configuration.
+fn prepare(request: &CheckRequest) -> Result<Prepared, ConfigError> {
+    let discovery = project::discover_with(&request.paths, request.overlay.clone());
+    let problems: Vec<Problem> = discovery
+        .problems
+        .iter()
+        .map(|p| Problem {
+            severity: if p.warning { ProblemSeverity::Warning } else { ProblemSeverity::Error },
+            kind: if p.path.file_name().is_some_and(|n| n == "Cargo.toml") {
+                ProblemKind::Manifest
+            } else {
+                ProblemKind::Io
+            },
+            path: p.path.clone(),
+            location: p.line_col.map(|(line, column)| LineCol { line, column }),
+            message: p.message.clone(),
+        })
+        .collect();
+    let packages = discovery.packages;
+    let mut roots: Vec<(PathBuf, Settings)> = Vec::new();
+    let mut workspace_texts: HashMap<PathBuf, String> = HashMap::new();
+    let mut settings_of: Vec<usize> = Vec::with_capacity(packages.len());
+    for package in &packages {
+        let (root, manifest) = match &package.workspace_manifest {
+            Some(ws) => (ws.parent().map(Path::to_path_buf).unwrap_or_default(), ws.clone()),
+            None => (package.dir.clone(), package.manifest_path.clone()),
+        };
+        let index = match roots.iter().position(|(r, _)| *r == root) {
+            Some(index) => index,
+            None => {
+                let manifest_text = request.overlay.read_to_string(&manifest).unwrap_or_default();
+                let settings = config::load(&root, Some((&manifest, &manifest_text)), &request.cli)?;
+                workspace_texts.insert(root.clone(), manifest_text);
+                roots.push((root, settings));
+                roots.len() - 1
+            }
+        };
+        settings_of.push(index);
+    }
+    let rules: Vec<&'static dyn Rule> = registry::all()
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| roots.iter().any(|(_, s)| s.enabled_anywhere(*index)))
+        .map(|(_, rule)| *rule)
+        .collect();
+    Ok(Prepared {
+        problems,
+        packages,
+        roots,
+        workspace_texts,
+        settings_of,
+        rules,
+        filters: discovery.filters,
+    })
+}
+
+/// A project read once whose files are then checked one at a time from texts in memory, as an
+/// editor checks the buffer being edited: [`Session::open`] finds the packages, loads their
+/// configuration and builds the rule tables; [`Session::check_file`] parses and checks one text
+/// and reads nothing. Only the file stage of the rules runs (package rules and the workspace
+/// stage need every file), and the file's own modules are not followed.
+pub struct Session {
+    request: CheckRequest,
+    prepared: Prepared,
+    dispatch: Dispatch,
+    /// One worker with room for deep recursion (the caller's thread may have a small stack).
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("paths", &self.request.paths)
+            .field("packages", &self.prepared.packages.len())
+            .field("rules", &self.prepared.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Finds the packages of `request.paths` and loads their configuration.
+    pub fn open(request: CheckRequest) -> Result<Session, ConfigError> {
+        let prepared = prepare(&request)?;
+        let dispatch = Dispatch::new(if request.parse_only { &[] } else { &prepared.rules });
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).stack_size(PARSER_STACK_SIZE).build().ok();
+        Ok(Session { request, prepared, dispatch, pool })
+    }
+
+    /// Problems met finding the packages.
+    pub fn problems(&self) -> &[Problem] {
+        &self.prepared.problems
+    }
+
+    /// Checks `text` as the content of `path` (a file of one of the session's packages: a
+    /// target's root file, or else a module of the package's library or binary).
+    pub fn check_file(&self, path: &Path, text: String) -> Outcome {
+        let prepared = &self.prepared;
+        let package = prepared
+            .packages
+            .iter()
+            .enumerate()
+            .filter(|(_, package)| package.contains(path))
+            .max_by_key(|(_, package)| package.dir.components().count());
+        let Some((index, package)) = package else {
+            let problem = Problem {
+                severity: ProblemSeverity::Warning,
+                kind: ProblemKind::Io,
+                path: path.to_path_buf(),
+                location: None,
+                message: "the file belongs to no package of the project; not checked".to_owned(),
+            };
+            return Outcome { problems: vec![problem], ..Outcome::default() };
+        };
+        let job = match package.targets.iter().find(|t| t.root == path) {
+            Some(target) => Job::root(index, package, target),
+            None => Job::module(index, package, path.to_path_buf(), false),
+        };
+        let shared = Shared {
+            request: &self.request,
+            dispatch: &self.dispatch,
+            packages: &prepared.packages,
+            settings: prepared.settings_of.iter().map(|&i| &prepared.roots[i].1).collect(),
+            root_of: &prepared.settings_of,
+            cache: None,
+            filters: Vec::new(),
+            visited: Mutex::new(HashMap::new()),
+            findings: Mutex::new(Vec::new()),
+            deferred: Mutex::new(Vec::new()),
+            problems: Mutex::new(Vec::new()),
+            facts: Vec::new(),
+            tests: Vec::new(),
+            files: AtomicUsize::new(0),
+            slow: Mutex::new(Vec::new()),
+        };
+        let run = || {
+            shared.check_text(job, text, std::time::Instant::now(), None);
+        };
+        match &self.pool {
+            Some(pool) => pool.install(run),
+            None => run(),
+        }
+        let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
+        findings.sort_by(|a, b| (a.start, a.rule).cmp(&(b.start, b.rule)));
+        findings.dedup_by(|a, b| a.range == b.range && a.rule == b.rule);
+        let mut problems = shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner);
+        problems.sort_by_key(|p| p.location);
+        Outcome {
+            findings,
+            problems,
+            files_checked: shared.files.into_inner(),
+            packages_checked: 1,
+            slow_files: shared.slow.into_inner().unwrap_or_else(PoisonError::into_inner),
+            cache: CacheStats::default(),
+            test_coverage: Vec::new(),
+        }
+    }
+}
+
 /// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
 /// for a file in `a/b/`) is test code.
 fn enclosing_module_is_test(path: &Path, src: &Path, visited: &HashMap<PathBuf, bool>) -> bool {
@@ -432,9 +564,29 @@ impl Job {
     }
 }
 
+impl Job {
+    /// A file checked on its own, outside its module tree: a module of the library, or of
+    /// a binary for files under `src/bin/` and `main.rs` files; its own modules are not followed.
+    fn module(index: usize, package: &Package, path: PathBuf, in_test: bool) -> Job {
+        let src = package.dir.join("src");
+        let in_bin = path.starts_with(src.join("bin")) || path.file_name().is_some_and(|n| n == "main.rs");
+        let lib = package.targets.iter().find(|t| t.kind == TargetKind::Lib);
+        let target = match (in_bin, lib) {
+            (false, Some(lib)) => lib.clone(),
+            _ => crate::project::Target::new(TargetKind::Bin, package.name.clone(), path.clone()),
+        };
+        let mut job = Job::root(index, package, &target);
+        job.path = path;
+        job.crate_root = false;
+        job.follow_modules = false;
+        job.in_test = in_test;
+        job
+    }
+}
+
 struct Shared<'a> {
     request: &'a CheckRequest,
-    dispatch: Dispatch,
+    dispatch: &'a Dispatch,
     packages: &'a [Package],
     settings: Vec<&'a Settings>,
     /// The workspace root (index) of each package.
@@ -447,6 +599,7 @@ struct Shared<'a> {
     /// What rules held back for their workspace stage, with the rule's index.
     deferred: Mutex<Vec<(usize, Deferred)>>,
     problems: Mutex<Vec<Problem>>,
+    /// Per package; empty in a [`Session`].
     facts: Vec<Mutex<FileFacts>>,
     /// Per package: what its test code names, and its library's public functions.
     tests: Vec<Mutex<TestFacts>>,
@@ -498,70 +651,82 @@ impl Shared<'_> {
         let in_test: Vec<bool> =
             files.iter().map(|path| enclosing_module_is_test(path, &src, &visited)).collect();
         drop(visited);
-        let lib = package.targets.iter().find(|t| t.kind == TargetKind::Lib);
         files
             .into_iter()
             .zip(in_test)
-            .map(|(path, in_test)| {
-                let in_bin =
-                    path.starts_with(src.join("bin")) || path.file_name().is_some_and(|n| n == "main.rs");
-                let target = match (in_bin, lib) {
-                    (false, Some(lib)) => lib.clone(),
-                    _ => crate::project::Target::new(TargetKind::Bin, package.name.clone(), path.clone()),
-                };
-                let mut job = Job::root(index, package, &target);
-                job.path = path;
-                job.crate_root = false;
-                job.follow_modules = false;
-                job.in_test = in_test;
-                job
-            })
+            .map(|(path, in_test)| Job::module(index, package, path, in_test))
             .collect()
     }
 
     fn check_file<'s>(&'s self, scope: &rayon::Scope<'s>, job: Job) {
-        let package = &self.packages[job.package];
+        for child in self.check_job(job) {
+            scope.spawn(move |scope| self.check_file(scope, child));
+        }
+    }
+
+    /// Reads and checks one file; returns the jobs of the modules it declares.
+    fn check_job(&self, job: Job) -> Vec<Job> {
         let settings = self.settings[job.package];
         if settings.is_excluded(&job.path) {
-            return;
+            return Vec::new();
         }
         {
             let mut visited = self.visited.lock().unwrap_or_else(PoisonError::into_inner);
             if visited.contains_key(&job.path) {
-                return;
+                return Vec::new();
             }
             visited.insert(job.path.clone(), job.in_test);
         }
         let started = std::time::Instant::now();
         let (source, key) = self.read(&job, settings);
-        let output = match source {
+        match source {
             Source::Cached(output) => {
                 self.files.fetch_add(1, Ordering::Relaxed);
-                *output
+                self.finish(job, *output, started)
             }
-            Source::Unreadable(failed) => return self.unreadable(&job, failed),
-            Source::Text(text) => {
-                self.files.fetch_add(1, Ordering::Relaxed);
-                let Some(output) = self.analyze(&job, package, settings, text) else { return };
-                if let (Some((cache, _)), Some(key)) = (&self.cache, key) {
-                    cache.insert(key, &job.path, &output);
-                }
-                output
+            Source::Unreadable(failed) => {
+                self.unreadable(&job, failed);
+                Vec::new()
             }
-        };
+            Source::Text(text) => self.check_text(job, text, started, key),
+        }
+    }
+
+    /// Parses and checks one file's text, and caches its output under `key`; returns the
+    /// jobs of the modules it declares.
+    fn check_text(
+        &self,
+        job: Job,
+        text: String,
+        started: std::time::Instant,
+        key: Option<FileKey>,
+    ) -> Vec<Job> {
+        let package = &self.packages[job.package];
+        let settings = self.settings[job.package];
+        self.files.fetch_add(1, Ordering::Relaxed);
+        let Some(output) = self.analyze(&job, package, settings, text) else { return Vec::new() };
+        if let (Some((cache, _)), Some(key)) = (&self.cache, key) {
+            cache.insert(key, &job.path, &output);
+        }
+        self.finish(job, output, started)
+    }
+
+    /// Adds a file's output to the run's results; returns the jobs of the modules it declares.
+    fn finish(&self, job: Job, output: FileOutput, started: std::time::Instant) -> Vec<Job> {
         let modules = self.commit(job.package, output);
         let elapsed = started.elapsed();
         if self.request.slow_file_limit.is_some_and(|limit| elapsed > limit) {
             self.slow.lock().unwrap_or_else(PoisonError::into_inner).push((job.path.clone(), elapsed));
         }
         if !job.follow_modules {
-            return;
+            return Vec::new();
         }
+        let mut children = Vec::new();
         for child in modules {
             let Some(path) = project::resolve_module(&job.path, job.crate_root, &child.decl) else {
                 continue;
             };
-            let child = Job {
+            children.push(Job {
                 package: job.package,
                 path,
                 target: job.target,
@@ -573,9 +738,9 @@ impl Shared<'_> {
                 public: job.public && child.public,
                 // A named re-export reaches the crate's API only from a public module.
                 public_items: if job.public { child.public_items } else { Vec::new() },
-            };
-            scope.spawn(move |scope| self.check_file(scope, child));
+            });
         }
+        children
     }
 
     /// A file's cached output, or its text and the key to cache its output under, or why it
@@ -693,9 +858,14 @@ impl Shared<'_> {
     /// Adds a file's output to the run's results; returns its module declarations.
     fn commit(&self, package: usize, output: FileOutput) -> Vec<ChildModule> {
         let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
-        self.facts[package].lock().unwrap_or_else(PoisonError::into_inner).merge(facts);
-        if !tests.is_empty() {
-            self.tests[package].lock().unwrap_or_else(PoisonError::into_inner).merge(tests);
+        // A session keeps no facts: they feed package rules, which it does not run.
+        if let Some(shared_facts) = self.facts.get(package) {
+            shared_facts.lock().unwrap_or_else(PoisonError::into_inner).merge(facts);
+        }
+        if let Some(shared_tests) = self.tests.get(package)
+            && !tests.is_empty()
+        {
+            shared_tests.lock().unwrap_or_else(PoisonError::into_inner).merge(tests);
         }
         if !findings.is_empty() {
             self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
@@ -726,7 +896,7 @@ impl Shared<'_> {
         cx.public_module = job.public;
         cx.options = &settings.rule_options;
         cx.public_items.clone_from(&job.public_items);
-        let mut walker = Walker::new(&self.dispatch, edition, source.normalized());
+        let mut walker = Walker::new(self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
         cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
         cx.facts.mentions_async_trait = source.normalized().contains("async_trait")

@@ -4,10 +4,13 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
 use rustpro_engine::config::CliSettings;
 use rustpro_engine::diagnostic::ProblemKind;
-use rustpro_engine::{CheckRequest, check};
+use rustpro_engine::fix::sandbox::{Input, Sandbox, hostile_texts};
+use rustpro_engine::project::Edition;
+use rustpro_engine::{CheckRequest, Outcome, check};
 
 #[test]
 fn hostile_files_are_survived_and_reported_once() {
@@ -89,4 +92,164 @@ fn hostile_files_are_survived_and_reported_once() {
     assert_eq!((crlf.start.line, crlf.start.column), (3, 7));
     let text = fs::read(root.join("src/crlf.rs")).expect("read");
     assert_eq!(&text[crlf.range.clone()], b"unwrap()");
+}
+
+/// A package holding `files` (relative path, bytes) in a temporary folder.
+fn package(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, bytes) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, bytes).expect("write");
+    }
+    dir
+}
+
+const MANIFEST: &[u8] = b"[package]\nname = \"hostile\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+fn check_all(root: &Path) -> Outcome {
+    let request = CheckRequest {
+        paths: vec![root.to_path_buf()],
+        cli: CliSettings { select: Some(vec!["all".into()]), ..Default::default() },
+        ..Default::default()
+    };
+    check(&request).expect("check")
+}
+
+/// Nesting depth of the hostile texts.
+const N: usize = 10_000;
+
+/// Deeply nested and unterminated input ([`hostile_texts`]): no panic, no internal error, at
+/// most one message per file.
+#[test]
+fn deep_and_unterminated_input_is_survived() {
+    let files = hostile_texts(N);
+    let lib: String = files.iter().map(|(m, _)| format!("mod {m};\n")).collect();
+    let mut all: Vec<(String, Vec<u8>)> =
+        vec![("Cargo.toml".to_owned(), MANIFEST.to_vec()), ("src/lib.rs".to_owned(), lib.into_bytes())];
+    all.extend(files.iter().map(|(m, text)| (format!("src/{m}.rs"), text.clone().into_bytes())));
+    let borrowed: Vec<(&str, &[u8])> = all.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
+    let dir = package(&borrowed);
+    let outcome = check_all(dir.path());
+    let internal: Vec<_> = outcome.problems.iter().filter(|p| p.kind == ProblemKind::Internal).collect();
+    assert!(internal.is_empty(), "{internal:?}");
+    for (module, _) in &files {
+        let file = format!("{module}.rs");
+        let problems: Vec<_> = outcome.problems.iter().filter(|p| p.path.ends_with(&file)).collect();
+        assert!(problems.len() <= 1, "{file}: one message at most, got {problems:?}");
+    }
+    assert_eq!(outcome.files_checked, files.len() + 1, "every file is read and checked");
+    let unwrap_in = |file: &str| {
+        outcome.findings.iter().filter(|f| f.rule == "unwrap_in_production" && f.path.ends_with(file)).count()
+    };
+    // Found 10,000 levels down.
+    assert_eq!(unwrap_in("match_arms.rs"), 1);
+    assert_eq!(unwrap_in("modules.rs"), 1);
+}
+
+/// A 50 MB file is refused with one clear message and the other files are still checked;
+/// a 10 MB single line, under the default limit, is checked.
+#[test]
+fn huge_files_are_refused_once_and_long_lines_are_checked() {
+    let long_line =
+        format!("pub fn f(x: Option<u8>) {{ x.unwrap(); let v = [{}]; }}\n", "1, ".repeat(3_333_300));
+    assert!(long_line.len() > 9_999_000 && long_line.len() < 10_000_100, "{}", long_line.len());
+    let dir = package(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"mod huge;\nmod long_line;\npub fn g(x: Option<u8>) { x.unwrap(); }\n"),
+        ("src/long_line.rs", long_line.as_bytes()),
+    ]);
+    // Sparse: 50 MB on disk without writing them (the size is what the check looks at first).
+    let huge = fs::File::create(dir.path().join("src/huge.rs")).expect("create");
+    huge.set_len(50_000_000).expect("set_len");
+    let outcome = check_all(dir.path());
+    let huge: Vec<_> = outcome.problems.iter().filter(|p| p.path.ends_with("huge.rs")).collect();
+    assert_eq!(huge.len(), 1, "{huge:?}");
+    assert!(huge[0].message.contains("50000000 bytes is over the"), "{}", huge[0].message);
+    assert!(outcome.problems.iter().all(|p| p.kind != ProblemKind::Internal), "{:?}", outcome.problems);
+    let unwraps: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "unwrap_in_production")
+        .map(|f| f.path.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(unwraps, ["lib.rs", "long_line.rs"]);
+}
+
+/// The fix loop re-parses fixed files on the caller's thread (here a test thread with its
+/// small default stack): deeply nested input must not overflow it.
+#[test]
+fn fixes_in_deeply_nested_input_do_not_overflow_the_callers_stack() {
+    let text = format!(
+        "pub fn f(x: &String) -> usize {{ g(&x.clone()) + {}1{} }}\nfn g(s: &str) -> usize {{ s.len() }}\n",
+        "(".repeat(N),
+        ")".repeat(N)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = Sandbox::create(dir.path()).expect("sandbox");
+    let input = Input { unsafe_fixes: true, ..Input::library(&text, Edition::E2021) };
+    let summary = sandbox.run(&input).unwrap_or_else(|failure| panic!("{failure}"));
+    assert!(summary.fixes_applied >= 1, "{summary:?}");
+}
+
+fn robustness_inputs() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/robustness");
+    let mut inputs: Vec<PathBuf> = fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    inputs.sort();
+    inputs
+}
+
+/// The inputs the fuzz target found problems with (`tests/robustness/`, raw fuzz inputs: the
+/// first byte chooses the package, see `Input::from_bytes`) keep every invariant now.
+#[test]
+fn fuzz_regressions_keep_every_invariant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = Sandbox::create(dir.path()).expect("sandbox");
+    let mut failures = Vec::new();
+    for path in robustness_inputs() {
+        let bytes = fs::read(&path).expect("read");
+        if let Err(failure) = sandbox.run(&Input::from_bytes(&bytes)) {
+            failures.push(format!("{}: {failure}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        if path.is_dir() {
+            fixture_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every single-file rule fixture keeps every invariant of the pipeline in two package
+/// shapes: a 2021 library with safe fixes, and a 2024 binary with unsafe fixes too.
+#[test]
+fn fixtures_keep_every_invariant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = Sandbox::create(dir.path()).expect("sandbox");
+    let mut fixtures = Vec::new();
+    fixture_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut fixtures);
+    fixtures.sort();
+    assert!(fixtures.len() > 100, "{}", fixtures.len());
+    let mut failures = Vec::new();
+    for path in fixtures {
+        let text = fs::read_to_string(&path).expect("read");
+        let shapes = [
+            Input::library(&text, Edition::E2021),
+            Input { bin: true, unsafe_fixes: true, ..Input::library(&text, Edition::E2024) },
+        ];
+        for input in shapes {
+            if let Err(failure) = sandbox.run(&input) {
+                failures.push(format!("{} ({}): {failure}", path.display(), input.edition.as_str()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

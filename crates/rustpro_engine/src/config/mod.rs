@@ -543,9 +543,15 @@ fn resolve(
             levels[index] = None;
         }
     }
+    // `--select` has the last word on which rules run: a configured level then only changes
+    // how a selected rule reports (or turns it off), it never adds one.
+    let selected_on_cli = cli.select.as_ref().map(|_| levels.iter().map(Option::is_some).collect::<Vec<_>>());
+    let adds = |index: usize| selected_on_cli.as_ref().is_none_or(|selected| selected[index]);
     for (name, level) in &options.rules {
         let index = rule_index(name, &located)?;
-        if let Some(level) = level {
+        if let Some(level) = level
+            && adds(index)
+        {
             levels[index] = level.severity();
         }
     }
@@ -561,7 +567,10 @@ fn resolve(
         let globs = glob_set(files, &located)?;
         let mut levels = Vec::new();
         for (name, level) in rule_levels {
-            levels.push((rule_index(name, &located)?, level.severity()));
+            let index = rule_index(name, &located)?;
+            if adds(index) || level.severity().is_none() {
+                levels.push((index, level.severity()));
+            }
         }
         overrides.push((globs, levels));
     }

@@ -136,3 +136,24 @@ fn bad_rule_options_say_where_and_suggest() {
         .expect_err("no level");
     assert!(err.message.contains("needs a `level`"), "{}", err.message);
 }
+
+#[test]
+fn configured_levels_never_add_to_a_command_line_selection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("rustpro.toml"),
+        "[rules]\nuntested_public_fn = \"warn\"\nunwrap_in_production = \"deny\"\n\
+         [[overrides]]\nfiles = [\"src/**\"]\nrules = { missing_deny_config = \"warn\" }\n",
+    )
+    .expect("write");
+    let cli = CliSettings { select: Some(vec!["unwrap_in_production".to_owned()]), ..Default::default() };
+    let settings = load(dir.path(), None, &cli).expect("valid");
+    let lib = settings.root.join("src/lib.rs");
+    assert_eq!(settings.level(index("unwrap_in_production"), &lib), Some(Severity::Error));
+    assert_eq!(settings.level(index("untested_public_fn"), &lib), None);
+    assert_eq!(settings.level(index("missing_deny_config"), &lib), None);
+    // Without `--select`, the configuration turns them on.
+    let settings = load(dir.path(), None, &CliSettings::default()).expect("valid");
+    assert_eq!(settings.level(index("untested_public_fn"), &lib), Some(Severity::Warning));
+    assert_eq!(settings.level(index("missing_deny_config"), &lib), Some(Severity::Warning));
+}

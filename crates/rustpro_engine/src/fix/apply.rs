@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::diagnostic::Edit;
 use crate::project::Edition;
 use crate::source::SourceText;
-use crate::source::parse::parse_file;
+use crate::source::parse::{parse_file, with_parser_stack};
 
 /// `text` with `edits` (non-overlapping, in any order) applied. Ranges outside the text or
 /// off character boundaries are skipped rather than corrupting the file.
@@ -40,12 +40,15 @@ pub(crate) fn new_syntax_error(path: &Path, before: &str, after: &str, edition: 
             _ => None,
         };
     }
-    let errors_before = parse_file(SourceText::new(before.to_owned()).normalized(), edition).errors.len();
-    let after_source = SourceText::new(after.to_owned());
-    let parsed = parse_file(after_source.normalized(), edition);
-    if parsed.errors.len() <= errors_before {
+    // Off the caller's thread, whose stack may be too small for deeply nested text.
+    let errors = |text: &str| {
+        with_parser_stack(|| parse_file(SourceText::new(text.to_owned()).normalized(), edition).errors)
+    };
+    let errors_before = errors(before).len();
+    let errors_after = errors(after);
+    if errors_after.len() <= errors_before {
         return None;
     }
-    let first = parsed.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+    let first = errors_after.first().map(|e| e.message.clone()).unwrap_or_default();
     Some(format!("the fix introduced a syntax error ({first})"))
 }

@@ -7,6 +7,7 @@
 
 mod apply;
 pub mod manifest;
+pub mod sandbox;
 mod write;
 
 use std::collections::{BTreeMap, HashSet};

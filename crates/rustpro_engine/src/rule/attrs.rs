@@ -88,24 +88,37 @@ fn cfg_requires_test(tokens: &[SyntaxToken]) -> bool {
     // `tokens` starts with the `(` of `cfg(..)`.
     match texts.split_first() {
         Some((&"(", rest)) => {
+            // Code that is off whenever `test` is off, whatever else is on.
             let mut pos = 0;
-            predicate(rest, &mut pos, 0)
+            let test_off =
+                |name: &str, value: Option<&str>| (name == "test" && value.is_none()).then_some(false);
+            eval_cfg(rest, &mut pos, 0, &test_off) == Some(false)
         }
         _ => false,
     }
 }
 
-/// Evaluates one predicate at `pos`, leaving `pos` after it.
-fn predicate(tokens: &[&str], pos: &mut usize, depth: usize) -> bool {
-    let Some(&name) = tokens.get(*pos) else { return false };
+/// Evaluates the `cfg` predicate at `pos` (leaving `pos` after it) in three values:
+/// `Some(true)` / `Some(false)` when known, `None` when it depends on what `leaf` cannot
+/// tell. `leaf` gets each option's name and, for `key = "value"`, the value unquoted.
+pub(crate) fn eval_cfg(
+    tokens: &[&str],
+    pos: &mut usize,
+    depth: usize,
+    leaf: &dyn Fn(&str, Option<&str>) -> Option<bool>,
+) -> Option<bool> {
+    let name = *tokens.get(*pos)?;
     *pos += 1;
-    match tokens.get(*pos) {
-        Some(&"=") => {
-            // `key = "value"`
+    match tokens.get(*pos).copied() {
+        Some("=") => {
+            let value = tokens.get(*pos + 1).map(|v| v.trim_matches('"'));
             *pos += 2;
-            false
+            leaf(name, Some(value.unwrap_or_default()))
         }
-        Some(&"(") if depth < 32 => {
+        Some("(") => {
+            if depth >= 32 {
+                return None;
+            }
             *pos += 1;
             let mut values = Vec::new();
             while let Some(&token) = tokens.get(*pos) {
@@ -115,16 +128,19 @@ fn predicate(tokens: &[&str], pos: &mut usize, depth: usize) -> bool {
                         break;
                     }
                     "," => *pos += 1,
-                    _ => values.push(predicate(tokens, pos, depth + 1)),
+                    _ => values.push(eval_cfg(tokens, pos, depth + 1, leaf)),
                 }
             }
             match name {
-                "all" => values.iter().any(|&v| v),
-                "any" => !values.is_empty() && values.iter().all(|&v| v),
-                _ => false,
+                "all" if values.contains(&Some(false)) => Some(false),
+                "all" => values.iter().all(|v| *v == Some(true)).then_some(true),
+                "any" if values.contains(&Some(true)) => Some(true),
+                "any" => (!values.is_empty() && values.iter().all(|v| *v == Some(false))).then_some(false),
+                "not" => values.first().copied().flatten().map(|v| !v),
+                _ => None,
             }
         }
-        _ => name == "test",
+        _ => leaf(name, None),
     }
 }
 

@@ -4,6 +4,9 @@
 //! The parser gets LF text and the package's edition. It never fails: a file with syntax
 //! errors still yields a full tree in which the broken parts are `ERROR` nodes.
 //!
+//! Trees are built with `rowan`, the tree crate under `ra_ap_syntax` (pinned to the version
+//! it uses): with its node cache, except very deep trees (see [`LinearBuilder`]).
+//!
 //! The parser's separate validation pass is skipped: it costs about a quarter of the parse
 //! time and only finds semantic errors (misplaced `unsafe`, bad literals) that rules do
 //! not need.
@@ -13,8 +16,9 @@ pub use ra_ap_syntax::{
     TextRange, TextSize, WalkEvent, ast, match_ast,
 };
 
-use ra_ap_parser::{LexedStr, StrStep, TopEntryPoint};
-use ra_ap_syntax::SyntaxTreeBuilder;
+use ra_ap_parser::{LexedStr, Step, StrStep, TopEntryPoint};
+use ra_ap_syntax::RustLanguage;
+use rowan::Language;
 
 use crate::project::Edition;
 
@@ -38,6 +42,30 @@ fn edition(edition: Edition) -> ra_ap_syntax::Edition {
         Edition::E2018 => ra_ap_syntax::Edition::Edition2018,
         Edition::E2021 => ra_ap_syntax::Edition::Edition2021,
         Edition::E2024 => ra_ap_syntax::Edition::Edition2024,
+    }
+}
+
+/// Stack for threads that parse and walk trees: the recursive-descent parser recurses once
+/// per nesting level, and 10,000 nested parentheses are a valid file.
+pub const PARSER_STACK_SIZE: usize = 256 << 20;
+
+/// Runs `f` on a thread with [`PARSER_STACK_SIZE`] of stack, for parses outside the check's
+/// workers (the caller's thread may be a test thread with 2 MB, or a small main thread). On
+/// the current thread when no thread can be started; a panic in `f` is passed on.
+pub fn with_parser_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let mut task = Some(f);
+    let joined = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .stack_size(PARSER_STACK_SIZE)
+            .spawn_scoped(scope, || task.take().map(|f| f()));
+        spawned.ok().map(|handle| handle.join())
+    });
+    match (joined, task) {
+        (Some(Ok(Some(result))), _) => result,
+        (Some(Err(payload)), _) => std::panic::resume_unwind(payload),
+        (_, Some(f)) => f(),
+        // The thread took the task and returned: it yielded `Some`, handled above.
+        (Some(Ok(None)), None) | (None, None) => unreachable!("the task ran but gave no result"),
     }
 }
 
@@ -71,7 +99,23 @@ fn parse_at(text: &str, entry: TopEntryPoint, ed: Edition) -> Parsed {
     let lexed = LexedStr::new(ed, text);
     let input = lexed.to_input(ed);
     let output = entry.parse(&input);
-    let mut builder = SyntaxTreeBuilder::default();
+    let mut depth = 0usize;
+    let mut max_depth = 0usize;
+    for step in output.iter() {
+        match step {
+            Step::Enter { .. } => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+            }
+            Step::Exit => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let mut builder = if max_depth > DEEP_TREE {
+        Builder::Linear(LinearBuilder::default())
+    } else {
+        Builder::Cached(rowan::GreenNodeBuilder::new())
+    };
     let mut errors = Vec::new();
     lexed.intersperse_trivia(&output, &mut |step| match step {
         StrStep::Token { kind, text } => builder.token(kind, text),
@@ -88,7 +132,87 @@ fn parse_at(text: &str, entry: TopEntryPoint, ed: Edition) -> Parsed {
             message: message.to_owned(),
         });
     }
-    Parsed { root: builder.finish().syntax_node(), errors }
+    Parsed { root: builder.finish(), errors }
+}
+
+/// Node depth above which a tree is built without rowan's node cache ([`LinearBuilder`]);
+/// real files stay far below it.
+const DEEP_TREE: usize = 1_000;
+
+/// rowan's own builder, not `ra_ap_syntax`'s wrapper: the wrapper's result hands every tree
+/// it drops to a background thread with a small stack, which overflows on a deep tree.
+enum Builder {
+    Cached(rowan::GreenNodeBuilder<'static>),
+    Linear(LinearBuilder),
+}
+
+impl Builder {
+    fn token(&mut self, kind: SyntaxKind, text: &str) {
+        match self {
+            Builder::Cached(builder) => builder.token(RustLanguage::kind_to_raw(kind), text),
+            Builder::Linear(builder) => builder.token(kind, text),
+        }
+    }
+
+    fn start_node(&mut self, kind: SyntaxKind) {
+        match self {
+            Builder::Cached(builder) => builder.start_node(RustLanguage::kind_to_raw(kind)),
+            Builder::Linear(builder) => builder.start_node(kind),
+        }
+    }
+
+    fn finish_node(&mut self) {
+        match self {
+            Builder::Cached(builder) => builder.finish_node(),
+            Builder::Linear(builder) => builder.finish_node(),
+        }
+    }
+
+    fn finish(self) -> SyntaxNode {
+        match self {
+            Builder::Cached(builder) => SyntaxNode::new_root(builder.finish()),
+            Builder::Linear(builder) => builder.finish(),
+        }
+    }
+}
+
+/// Builds a green tree without rowan's node cache. The cache shares equal small subtrees
+/// by their hash, and re-hashes every cached subtree in full each time its table grows: on
+/// a deep chain of small nodes (10,000 nested parentheses, `Vec<Vec<..>>`, `&&..&T`) that
+/// is quadratic, minutes for one file. This builder is linear; it shares nothing, which
+/// costs memory, so it is kept for deep trees.
+#[derive(Default)]
+struct LinearBuilder {
+    /// Open nodes: kind and where their children start in `children`.
+    parents: Vec<(rowan::SyntaxKind, usize)>,
+    children: Vec<rowan::NodeOrToken<rowan::GreenNode, rowan::GreenToken>>,
+}
+
+impl LinearBuilder {
+    fn start_node(&mut self, kind: SyntaxKind) {
+        self.parents.push((RustLanguage::kind_to_raw(kind), self.children.len()));
+    }
+
+    fn finish_node(&mut self) {
+        let Some((kind, first)) = self.parents.pop() else { return };
+        let node = rowan::GreenNode::new(kind, self.children.drain(first..));
+        self.children.push(node.into());
+    }
+
+    fn token(&mut self, kind: SyntaxKind, text: &str) {
+        self.children.push(rowan::GreenToken::new(RustLanguage::kind_to_raw(kind), text).into());
+    }
+
+    fn finish(mut self) -> SyntaxNode {
+        while !self.parents.is_empty() {
+            self.finish_node();
+        }
+        let root = match self.children.pop() {
+            Some(rowan::NodeOrToken::Node(node)) => node,
+            _ => rowan::GreenNode::new(RustLanguage::kind_to_raw(SyntaxKind::ERROR), []),
+        };
+        SyntaxNode::new_root(root)
+    }
 }
 
 fn offset(pos: usize) -> TextSize {

@@ -5,6 +5,7 @@ use crate::project::{Dependency, DependencyKind, Package};
 use crate::rule::{FileCx, PackageCx, Rule, WorkspaceCx};
 use crate::rules::async_code::async_trait_macro::async_trait_attr;
 use crate::rules::util::dyn_trait_names;
+use crate::rules::util::rust_features::{Minor, parse_rust_version};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, ast};
 
@@ -92,24 +93,24 @@ struct Entry {
     why: &'static str,
     /// What replaces it.
     instead: &'static str,
-    /// The Rust version whose standard library replaces it.
-    since: Option<(u64, u64)>,
+    /// The Rust release (`1.minor`) whose standard library replaces it.
+    since: Option<Minor>,
 }
 
 const ASYNC_TRAIT: Entry = Entry {
     package: "async-trait",
     why: "native `async fn` in traits replaces it",
     instead: "`async fn` in traits",
-    since: Some((1, 75)),
+    since: Some(75),
 };
 
 #[rustfmt::skip]
 const TABLE: &[Entry] = &[
-    Entry { package: "lazy_static", why: "the standard library has `LazyLock`", instead: "`static X: std::sync::LazyLock<T> = LazyLock::new(|| ..)`", since: Some((1, 80)) },
-    Entry { package: "once_cell", why: "the standard library has the same cells", instead: "`std::sync::OnceLock` and `std::cell::OnceCell` (Rust 1.70), `std::sync::LazyLock` and `std::cell::LazyCell` (Rust 1.80)", since: Some((1, 70)) },
-    Entry { package: "atty", why: "it is unmaintained, and the standard library has `IsTerminal`", instead: "`std::io::IsTerminal` (`std::io::stdout().is_terminal()`)", since: Some((1, 70)) },
-    Entry { package: "memoffset", why: "the standard library has `offset_of!`", instead: "`std::mem::offset_of!`", since: Some((1, 77)) },
-    Entry { package: "matches", why: "the standard library has `matches!`", instead: "`std::matches!`, in the prelude", since: Some((1, 42)) },
+    Entry { package: "lazy_static", why: "the standard library has `LazyLock`", instead: "`static X: std::sync::LazyLock<T> = LazyLock::new(|| ..)`", since: Some(80) },
+    Entry { package: "once_cell", why: "the standard library has the same cells", instead: "`std::sync::OnceLock` and `std::cell::OnceCell` (Rust 1.70), `std::sync::LazyLock` and `std::cell::LazyCell` (Rust 1.80)", since: Some(70) },
+    Entry { package: "atty", why: "it is unmaintained, and the standard library has `IsTerminal`", instead: "`std::io::IsTerminal` (`std::io::stdout().is_terminal()`)", since: Some(70) },
+    Entry { package: "memoffset", why: "the standard library has `offset_of!`", instead: "`std::mem::offset_of!`", since: Some(77) },
+    Entry { package: "matches", why: "the standard library has `matches!`", instead: "`std::matches!`, in the prelude", since: Some(42) },
     Entry { package: "structopt", why: "it is in maintenance mode: its derive lives on in clap", instead: "`clap` with the `derive` feature (`#[derive(clap::Parser)]`)", since: None },
     Entry { package: "failure", why: "it is deprecated", instead: "`std::error::Error` types, derived with `thiserror` in libraries, and `anyhow` in applications", since: None },
     Entry { package: "error-chain", why: "it is unmaintained", instead: "`std::error::Error` types, derived with `thiserror` in libraries, and `anyhow` in applications", since: None },
@@ -239,10 +240,8 @@ fn without_std(dep: &Dependency) -> bool {
 /// the crate.
 fn newer_than_rust_version(entry: &Entry, package: &Package) -> bool {
     let Some(since) = entry.since else { return false };
-    let Some(declared) = package.rust_version.as_deref() else { return false };
-    let mut parts = declared.split('.').map(|p| p.trim().parse::<u64>().ok());
-    let (Some(Some(major)), minor) = (parts.next(), parts.next().flatten()) else { return false };
-    (major, minor.unwrap_or(0)) < since
+    let Some(declared) = package.rust_version.as_deref().and_then(parse_rust_version) else { return false };
+    declared < since
 }
 
 fn message(dep: &Dependency, entry: &Entry) -> String {
@@ -257,8 +256,8 @@ fn message(dep: &Dependency, entry: &Entry) -> String {
 
 fn help(entry: &Entry) -> String {
     match entry.since {
-        Some((major, minor)) if !entry.instead.contains("(Rust") => {
-            format!("use {} instead (Rust {major}.{minor})", entry.instead)
+        Some(minor) if !entry.instead.contains("(Rust") => {
+            format!("use {} instead (Rust 1.{minor})", entry.instead)
         }
         _ => format!("use {} instead", entry.instead),
     }

@@ -511,42 +511,13 @@ fn is_outside_default_build(node: &SyntaxNode, cx: &FileCx<'_>) -> bool {
 /// A `cfg` predicate at `pos` in a default build: `Some(true)` / `Some(false)` when known,
 /// `None` when it depends on the target or the build (`unix`, `debug_assertions`).
 fn cfg_value(tokens: &[&str], pos: &mut usize, defaults: &[String], depth: usize) -> Option<bool> {
-    let name = *tokens.get(*pos)?;
-    *pos += 1;
-    match tokens.get(*pos).copied() {
-        Some("=") => {
-            let value = tokens.get(*pos + 1).map(|v| v.trim_matches('"'));
-            *pos += 2;
-            (name == "feature").then(|| value.is_some_and(|v| defaults.iter().any(|d| d == v)))
-        }
-        Some("(") if depth < 32 => {
-            *pos += 1;
-            let mut values = Vec::new();
-            while let Some(&token) = tokens.get(*pos) {
-                match token {
-                    ")" => {
-                        *pos += 1;
-                        break;
-                    }
-                    "," => *pos += 1,
-                    _ => values.push(cfg_value(tokens, pos, defaults, depth + 1)),
-                }
-            }
-            match name {
-                "all" if values.contains(&Some(false)) => Some(false),
-                "all" => values.iter().all(|v| *v == Some(true)).then_some(true),
-                "any" if values.contains(&Some(true)) => Some(true),
-                "any" => (!values.is_empty() && values.iter().all(|v| *v == Some(false))).then_some(false),
-                "not" => values.first().copied().flatten().map(|v| !v),
-                _ => None,
-            }
-        }
-        _ => match name {
-            "test" | "false" => Some(false),
-            "true" => Some(true),
-            _ => None,
-        },
-    }
+    let leaf = |name: &str, value: Option<&str>| match (name, value) {
+        ("feature", Some(value)) => Some(defaults.iter().any(|d| d == value)),
+        ("test" | "false", None) => Some(false),
+        ("true", None) => Some(true),
+        _ => None,
+    };
+    crate::rule::eval_cfg(tokens, pos, depth, &leaf)
 }
 
 #[cfg(test)]

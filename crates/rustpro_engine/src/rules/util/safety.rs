@@ -61,6 +61,11 @@ fn attribute_start(token: &SyntaxToken) -> Option<SyntaxToken> {
     (before.kind() == SyntaxKind::POUND).then_some(before)
 }
 
+/// How many tokens the scans along one line look at: rules look at every `unsafe` of a file,
+/// and a file on a single line (generated, or 10,000 nested blocks) would make each scan
+/// cover the whole file.
+const MAX_LINE_TOKENS: usize = 2_000;
+
 /// Whether a safety comment documents the code that starts at `start` (an `unsafe` keyword,
 /// or the first code token of the statement or item around it):
 ///
@@ -79,7 +84,13 @@ fn attribute_start(token: &SyntaxToken) -> Option<SyntaxToken> {
 pub(crate) fn has_safety_comment_before(start: &SyntaxToken, limit: Option<TextSize>) -> bool {
     let mut line_first = start.clone();
     let mut current = start.prev_token();
+    let mut scanned = 0usize;
     while let Some(token) = current {
+        scanned += 1;
+        if scanned > MAX_LINE_TOKENS {
+            // A line of generated code: where it starts is too far to look for.
+            return false;
+        }
         if token.kind() == SyntaxKind::WHITESPACE {
             if token.text().contains('\n') {
                 break;
@@ -171,7 +182,12 @@ pub(crate) fn has_safety_comment_inside(open: &SyntaxToken) -> bool {
 pub(crate) fn first_line_range(first: &SyntaxToken, last: &SyntaxToken) -> TextRange {
     let mut end = first.text_range().end();
     let mut current = first.next_token();
+    let mut scanned = 0usize;
     while let Some(token) = current {
+        scanned += 1;
+        if scanned > MAX_LINE_TOKENS {
+            break;
+        }
         if token.text_range().start() >= last.text_range().end()
             || (token.kind() == SyntaxKind::WHITESPACE && token.text().contains('\n'))
         {

@@ -173,12 +173,22 @@ pub(crate) fn report_unused_imports(
     }
     // Child modules may use an imported module of their parent (`use crate::error;` where
     // the crate root has `use std::error;`): such imports stay in files that declare modules.
-    let has_children = cx.root.descendants().any(|n| n.kind() == SyntaxKind::MODULE);
+    // Asked only for an import that looks unused; read on the green tree, which creates no node.
+    let declares_modules = std::cell::OnceCell::new();
+    let has_children = |cx: &FileCx<'_>| {
+        *declares_modules.get_or_init(|| {
+            let mut found = false;
+            crate::source::parse::for_each_token(cx.root, |parent, _, _| {
+                found |= parent == SyntaxKind::MODULE
+            });
+            found
+        })
+    };
     let unused = |name: &str, cx: &FileCx<'_>| {
-        if !names.contains(&name) || ident_count(cx, name, node) != 0 {
+        if !names.contains(&name) || is_used(cx, name, node) {
             return false;
         }
-        if has_children && name.starts_with(|c: char| c.is_lowercase()) {
+        if name.starts_with(|c: char| c.is_lowercase()) && has_children(cx) {
             return false;
         }
         let methods = trait_methods.iter().filter(|(t, _)| *t == name).flat_map(|(_, m)| m.iter());
@@ -197,10 +207,11 @@ pub(crate) fn report_unused_imports(
                 Some(local) if names.contains(&name.as_str()) => local.text().to_string(),
                 _ => return,
             },
-            None => name.clone(),
+            None if names.contains(&name.as_str()) => name.clone(),
+            None => return,
         };
-        let still_used = ident_count(cx, &local, node) != 0
-            || (has_children && local.starts_with(|c: char| c.is_lowercase()))
+        let still_used = is_used(cx, &local, node)
+            || (local.starts_with(|c: char| c.is_lowercase()) && has_children(cx))
             || trait_methods
                 .iter()
                 .filter(|(t, _)| *t == name)
@@ -286,11 +297,11 @@ pub(crate) fn report_unused_imports(
     }
 }
 
-/// How often the file uses the name `name` the way an import is used: as the first segment
+/// Whether the file uses the name `name` the way an import is used: as the first segment
 /// of a path, or anywhere in macro input (which cannot be told apart). Definitions
 /// (`fn fmt`), later path segments (`thiserror::Error`) and method or field names do not
 /// count, nor does anything inside `outside` (the import itself).
-fn ident_count(cx: &FileCx<'_>, name: &str, outside: &SyntaxNode) -> usize {
+fn is_used(cx: &FileCx<'_>, name: &str, outside: &SyntaxNode) -> bool {
     let skip = outside.text_range();
     // Find the identifiers on the green tree (no node is created), then look only at those.
     let mut candidates = Vec::new();
@@ -306,7 +317,7 @@ fn ident_count(cx: &FileCx<'_>, name: &str, outside: &SyntaxNode) -> usize {
         .into_iter()
         .filter(|range| !skip.contains_range(*range))
         .filter_map(|range| cx.root.covering_element(range).into_token())
-        .filter(|t| {
+        .any(|t| {
             let Some(parent) = t.parent() else { return true };
             match parent.kind() {
                 SyntaxKind::NAME => false,
@@ -334,7 +345,6 @@ fn ident_count(cx: &FileCx<'_>, name: &str, outside: &SyntaxNode) -> usize {
                 }
             }
         })
-        .count()
 }
 
 /// Whether the file calls a method named `name` (`.name(`), in code or in macro input.
