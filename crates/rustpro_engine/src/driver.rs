@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
+
 use crate::cache::{self, CacheOptions, CacheStats, FileKey, KeyHasher, RunCache};
 use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
@@ -104,7 +106,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         root_of: &settings_of,
         cache,
         filters,
-        visited: Mutex::new(HashMap::new()),
+        visited: packages.iter().map(|_| Mutex::new(HashMap::new())).collect(),
         findings: Mutex::new(Vec::new()),
         deferred: Mutex::new(Vec::new()),
         problems: Mutex::new(Vec::new()),
@@ -126,23 +128,20 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
                 // A file reached from several targets (`mod common;` in tests, `#[path]`
                 // modules) belongs to the first target that reaches it: a package's targets
                 // are walked one after another, in order, so that this is the same on every
-                // run. Packages, and the modules of a target, are still walked in parallel.
+                // run. Packages, and the files of one level of a module tree, are walked in
+                // parallel.
                 scope.spawn(move |_| {
                     for target in &package.targets {
-                        rayon::scope(|scope| shared.check_file(scope, Job::root(index, package, target)));
+                        shared.walk_tree(Job::root(index, package, target));
                     }
                 });
             }
         });
         // Files under `src/` that no module tree reached (`mod` inside macros such as
         // `cfg_if!`, or modules not yet declared).
-        rayon::scope(|scope| {
-            for (index, package) in packages.iter().enumerate() {
-                for job in shared.orphans(index, package) {
-                    scope.spawn(move |scope| shared.check_file(scope, job));
-                }
-            }
-        });
+        let orphans: Vec<Job> =
+            packages.iter().enumerate().flat_map(|(index, package)| shared.orphans(index, package)).collect();
+        shared.check_level(orphans);
     };
     match pool {
         Ok(pool) => pool.install(|| run(&shared)),
@@ -207,9 +206,19 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             deferred,
         ));
     }
-    findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+    // A file that two packages reach gives each finding twice: the order (and the copy kept)
+    // must not depend on which package was first.
+    findings.sort_by(|a, b| {
+        (&a.path, a.start, a.rule)
+            .cmp(&(&b.path, b.start, b.rule))
+            .then_with(|| origin_key(a).cmp(&origin_key(b)))
+    });
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
-    problems.sort_by(|a, b| (&a.path, a.location).cmp(&(&b.path, b.location)));
+    problems.sort_by(|a, b| (&a.path, a.location, &a.message).cmp(&(&b.path, b.location, &b.message)));
+    problems.dedup_by(|a, b| {
+        (&a.path, a.location, &a.message, a.severity, a.kind)
+            == (&b.path, b.location, &b.message, b.severity, b.kind)
+    });
     let mut slow_files = shared.slow.into_inner().unwrap_or_else(PoisonError::into_inner);
     slow_files.sort();
     Ok(Outcome {
@@ -421,7 +430,7 @@ impl Session {
             root_of: &prepared.settings_of,
             cache: None,
             filters: Vec::new(),
-            visited: Mutex::new(HashMap::new()),
+            visited: Vec::new(),
             findings: Mutex::new(Vec::new()),
             deferred: Mutex::new(Vec::new()),
             problems: Mutex::new(Vec::new()),
@@ -452,6 +461,13 @@ impl Session {
             test_coverage: Vec::new(),
         }
     }
+}
+
+/// The package and target of a finding, to order the findings of a file that two packages
+/// reach.
+fn origin_key(finding: &Finding) -> Option<(&Path, &str, &str)> {
+    let origin = finding.origin.as_deref()?;
+    Some((&origin.manifest_path, origin.target_kind.as_str(), &origin.target_name))
 }
 
 /// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
@@ -593,8 +609,10 @@ struct Shared<'a> {
     root_of: &'a [usize],
     cache: Option<(RunCache<'a>, ContextKeys)>,
     filters: Vec<PathBuf>,
-    /// Files taken up so far, with whether they are test code.
-    visited: Mutex<HashMap<PathBuf, bool>>,
+    /// Per package: the files taken up so far, with whether they are test code. A file that
+    /// two packages reach (`#[path]` into another package) is checked in each, as cargo
+    /// compiles it in each.
+    visited: Vec<Mutex<HashMap<PathBuf, bool>>>,
     findings: Mutex<Vec<Finding>>,
     /// What rules held back for their workspace stage, with the rule's index.
     deferred: Mutex<Vec<(usize, Deferred)>>,
@@ -630,7 +648,7 @@ impl Shared<'_> {
         if !src.is_dir() {
             return Vec::new();
         }
-        let visited = self.visited.lock().unwrap_or_else(PoisonError::into_inner);
+        let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
         let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(&src)
             .follow_links(false)
             .build()
@@ -658,25 +676,46 @@ impl Shared<'_> {
             .collect()
     }
 
-    fn check_file<'s>(&'s self, scope: &rayon::Scope<'s>, job: Job) {
-        for child in self.check_job(job) {
-            scope.spawn(move |scope| self.check_file(scope, child));
+    /// Checks the module tree of a target, breadth first: the files of one level in
+    /// parallel, then the modules they declare. A file that several `mod` items reach
+    /// (`#[cfg(feature = "std")] pub mod ser;` and `#[cfg(not(feature = "std"))] mod ser;`,
+    /// or `#[path]` modules in different files) is checked once, as the first of them in a
+    /// fixed order declares it: the shallowest, then by its parent's place in the level,
+    /// then in the order of the declarations. Which one that is never depends on timing.
+    fn walk_tree(&self, root: Job) {
+        let mut level = vec![root];
+        while !level.is_empty() {
+            level = self.check_level(level);
         }
     }
 
-    /// Reads and checks one file; returns the jobs of the modules it declares.
+    /// Takes up the files of `jobs` in order (a file already taken up, or excluded, is
+    /// skipped) and checks them in parallel; returns the jobs of the modules they declare,
+    /// in order.
+    fn check_level(&self, jobs: Vec<Job>) -> Vec<Job> {
+        let jobs: Vec<Job> = jobs.into_iter().filter(|job| self.take_up(job)).collect();
+        let children: Vec<Vec<Job>> = jobs.into_par_iter().map(|job| self.check_job(job)).collect();
+        children.into_iter().flatten().collect()
+    }
+
+    /// Whether the file of `job` is to be checked: not excluded, and not taken up by its
+    /// package already (then it is now).
+    fn take_up(&self, job: &Job) -> bool {
+        if self.settings[job.package].is_excluded(&job.path) {
+            return false;
+        }
+        let Some(visited) = self.visited.get(job.package) else { return true };
+        let mut visited = visited.lock().unwrap_or_else(PoisonError::into_inner);
+        if visited.contains_key(&job.path) {
+            return false;
+        }
+        visited.insert(job.path.clone(), job.in_test);
+        true
+    }
+
+    /// Reads and checks one file (taken up); returns the jobs of the modules it declares.
     fn check_job(&self, job: Job) -> Vec<Job> {
         let settings = self.settings[job.package];
-        if settings.is_excluded(&job.path) {
-            return Vec::new();
-        }
-        {
-            let mut visited = self.visited.lock().unwrap_or_else(PoisonError::into_inner);
-            if visited.contains_key(&job.path) {
-                return Vec::new();
-            }
-            visited.insert(job.path.clone(), job.in_test);
-        }
         let started = std::time::Instant::now();
         let (source, key) = self.read(&job, settings);
         match source {
