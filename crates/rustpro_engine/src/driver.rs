@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
-use crate::cache::{self, CacheOptions, CacheStats, FileKey, KeyHasher, RunCache};
+use crate::cache::{self, CacheOptions, CacheStats, KeyHasher, Probe, RunCache};
 use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Overlay, Package, TargetKind};
@@ -19,8 +19,8 @@ use crate::registry;
 use crate::rule::tested::{self, PublicFn, TestFacts};
 use crate::rule::walk::{Dispatch, Walker, reexports};
 use crate::rule::{
-    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, PackageCx, Rule, RuleMeta, TestIndex,
-    WorkspaceCx,
+    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, KeptEdits, PackageCx, Rule, RuleMeta,
+    TestIndex, WorkspaceCx,
 };
 use crate::source::parse::{
     AstNode, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
@@ -615,7 +615,7 @@ struct Shared<'a> {
     visited: Vec<Mutex<HashMap<PathBuf, bool>>>,
     findings: Mutex<Vec<Finding>>,
     /// What rules held back for their workspace stage, with the rule's index.
-    deferred: Mutex<Vec<(usize, Deferred)>>,
+    deferred: Mutex<Vec<Vec<(usize, Deferred)>>>,
     problems: Mutex<Vec<Problem>>,
     /// Per package; empty in a [`Session`].
     facts: Vec<Mutex<FileFacts>>,
@@ -717,7 +717,7 @@ impl Shared<'_> {
     fn check_job(&self, job: Job) -> Vec<Job> {
         let settings = self.settings[job.package];
         let started = std::time::Instant::now();
-        let (source, key) = self.read(&job, settings);
+        let (source, probe) = self.read(&job, settings);
         match source {
             Source::Cached(output) => {
                 self.files.fetch_add(1, Ordering::Relaxed);
@@ -727,7 +727,7 @@ impl Shared<'_> {
                 self.unreadable(&job, failed);
                 Vec::new()
             }
-            Source::Text(text) => self.check_text(job, text, started, key),
+            Source::Text(text) => self.check_text(job, text, started, probe),
         }
     }
 
@@ -738,14 +738,14 @@ impl Shared<'_> {
         job: Job,
         text: String,
         started: std::time::Instant,
-        key: Option<FileKey>,
+        probe: Option<Probe>,
     ) -> Vec<Job> {
         let package = &self.packages[job.package];
         let settings = self.settings[job.package];
         self.files.fetch_add(1, Ordering::Relaxed);
         let Some(output) = self.analyze(&job, package, settings, text) else { return Vec::new() };
-        if let (Some((cache, _)), Some(key)) = (&self.cache, key) {
-            cache.insert(key, &job.path, &output);
+        if let (Some((cache, _)), Some(probe)) = (&self.cache, probe) {
+            cache.insert(probe, &job.path, &output);
         }
         self.finish(job, output, started)
     }
@@ -782,9 +782,10 @@ impl Shared<'_> {
         children
     }
 
-    /// A file's cached output, or its text and the key to cache its output under, or why it
-    /// cannot be read. Cached files are read and hashed, never decoded as text.
-    fn read(&self, job: &Job, settings: &Settings) -> (Source, Option<FileKey>) {
+    /// A file's cached output, or its text and where to cache its output, or why it cannot
+    /// be read. A file whose stamp shows it unchanged since its entry was made is not read;
+    /// others are read and hashed, and decoded as text only when they changed.
+    fn read(&self, job: &Job, settings: &Settings) -> (Source, Option<Probe>) {
         thread_local! {
             static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
@@ -795,21 +796,31 @@ impl Shared<'_> {
             }
             return (Source::Text(text.to_owned()), None);
         }
+        let cache = self.cache.as_ref().map(|(cache, _)| cache);
+        let mut probe = self.cache.as_ref().and_then(|(cache, keys)| {
+            let context = keys.context(job, settings, is_filtered_out(&self.filters, &job.path));
+            cache.probe(self.root_of[job.package], &job.path, context)
+        });
+        if let (Some(cache), Some(probe)) = (cache, &probe)
+            && probe.has_entry()
+            && let Some(stamp) = project::FileStamp::of_path(&job.path)
+            && let Some(output) = cache.unchanged(probe, &stamp, &job.path, job.package, &job.origin)
+        {
+            return (Source::Cached(Box::new(output)), None);
+        }
         BUFFER.with_borrow_mut(|bytes| {
-            if let Some(failed) = project::read_source_bytes(&job.path, settings.max_file_size, bytes) {
-                return (Source::Unreadable(failed), None);
-            }
-            let key = self.cache.as_ref().and_then(|(cache, keys)| {
-                let context = keys.context(job, settings, is_filtered_out(&self.filters, &job.path));
-                cache.key(self.root_of[job.package], &job.path, bytes, context)
-            });
-            if let (Some((cache, _)), Some(key)) = (&self.cache, &key)
-                && let Some(output) = cache.lookup(key, &job.path, job.package, &job.origin)
+            let stamp = match project::read_source_bytes(&job.path, settings.max_file_size, bytes) {
+                Ok(stamp) => stamp,
+                Err(failed) => return (Source::Unreadable(failed), None),
+            };
+            if let (Some(cache), Some(probe)) = (cache, &mut probe)
+                && let Some(output) =
+                    cache.same_content(probe, bytes, stamp, &job.path, job.package, &job.origin)
             {
                 return (Source::Cached(Box::new(output)), None);
             }
             match project::source_text(bytes) {
-                FileRead::Text(text) => (Source::Text(text), key),
+                FileRead::Text(text) => (Source::Text(text), probe),
                 failed => (Source::Unreadable(failed), None),
             }
         })
@@ -910,7 +921,9 @@ impl Shared<'_> {
             self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
         }
         if !deferred.is_empty() {
-            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).extend(deferred);
+            // A file's items as one piece: they are ordered a file at a time, never moved one
+            // by one into a growing list.
+            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).push(deferred);
         }
         if !problems.is_empty() {
             self.problems.lock().unwrap_or_else(PoisonError::into_inner).extend(problems);
@@ -959,10 +972,17 @@ impl Shared<'_> {
             .collect();
         let tests = std::mem::take(&mut cx.tests);
         let mut deferred: Vec<(usize, Deferred)> = Vec::new();
+        let shared_path: Arc<Path> = Arc::from(job.path.as_path());
         for (rule, data, edits) in std::mem::take(&mut cx.deferred) {
             let Some(index) = registry::index_of(rule.name) else { continue };
             let edits = edits.map(|fix| locate_fix(&job.path, source, fix));
-            let item = Deferred { path: job.path.clone(), package: job.package, finding: None, edits, data };
+            let item = Deferred {
+                path: shared_path.clone(),
+                package: job.package,
+                finding: None,
+                kept_edits: KeptEdits::made(edits),
+                data,
+            };
             deferred.push((index, item));
         }
         let mut findings = Vec::new();
@@ -973,10 +993,10 @@ impl Shared<'_> {
                     Some(data) => {
                         let Some(index) = registry::index_of(finding.rule) else { continue };
                         let item = Deferred {
-                            path: job.path.clone(),
+                            path: shared_path.clone(),
                             package: job.package,
-                            finding: Some(finding),
-                            edits: None,
+                            finding: Some(Box::new(finding)),
+                            kept_edits: KeptEdits::default(),
                             data,
                         };
                         deferred.push((index, item));
@@ -1168,25 +1188,15 @@ fn workspace_findings(
     settings: &[&Settings],
     filters: &[PathBuf],
     tests: &TestIndex,
-    mut deferred: Vec<(usize, Deferred)>,
+    deferred: Vec<Vec<(usize, Deferred)>>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     if deferred.is_empty() {
         return out;
     }
     // Parallel walks finish in any order; the stage sees files in a stable one.
-    deferred.sort_by(|(ra, a), (rb, b)| {
-        let at = |d: &Deferred| d.finding.as_ref().map_or(0, |f| f.range.start);
-        (ra, workspace_of[a.package], &a.path, at(a)).cmp(&(rb, workspace_of[b.package], &b.path, at(b)))
-    });
-    let mut items = deferred.into_iter().peekable();
-    while let Some((rule, first)) = items.next() {
-        let workspace = workspace_of[first.package];
-        let mut group = vec![first];
-        while let Some((_, next)) = items.next_if(|(r, d)| *r == rule && workspace_of[d.package] == workspace)
-        {
-            group.push(next);
-        }
+    let groups = in_file_order(deferred, workspace_of);
+    for (rule, group) in groups {
         let mut cx = WorkspaceCx {
             packages,
             tests,
@@ -1223,6 +1233,63 @@ fn workspace_findings(
         }
     }
     out
+}
+
+/// The items rules held back, one group per rule and workspace (by rule, then workspace),
+/// each in file order: by path, position of the finding, then package, each file's items in
+/// the order its walk kept them. `files` holds the items of one file each, in any order.
+fn in_file_order(files: Vec<Vec<(usize, Deferred)>>, workspace_of: &[usize]) -> Vec<(usize, Vec<Deferred>)> {
+    // Files by path, then package (a file that two packages reach comes twice): each file's
+    // place in that order, and its path's.
+    let first = |file: usize| files[file].first().map(|(_, item)| (&*item.path, item.package));
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|a, b| first(*a).cmp(&first(*b)));
+    let mut place = vec![0_u32; files.len()];
+    let mut path_rank = vec![0_u32; files.len()];
+    let mut rank = 0_u32;
+    for (at, file) in by_path.iter().enumerate() {
+        if at > 0 && first(by_path[at - 1]).map(|(p, _)| p) != first(*file).map(|(p, _)| p) {
+            rank += 1;
+        }
+        place[*file] = small(at);
+        path_rank[*file] = rank;
+    }
+    // Sorting small keys, not the items, keeps what moves small.
+    let mut keys: Vec<(u32, u32, u32, u32, u32, u32)> = Vec::with_capacity(files.iter().map(Vec::len).sum());
+    for (file, items) in files.iter().enumerate() {
+        for (index, (rule, item)) in items.iter().enumerate() {
+            let at = item.finding.as_ref().map_or(0, |f| f.range.start);
+            let workspace = workspace_of[item.package];
+            keys.push((
+                small(*rule),
+                small(workspace),
+                path_rank[file],
+                small(at),
+                place[file],
+                small(index),
+            ));
+        }
+    }
+    keys.sort_unstable();
+    let mut slots: Vec<Vec<Option<(usize, Deferred)>>> =
+        files.into_iter().map(|items| items.into_iter().map(Some).collect()).collect();
+    let mut groups: Vec<(usize, Vec<Deferred>)> = Vec::new();
+    for run in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let mut group = Vec::with_capacity(run.len());
+        for &(_, _, _, _, place, index) in run {
+            let file = by_path[place as usize];
+            if let Some((_, item)) = slots[file].get_mut(index as usize).and_then(Option::take) {
+                group.push(item);
+            }
+        }
+        groups.push((run[0].0 as usize, group));
+    }
+    groups
+}
+
+/// `n` as a sort key: counts and offsets below 2^32 (a larger one sorts last).
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn package_findings(

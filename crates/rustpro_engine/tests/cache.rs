@@ -3,7 +3,8 @@
 //! deleted and renamed modules, tests added and removed), a run that uses the cache reports
 //! exactly what a run without it reports, test coverage included; a
 //! damaged cache file is ignored and rewritten; runs racing on one cache agree; another
-//! program key invalidates everything.
+//! program key invalidates everything; a file whose stamp has not changed is not read, and a
+//! file rewritten with its size and modification time kept is still seen to change.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -92,8 +93,13 @@ impl Workspace {
         self.dir.path().join(path).exists()
     }
 
+    /// The cache, with stamps never trusted: every file is read and hashed, whatever the
+    /// timing of the test (stamps are tested on their own below).
     fn options(&self, program_key: u128) -> CacheOptions {
-        CacheOptions { program_key, user_dir: Some(self.cache_dir.path().to_path_buf()) }
+        CacheOptions {
+            settle: std::time::Duration::from_secs(24 * 3600),
+            ..CacheOptions::new(program_key, Some(self.cache_dir.path().to_path_buf()))
+        }
     }
 
     fn run(&self, cache: Option<CacheOptions>) -> (String, CacheStats) {
@@ -481,4 +487,61 @@ fn overlaid_files_are_neither_read_from_nor_written_to_the_cache() {
     let (after, stats) = ws.run(Some(ws.options(KEY)));
     assert_eq!(after, ws.reference());
     assert_eq!(stats.misses, 1, "{stats:?}");
+}
+
+/// Sets the modification time of `path` (which changes its status change time, as any write).
+fn set_modified(path: &std::path::Path, time: std::time::SystemTime) {
+    let file = fs::OpenOptions::new().write(true).open(path).expect("open");
+    file.set_modified(time).expect("set mtime");
+}
+
+#[test]
+fn settled_stamps_spare_reading_and_never_hide_a_rewrite() {
+    use std::time::Duration;
+    let settle = Duration::from_millis(300);
+    let ws = Workspace::new();
+    let options = || CacheOptions::new(KEY, Some(ws.cache_dir.path().to_path_buf()));
+    let options = || CacheOptions { settle, ..options() };
+    let run = || ws.run(Some(options()));
+    std::thread::sleep(settle + Duration::from_millis(100));
+    let (cold, stats) = run();
+    assert_eq!(cold, ws.reference());
+    assert!(stats.misses > 0 && stats.hits == 0, "{stats:?}");
+    // Unchanged, settled files: all hits, none read.
+    let (warm, stats) = run();
+    assert_eq!(warm, cold);
+    assert_eq!((stats.misses, stats.hashed, stats.files_written), (0, 0, 0), "{stats:?}");
+
+    // The same size and modification time, another text: the change time shows the write.
+    let helpers = ws.dir.path().join("core/src/helpers.rs");
+    let modified = fs::metadata(&helpers).and_then(|m| m.modified()).expect("mtime");
+    let text = ws.read("core/src/helpers.rs");
+    let rewritten = text.replace(".expect(\"empty\")", ".unwrap_or(1000)");
+    assert_eq!(rewritten.len(), text.len());
+    assert_ne!(rewritten, text);
+    ws.write("core/src/helpers.rs", &rewritten);
+    set_modified(&helpers, modified);
+    assert_eq!(fs::metadata(&helpers).and_then(|m| m.modified()).expect("mtime"), modified);
+    let (after, stats) = run();
+    assert_eq!(after, ws.reference(), "a rewrite with size and mtime kept was not seen");
+    assert_ne!(after, cold);
+    assert_eq!(stats.misses, 1, "{stats:?}");
+
+    // Changed moments ago: its stamp is not trusted yet, so the file is read, and a second
+    // rewrite within the same instant is seen too.
+    let again = rewritten.replace(".unwrap_or(1000)", ".unwrap_or(2000)");
+    ws.write("core/src/helpers.rs", &again);
+    set_modified(&helpers, modified);
+    let (after, stats) = run();
+    assert_eq!(after, ws.reference());
+    assert_eq!(stats.misses, 1, "{stats:?}");
+    let (_, stats) = run();
+    assert_eq!((stats.misses, stats.hashed, stats.files_written), (0, 1, 0), "{stats:?}");
+    // Once it has settled, its stamp is kept (the cache written once more), then trusted.
+    std::thread::sleep(settle + Duration::from_millis(100));
+    let (_, stats) = run();
+    assert_eq!((stats.misses, stats.hashed, stats.files_written), (0, 1, 1), "{stats:?}");
+    let (warm, stats) = run();
+    assert_eq!(warm, ws.reference());
+    assert_eq!((stats.misses, stats.hashed, stats.files_written), (0, 0, 0), "{stats:?}");
 }

@@ -50,7 +50,7 @@ fn cache_options() -> Option<CacheOptions> {
     let mut program = xxhash_rust::xxh3::Xxh3::new();
     program.update(env!("CARGO_PKG_VERSION").as_bytes());
     program.update(&exe);
-    Some(CacheOptions { program_key: program.digest128(), user_dir: user_cache_dir() })
+    Some(CacheOptions::new(program.digest128(), user_cache_dir()))
 }
 
 /// `RUSTPRO_CACHE_DIR`, else the platform's cache folder for rustpro.

@@ -11,16 +11,26 @@
 //! cached: they run on every run from the per-file outputs, cached or fresh, so a cross-file
 //! fact (a `dyn Trait` use in another file, a package's `unsafe`) is always current.
 //!
-//! A file's entry is used only when two 128-bit xxh3 hashes match:
-//! - the content hash: the file's text as read now (every file is read and hashed on every
-//!   run: modification times are not trusted);
-//! - the context hash: everything else the per-file stage depends on: the program key
-//!   (the executable's own hash, so a rebuilt rustpro never trusts an older one's results),
-//!   the rule set the run dispatches, the package as discovered (its manifest, edition,
-//!   targets, lints, dependencies), the settings that apply to the file's path (the level of
-//!   every rule there, rule options, size limit), and what the file inherits from the module
-//!   tree (target, crate root, test code, allowed lints, public module, re-exported items),
-//!   and whether the path filter hides its findings.
+//! A file's entry is used only when its context hash matches, and its text is the one the
+//! entry was made from:
+//! - the context hash (128-bit xxh3): everything else the per-file stage depends on: the
+//!   program key (the executable's own hash, so a rebuilt rustpro never trusts an older
+//!   one's results), the rule set the run dispatches, the package as discovered (its
+//!   manifest, edition, targets, lints, dependencies), the settings that apply to the file's
+//!   path (the level of every rule there, rule options, size limit), what the file inherits
+//!   from the module tree (target, crate root, test code, allowed lints, public module,
+//!   re-exported items), and whether the path filter hides its findings;
+//! - the text: when the file's stamp (size, modification and status change times, inode,
+//!   device) is the one the entry recorded, the file has not been written since and is not
+//!   read at all. A stamp is recorded only when the file had last changed more than
+//!   [`CacheOptions::settle`] before the run began, longer than any file system's timestamp
+//!   granularity, so that a later write always shows in it; the status change time is set
+//!   by the kernel on every write, so restoring the modification time does not hide one.
+//!   Otherwise the file is read and its content hash (128-bit xxh3) compared.
+//!
+//! Kept values and the edits kept with them are read back in place from the cache file in
+//! memory and decoded when the workspace stage asks for them, so a warm run decodes what it
+//! uses, not what every file kept.
 //!
 //! Files held by an overlay (the fix loop's texts, unsaved buffers) are neither looked up
 //! nor stored. `rustpro fix` runs without the cache; a check never writes an entry for text
@@ -43,13 +53,16 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use crate::diagnostic::Origin;
 use crate::driver::FileOutput;
+use crate::project::FileStamp;
+pub(crate) use record::{decode_fix, encode_fix};
 
 /// How a check uses the result cache.
 #[derive(Debug, Clone)]
@@ -61,6 +74,20 @@ pub struct CacheOptions {
     /// Where caches go for a workspace without a writable `target/` folder (the frontend
     /// picks the user's cache folder; the engine reads no environment).
     pub user_dir: Option<PathBuf>,
+    /// How long after its last change a file's stamp (size, times, inode) is trusted to show
+    /// any later change: longer than the coarsest timestamp granularity of the file systems
+    /// met. A file changed more recently than that is read and hashed on every run.
+    pub settle: Duration,
+}
+
+impl CacheOptions {
+    /// How long a file must be left alone before its stamp is trusted
+    /// ([`CacheOptions::settle`]): FAT keeps modification times to 2 seconds.
+    pub const SETTLE: Duration = Duration::from_secs(2);
+
+    pub fn new(program_key: u128, user_dir: Option<PathBuf>) -> CacheOptions {
+        CacheOptions { program_key, user_dir, settle: CacheOptions::SETTLE }
+    }
 }
 
 /// What the cache did in a run.
@@ -68,6 +95,9 @@ pub struct CacheOptions {
 pub struct CacheStats {
     /// Files whose results came from the cache.
     pub hits: usize,
+    /// Of the hits, the files that were read and hashed (their stamp had changed, or had
+    /// not settled when the entry was made).
+    pub hashed: usize,
     /// Files checked afresh (and stored) while the cache was on.
     pub misses: usize,
     /// Cache files written.
@@ -102,26 +132,41 @@ pub(crate) fn hash_text(text: &str) -> u128 {
     xxh3_128(text.as_bytes())
 }
 
-/// Which entry a file's results go to, and the keys they are valid for.
-pub(crate) struct FileKey {
+/// A file's place in the cache: its store, path and context, the entry made for them by an
+/// earlier run, and (once the file is read) the keys its results are valid for.
+pub(crate) struct Probe {
     store: usize,
     path: String,
-    content: u128,
     context: u128,
+    /// Index of the old entry for this path and context.
+    entry: Option<usize>,
+    content: u128,
+    stamp: Option<FileStamp>,
+}
+
+impl Probe {
+    /// Whether an earlier run left an entry for this file in this context.
+    pub(crate) fn has_entry(&self) -> bool {
+        self.entry.is_some()
+    }
 }
 
 /// The caches of one run: one store per workspace root.
 pub(crate) struct RunCache<'a> {
     program_key: u128,
+    /// Stamps taken after this (nanoseconds since the Unix epoch) are not kept: the file
+    /// may change again within its timestamp granularity without the stamp showing it.
+    settled_before: i128,
     stores: Vec<Store<'a>>,
     hits: AtomicUsize,
+    hashed: AtomicUsize,
     misses: AtomicUsize,
 }
 
 /// The loaded bytes of each root's cache file; they outlive the [`RunCache`] that borrows them.
 pub(crate) struct Loaded {
-    program_key: u128,
-    files: Vec<(Vec<PathBuf>, Vec<u8>)>,
+    options: CacheOptions,
+    files: Vec<(Vec<PathBuf>, Arc<[u8]>)>,
 }
 
 impl Loaded {
@@ -135,17 +180,23 @@ impl Loaded {
                 (locations, bytes)
             })
             .collect();
-        Loaded { program_key: options.program_key, files }
+        Loaded { options: options.clone(), files }
     }
 }
 
 struct Store<'a> {
     locations: &'a [PathBuf],
-    old: HashMap<&'a str, store::Entry<'a>>,
-    /// Paths of old entries used by this run.
-    used: Mutex<HashSet<&'a str>>,
+    /// The cache file in memory: kept values of hits read from it.
+    bytes: &'a Arc<[u8]>,
+    old: Vec<store::Entry<'a>>,
+    /// Old entries by path and context.
+    by_key: HashMap<(&'a str, u128), usize>,
+    /// Per old entry: whether this run used it.
+    used: Vec<AtomicBool>,
+    /// Old entries used with a new stamp (the file was read and its text had not changed).
+    restamped: Mutex<Vec<(usize, Option<FileStamp>)>>,
     /// Entries made by this run.
-    fresh: Mutex<Vec<(FileKey, Vec<u8>)>>,
+    fresh: Mutex<Vec<(Probe, Vec<u8>)>>,
 }
 
 impl<'a> RunCache<'a> {
@@ -153,18 +204,30 @@ impl<'a> RunCache<'a> {
         let stores = loaded
             .files
             .iter()
-            .map(|(locations, bytes)| Store {
-                locations,
+            .map(|(locations, bytes)| {
                 // Entries that do not decode are no entries: the file will be rewritten.
-                old: store::decode(bytes).unwrap_or_default().into_iter().map(|e| (e.path, e)).collect(),
-                used: Mutex::new(HashSet::new()),
-                fresh: Mutex::new(Vec::new()),
+                let old = store::decode(bytes).unwrap_or_default();
+                let by_key = old.iter().enumerate().map(|(i, e)| ((e.path, e.context), i)).collect();
+                Store {
+                    locations,
+                    bytes,
+                    used: old.iter().map(|_| AtomicBool::new(false)).collect(),
+                    by_key,
+                    old,
+                    restamped: Mutex::new(Vec::new()),
+                    fresh: Mutex::new(Vec::new()),
+                }
             })
             .collect();
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        let settled_before =
+            i128::try_from(now.saturating_sub(loaded.options.settle).as_nanos()).unwrap_or(0);
         RunCache {
-            program_key: loaded.program_key,
+            program_key: loaded.options.program_key,
+            settled_before,
             stores,
             hits: AtomicUsize::new(0),
+            hashed: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
         }
     }
@@ -173,49 +236,91 @@ impl<'a> RunCache<'a> {
         self.program_key
     }
 
-    /// The key of a file's results in root `store`'s cache; `None` when the file cannot be
-    /// cached (the root has nowhere to keep a cache, the path is not UTF-8).
-    pub(crate) fn key(&self, store: usize, path: &Path, content: &[u8], context: u128) -> Option<FileKey> {
-        if self.stores.get(store)?.locations.is_empty() {
+    /// Where the results of the file at `path` go in root `store`'s cache, for its results
+    /// in `context`; `None` when the file cannot be cached (the root has nowhere to keep a
+    /// cache, the path is not UTF-8).
+    pub(crate) fn probe(&self, store: usize, path: &Path, context: u128) -> Option<Probe> {
+        let cache = self.stores.get(store)?;
+        if cache.locations.is_empty() {
             return None;
         }
-        Some(FileKey { store, path: path.to_str()?.to_owned(), content: xxh3_128(content), context })
+        let path = path.to_str()?;
+        let entry = cache.by_key.get(&(path, context)).copied();
+        Some(Probe { store, path: path.to_owned(), context, entry, content: 0, stamp: None })
     }
 
-    /// The cached output for `key`, for the file at `path` of package `package`, target
-    /// `origin`.
-    pub(crate) fn lookup(
+    /// The cached output of a file whose stamp is `stamp` now, if its entry was made when it
+    /// had the same (settled) stamp: the file has not been written since, and is not read.
+    pub(crate) fn unchanged(
         &self,
-        key: &FileKey,
+        probe: &Probe,
+        stamp: &FileStamp,
         path: &Path,
         package: usize,
         origin: &Arc<Origin>,
     ) -> Option<FileOutput> {
-        let store = &self.stores[key.store];
-        let (&stored_path, entry) = store.old.get_key_value(key.path.as_str())?;
-        if entry.content != key.content || entry.context != key.context {
+        let store = &self.stores[probe.store];
+        let entry = &store.old[probe.entry?];
+        if entry.stamp.as_ref() != Some(stamp) {
             return None;
         }
-        let output = record::decode(entry.record, path, package, origin)?;
-        store.used.lock().unwrap_or_else(PoisonError::into_inner).insert(stored_path);
+        self.hit(probe, path, package, origin)
+    }
+
+    /// The cached output of a file that was read: its text hashes to `content`, and its
+    /// stamp before the read was `stamp`. `None` when the entry was made for another text.
+    pub(crate) fn same_content(
+        &self,
+        probe: &mut Probe,
+        content: &[u8],
+        stamp: Option<FileStamp>,
+        path: &Path,
+        package: usize,
+        origin: &Arc<Origin>,
+    ) -> Option<FileOutput> {
+        probe.content = xxh3_128(content);
+        probe.stamp = stamp.filter(|stamp| stamp.settled(self.settled_before));
+        let store = &self.stores[probe.store];
+        let index = probe.entry?;
+        let entry = &store.old[index];
+        if entry.content != probe.content {
+            return None;
+        }
+        let output = self.hit(probe, path, package, origin)?;
+        self.hashed.fetch_add(1, Ordering::Relaxed);
+        if entry.stamp != probe.stamp {
+            store.restamped.lock().unwrap_or_else(PoisonError::into_inner).push((index, probe.stamp));
+        }
+        Some(output)
+    }
+
+    fn hit(&self, probe: &Probe, path: &Path, package: usize, origin: &Arc<Origin>) -> Option<FileOutput> {
+        let store = &self.stores[probe.store];
+        let index = probe.entry?;
+        let output = record::decode(store.bytes, store.old[index].record, path, package, origin)?;
+        store.used[index].store(true, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(output)
     }
 
-    /// Keeps the old entry of a file whose text this run took from an overlay: the file on
+    /// Keeps the old entries of a file whose text this run took from an overlay: the file on
     /// disk did not change.
     pub(crate) fn keep(&self, store: usize, path: &Path) {
         let Some(store) = self.stores.get(store) else { return };
-        let Some((&stored_path, _)) = path.to_str().and_then(|p| store.old.get_key_value(p)) else { return };
-        store.used.lock().unwrap_or_else(PoisonError::into_inner).insert(stored_path);
+        let Some(path) = path.to_str() else { return };
+        for (index, entry) in store.old.iter().enumerate() {
+            if entry.path == path {
+                store.used[index].store(true, Ordering::Relaxed);
+            }
+        }
     }
 
-    /// Keeps a file's fresh output under `key`.
-    pub(crate) fn insert(&self, key: FileKey, path: &Path, output: &FileOutput) {
+    /// Keeps a file's fresh output under the keys `probe` took when the file was read.
+    pub(crate) fn insert(&self, probe: Probe, path: &Path, output: &FileOutput) {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let Some(bytes) = record::encode(output, path) else { return };
-        let store = &self.stores[key.store];
-        store.fresh.lock().unwrap_or_else(PoisonError::into_inner).push((key, bytes));
+        let store = &self.stores[probe.store];
+        store.fresh.lock().unwrap_or_else(PoisonError::into_inner).push((probe, bytes));
     }
 
     /// Writes every store that changed. `checked[i]` holds the folders of the packages of
@@ -225,37 +330,45 @@ impl<'a> RunCache<'a> {
         let mut files_written = 0;
         for (store, checked) in self.stores.into_iter().zip(checked) {
             let fresh = store.fresh.into_inner().unwrap_or_else(PoisonError::into_inner);
-            let used = store.used.into_inner().unwrap_or_else(PoisonError::into_inner);
-            if fresh.is_empty() && used.len() == store.old.len() {
-                continue;
-            }
-            let fresh_paths: HashSet<&str> = fresh.iter().map(|(key, _)| key.path.as_str()).collect();
+            let restamped: HashMap<usize, Option<FileStamp>> =
+                store.restamped.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter().collect();
+            let fresh_keys: HashSet<(&str, u128)> =
+                fresh.iter().map(|(probe, _)| (probe.path.as_str(), probe.context)).collect();
             let mut kept: Vec<store::Entry<'_>> = Vec::with_capacity(store.old.len() + fresh.len());
             let mut dropped = false;
-            for (path, entry) in &store.old {
-                let replaced = fresh_paths.contains(path);
-                if replaced
-                    || (!used.contains(path) && checked.iter().any(|dir| Path::new(path).starts_with(dir)))
-                {
+            for (index, entry) in store.old.iter().enumerate() {
+                let replaced = fresh_keys.contains(&(entry.path, entry.context));
+                let used = store.used[index].load(Ordering::Relaxed);
+                if replaced || (!used && checked.iter().any(|dir| Path::new(entry.path).starts_with(dir))) {
                     dropped |= !replaced;
                     continue;
                 }
-                kept.push(*entry);
+                let mut entry = *entry;
+                if let Some(stamp) = restamped.get(&index) {
+                    entry.stamp = *stamp;
+                }
+                kept.push(entry);
             }
-            if fresh.is_empty() && !dropped {
+            if fresh.is_empty() && !dropped && restamped.is_empty() {
                 continue;
             }
-            kept.extend(fresh.iter().map(|(key, record)| store::Entry {
-                path: &key.path,
-                content: key.content,
-                context: key.context,
+            kept.extend(fresh.iter().map(|(probe, record)| store::Entry {
+                path: &probe.path,
+                content: probe.content,
+                context: probe.context,
+                stamp: probe.stamp,
                 record,
             }));
-            kept.sort_by_key(|entry| entry.path);
+            kept.sort_by(|a, b| (a.path, a.context).cmp(&(b.path, b.context)));
             if store::write(store.locations, self.program_key, &kept) {
                 files_written += 1;
             }
         }
-        CacheStats { hits: self.hits.into_inner(), misses: self.misses.into_inner(), files_written }
+        CacheStats {
+            hits: self.hits.into_inner(),
+            hashed: self.hashed.into_inner(),
+            misses: self.misses.into_inner(),
+            files_written,
+        }
     }
 }

@@ -1,24 +1,28 @@
 //! One file's results as the cache stores them. The file's path, package and origin are not
-//! stored: a record is only used for the file, package and target its key was made for.
+//! stored (nor the path of each edit in the file itself): a record is only used for the
+//! file, package and target its key was made for.
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::codec;
-use crate::diagnostic::{Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet};
+use crate::diagnostic::{
+    Applicability, Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet,
+};
 use crate::driver::FileOutput;
 use crate::registry;
 use crate::rule::tested::TestFacts;
-use crate::rule::{ChildModule, Deferred, DeferredData, FileFacts};
+use crate::rule::{ChildModule, Deferred, DeferredData, FileFacts, KeptEdits};
 use crate::source::LineCol;
 
 #[derive(Serialize, Deserialize)]
-struct Record {
+struct Record<'a> {
     findings: Vec<StoredFinding>,
-    deferred: Vec<StoredDeferred>,
+    #[serde(borrow)]
+    deferred: Vec<StoredDeferred<'a>>,
     problems: Vec<StoredProblem>,
     facts: FileFacts,
     tests: TestFacts,
@@ -36,17 +40,34 @@ struct StoredFinding {
     start: LineCol,
     end: LineCol,
     snippet: Snippet,
-    fix: Option<Fix>,
+    fix: Option<StoredFix>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredDeferred {
+struct StoredFix {
+    title: String,
+    applicability: Applicability,
+    edits: Vec<StoredEdit>,
+}
+
+/// An edit; its file is the record's own unless `path` names another.
+#[derive(Serialize, Deserialize)]
+struct StoredEdit {
+    path: Option<PathBuf>,
+    range: Range<usize>,
+    replacement: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredDeferred<'a> {
     rule: u32,
     finding: Option<StoredFinding>,
-    edits: Option<Fix>,
-    /// The kept value's type name and encoding ([`DeferredData::encoded`]).
-    kind: String,
-    data: Vec<u8>,
+    /// The encoding of the edits ([`encode_fix`]), read back in place and decoded only when
+    /// the workspace stage asks for them.
+    edits: Option<&'a [u8]>,
+    /// The kept value's kind and encoding ([`DeferredData::encoded`]), read back in place.
+    kind: u64,
+    data: &'a [u8],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -61,25 +82,29 @@ struct StoredProblem {
 /// then the file is simply not cached.
 pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
     let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
+    let kept: Vec<(u64, std::borrow::Cow<'_, [u8]>)> =
+        deferred.iter().map(|(_, item)| item.data.encoded()).collect::<Option<_>>()?;
+    let edits: Vec<Option<std::borrow::Cow<'_, [u8]>>> =
+        deferred.iter().map(|(_, item)| item.kept_edits.encoded(path)).collect::<Option<_>>()?;
     let record = Record {
         findings: findings.iter().map(|f| store_finding(f, path)).collect::<Option<_>>()?,
         deferred: deferred
             .iter()
-            .map(|(rule, item)| {
-                let Deferred { path: item_path, package: _, finding, edits, data } = item;
-                if item_path != path {
+            .zip(kept.iter().zip(&edits))
+            .map(|((rule, item), ((kind, data), edits))| {
+                let Deferred { path: item_path, package: _, finding, kept_edits: _, data: _ } = item;
+                if **item_path != *path {
                     return None;
                 }
-                let (kind, data) = data.encoded()?;
                 Some(StoredDeferred {
                     rule: u32::try_from(*rule).ok()?,
                     finding: match finding {
                         Some(finding) => Some(store_finding(finding, path)?),
                         None => None,
                     },
-                    edits: edits.clone(),
-                    kind: kind.to_owned(),
-                    data: data.into_owned(),
+                    edits: edits.as_deref(),
+                    kind: *kind,
+                    data,
                 })
             })
             .collect::<Option<_>>()?,
@@ -103,10 +128,18 @@ pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
 }
 
 /// The output a record holds, for the file at `path` of package `package`, target `origin`;
-/// `None` when the bytes are not a record of this program.
-pub(crate) fn decode(bytes: &[u8], path: &Path, package: usize, origin: &Arc<Origin>) -> Option<FileOutput> {
-    let Record { findings, deferred, problems, facts, tests, modules } = codec::from_bytes(bytes)?;
+/// `None` when the bytes are not a record of this program. `record` lies in `file` (the
+/// cache file in memory), which kept values keep reading from.
+pub(crate) fn decode(
+    file: &Arc<[u8]>,
+    record: &[u8],
+    path: &Path,
+    package: usize,
+    origin: &Arc<Origin>,
+) -> Option<FileOutput> {
+    let Record { findings, deferred, problems, facts, tests, modules } = codec::from_bytes(record)?;
     let finding = |stored: StoredFinding| restore_finding(stored, path, origin);
+    let shared_path: Arc<Path> = Arc::from(path);
     Some(FileOutput {
         findings: findings.into_iter().map(finding).collect::<Option<_>>()?,
         deferred: deferred
@@ -114,14 +147,17 @@ pub(crate) fn decode(bytes: &[u8], path: &Path, package: usize, origin: &Arc<Ori
             .map(|stored| {
                 let rule = usize::try_from(stored.rule).ok().filter(|r| *r < registry::all().len())?;
                 let item = Deferred {
-                    path: path.to_path_buf(),
+                    path: shared_path.clone(),
                     package,
                     finding: match stored.finding {
-                        Some(stored) => Some(finding(stored)?),
+                        Some(stored) => Some(Box::new(finding(stored)?)),
                         None => None,
                     },
-                    edits: stored.edits,
-                    data: DeferredData::stored(stored.kind, stored.data),
+                    kept_edits: match stored.edits {
+                        Some(edits) => KeptEdits::stored(file.clone(), range_in(file, edits)?),
+                        None => KeptEdits::default(),
+                    },
+                    data: DeferredData::stored(stored.kind, file.clone(), range_in(file, stored.data)?),
                 };
                 Some((rule, item))
             })
@@ -140,6 +176,13 @@ pub(crate) fn decode(bytes: &[u8], path: &Path, package: usize, origin: &Arc<Ori
         tests,
         modules,
     })
+}
+
+/// Where `part` (borrowed from `file`) lies in it.
+fn range_in(file: &[u8], part: &[u8]) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(file.as_ptr() as usize)?;
+    let range = start..start.checked_add(part.len())?;
+    (range.end <= file.len()).then_some(range)
 }
 
 fn store_finding(finding: &Finding, path: &Path) -> Option<StoredFinding> {
@@ -169,7 +212,7 @@ fn store_finding(finding: &Finding, path: &Path) -> Option<StoredFinding> {
         start: *start,
         end: *end,
         snippet: snippet.clone(),
-        fix: fix.clone(),
+        fix: fix.as_ref().map(|fix| store_fix(fix, path)),
     })
 }
 
@@ -186,7 +229,52 @@ fn restore_finding(stored: StoredFinding, path: &Path, origin: &Arc<Origin>) -> 
         start,
         end,
         snippet,
-        fix,
+        fix: fix.map(|fix| restore_fix(fix, path)),
         origin: Some(origin.clone()),
     })
+}
+
+/// The encoding of edits in the file at `path` (kept with a fact).
+pub(crate) fn encode_fix(fix: &Fix, path: &Path) -> Option<Vec<u8>> {
+    codec::to_bytes(&store_fix(fix, path))
+}
+
+/// Edits in the file at `path` from their encoding ([`encode_fix`]).
+pub(crate) fn decode_fix(bytes: &[u8], path: &Path) -> Option<Fix> {
+    Some(restore_fix(codec::from_bytes(bytes)?, path))
+}
+
+fn store_fix(fix: &Fix, path: &Path) -> StoredFix {
+    let Fix { title, applicability, edits } = fix;
+    StoredFix {
+        title: title.clone(),
+        applicability: *applicability,
+        edits: edits
+            .iter()
+            .map(|edit| {
+                let Edit { path: edit_path, range, replacement } = edit;
+                StoredEdit {
+                    path: (edit_path != path).then(|| edit_path.clone()),
+                    range: range.clone(),
+                    replacement: replacement.clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn restore_fix(stored: StoredFix, path: &Path) -> Fix {
+    let StoredFix { title, applicability, edits } = stored;
+    Fix {
+        title,
+        applicability,
+        edits: edits
+            .into_iter()
+            .map(|edit| Edit {
+                path: edit.path.unwrap_or_else(|| path.to_path_buf()),
+                range: edit.range,
+                replacement: edit.replacement,
+            })
+            .collect(),
+    }
 }

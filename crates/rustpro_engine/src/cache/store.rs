@@ -10,22 +10,24 @@
 //! | 20..36 | program key (see `CacheOptions::program_key`), little-endian |
 //! | 36..44 | length of the entries, little-endian |
 //! | 44..52 | 64-bit xxh3 checksum of the entries, little-endian |
-//! | 52.. | the entries: one per file (path, content hash, context hash, record) |
+//! | 52.. | the entries: one per file and context (path, content hash, context hash, stamp, record) |
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 use super::codec;
+use crate::project::FileStamp;
 
 const MAGIC: &[u8; 16] = b"rustpro-cache\0\0\0";
 /// Bump when the layout or a stored type changes in a way the program key would not show
 /// (it always changes with the program, so in practice: never needed, but cheap).
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const HEADER: usize = 16 + 4 + 16 + 8 + 8;
 
 /// The file name of a workspace's cache in its `target/rustpro/` folder.
@@ -39,6 +41,9 @@ pub(crate) struct Entry<'a> {
     pub content: u128,
     /// Hash of everything else the file's results depend on.
     pub context: u128,
+    /// The file's stamp when its text was read, if it had settled then: while the file
+    /// shows the same stamp, its text is the one hashed, and it is not read again.
+    pub stamp: Option<FileStamp>,
     pub record: &'a [u8],
 }
 
@@ -57,41 +62,42 @@ pub(crate) fn locations(root: &Path, user_dir: Option<&Path>) -> Vec<PathBuf> {
     out
 }
 
-/// The entries of the first of `locations` that holds a whole cache file of this program;
-/// empty when none does.
-pub(crate) fn read(locations: &[PathBuf], program_key: u128) -> Vec<u8> {
+/// The first of `locations` that holds a whole cache file of this program, read whole (its
+/// entries are [`entries`]); empty when none does.
+pub(crate) fn read(locations: &[PathBuf], program_key: u128) -> Arc<[u8]> {
     locations
         .iter()
-        .find_map(|path| fs::read(path).ok().and_then(|b| entries_of(b, program_key)))
+        .find_map(|path| fs::read(path).ok().filter(|bytes| is_whole(bytes, program_key)))
         .unwrap_or_default()
+        .into()
 }
 
-/// The entries part of a cache file's bytes, when the header says it is this program's and
-/// the checksum matches.
-fn entries_of(mut bytes: Vec<u8>, program_key: u128) -> Option<Vec<u8>> {
-    let header = bytes.get(..HEADER)?;
+/// The entries part of a cache file's bytes from [`read`].
+pub(crate) fn entries(bytes: &[u8]) -> &[u8] {
+    bytes.get(HEADER..).unwrap_or_default()
+}
+
+/// Whether a cache file's header says it is this program's and the checksum matches.
+fn is_whole(bytes: &[u8], program_key: u128) -> bool {
+    let Some(header) = bytes.get(..HEADER) else { return false };
     let (magic, rest) = header.split_at(16);
     let (format, rest) = rest.split_at(4);
     let (key, rest) = rest.split_at(16);
     let (len, checksum) = rest.split_at(8);
-    let valid = magic == MAGIC
-        && u32::from_le_bytes(format.try_into().ok()?) == FORMAT
-        && u128::from_le_bytes(key.try_into().ok()?) == program_key
-        && u64::from_le_bytes(len.try_into().ok()?) == (bytes.len() - HEADER) as u64
-        && u64::from_le_bytes(checksum.try_into().ok()?) == xxh3_64(&bytes[HEADER..]);
-    if !valid {
-        return None;
-    }
-    bytes.drain(..HEADER);
-    Some(bytes)
+    let number = |b: &[u8]| b.iter().rev().fold(0_u128, |n, byte| n << 8 | u128::from(*byte));
+    magic == MAGIC
+        && number(format) == u128::from(FORMAT)
+        && number(key) == program_key
+        && number(len) == (bytes.len() - HEADER) as u128
+        && number(checksum) == u128::from(xxh3_64(&bytes[HEADER..]))
 }
 
-/// The entries held by `bytes` (from [`read`]); `None` when they do not decode.
+/// The entries of a cache file read by [`read`]; `None` when they do not decode.
 pub(crate) fn decode(bytes: &[u8]) -> Option<Vec<Entry<'_>>> {
     if bytes.is_empty() {
         return Some(Vec::new());
     }
-    codec::from_bytes(bytes)
+    codec::from_bytes(entries(bytes))
 }
 
 /// Writes `entries` to the first of `locations` where that works; returns whether one did.

@@ -23,33 +23,86 @@ pub fn read_source_file(path: &Path, max_size: u64, overlay: &super::Overlay) ->
     }
     let mut bytes = Vec::new();
     match read_source_bytes(path, max_size, &mut bytes) {
-        Some(failed) => failed,
-        None => source_text(&bytes),
+        Err(failed) => failed,
+        Ok(_) => source_text(&bytes),
     }
 }
 
 /// Reads a source file's bytes into `buf` (cleared first: one buffer serves many files, so
-/// that reading allocates nothing once it is large enough). `None` when `buf` holds the
-/// file; otherwise why it cannot be read (never [`FileRead::Text`]).
-pub fn read_source_bytes(path: &Path, max_size: u64, buf: &mut Vec<u8>) -> Option<FileRead> {
+/// that reading allocates nothing once it is large enough). `Ok` when `buf` holds the file,
+/// with the file's stamp as it was before the read (when the platform has one); otherwise
+/// why it cannot be read (never [`FileRead::Text`]).
+pub fn read_source_bytes(
+    path: &Path,
+    max_size: u64,
+    buf: &mut Vec<u8>,
+) -> Result<Option<FileStamp>, FileRead> {
     buf.clear();
-    let mut file = match fs::File::open(path) {
-        Ok(file) => file,
-        Err(err) => return Some(FileRead::Error(err)),
-    };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut file = fs::File::open(path).map_err(FileRead::Error)?;
+    let metadata = file.metadata().ok();
+    let size = metadata.as_ref().map_or(0, fs::Metadata::len);
     if size > max_size {
-        return Some(FileRead::TooLarge { size, limit: max_size });
+        return Err(FileRead::TooLarge { size, limit: max_size });
     }
     buf.reserve(usize::try_from(size).unwrap_or(0));
     // `take` bounds the read even when the file grows or lies about its size (devices, FIFOs).
     if let Err(err) = file.by_ref().take(max_size + 1).read_to_end(buf) {
-        return Some(FileRead::Error(err));
+        return Err(FileRead::Error(err));
     }
     if buf.len() as u64 > max_size {
-        return Some(FileRead::TooLarge { size: buf.len() as u64, limit: max_size });
+        return Err(FileRead::TooLarge { size: buf.len() as u64, limit: max_size });
     }
-    None
+    Ok(metadata.as_ref().and_then(FileStamp::of))
+}
+
+/// What the file system says about a file's identity and last change: a file whose stamp is
+/// the same has not been written since, provided the stamp was taken when its times were
+/// already older than the file system's timestamp granularity (see [`FileStamp::settled`]).
+/// Only the kernel sets the change time (`ctime`): a tool that rewrites a file and puts its
+/// modification time back still changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileStamp {
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub modified: i128,
+    /// Status change time, nanoseconds since the Unix epoch.
+    pub changed: i128,
+    pub inode: u64,
+    pub device: u64,
+}
+
+impl FileStamp {
+    /// The stamp of a file's metadata; `None` on platforms without change times.
+    #[cfg(unix)]
+    pub fn of(metadata: &fs::Metadata) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let nanos = |secs: i64, nsecs: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsecs);
+        Some(FileStamp {
+            size: metadata.size(),
+            modified: nanos(metadata.mtime(), metadata.mtime_nsec()),
+            changed: nanos(metadata.ctime(), metadata.ctime_nsec()),
+            inode: metadata.ino(),
+            device: metadata.dev(),
+        })
+    }
+
+    /// The stamp of a file's metadata; `None` on platforms without change times.
+    #[cfg(not(unix))]
+    pub fn of(_metadata: &fs::Metadata) -> Option<FileStamp> {
+        None
+    }
+
+    /// The stamp of the file at `path` (following links), without reading it.
+    pub fn of_path(path: &Path) -> Option<FileStamp> {
+        FileStamp::of(&fs::metadata(path).ok()?)
+    }
+
+    /// Whether the file's last change is older than `before` (nanoseconds since the Unix
+    /// epoch): then a later write would show in its times, even on a file system that
+    /// keeps them coarsely. A file changed after `before` is read and hashed again.
+    pub fn settled(&self, before: i128) -> bool {
+        self.modified < before && self.changed < before
+    }
 }
 
 /// The text of a source file's bytes, unless they are binary or not UTF-8.

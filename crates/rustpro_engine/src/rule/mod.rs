@@ -15,7 +15,7 @@ pub(crate) use walk::ChildModule;
 pub(crate) use context::RawFinding;
 pub use context::{FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report, RequiredRust};
 pub use imports::Imports;
-pub use kept::{DeferredData, Keep};
+pub use kept::{DeferredData, Keep, KeptEdits, Lazy};
 pub use tested::{PublicFn, TestIndex};
 pub use workspace::{Deferred, WorkspaceCx};
 

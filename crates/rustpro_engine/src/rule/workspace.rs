@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::context::{ManifestReport, RawManifestFinding};
-use super::kept::DeferredData;
+use super::kept::{DeferredData, KeptEdits};
 use super::tested::TestIndex;
 use crate::diagnostic::{Finding, Fix};
 use crate::project::Package;
@@ -14,14 +14,23 @@ use crate::project::Package;
 /// A finding or a fact a rule held back while checking one file.
 #[derive(Debug)]
 pub struct Deferred {
-    pub path: PathBuf,
+    /// The file (shared by the file's items).
+    pub path: std::sync::Arc<std::path::Path>,
     /// Index of the file's package in [`WorkspaceCx::packages`].
     pub package: usize,
-    /// Located, with level and suppressions applied; `None` for a plain fact.
-    pub finding: Option<Finding>,
-    /// The edits a fact was kept with ([`super::FileCx::defer_with_edits`]), located.
-    pub edits: Option<Fix>,
+    /// Located, with level and suppressions applied; `None` for a plain fact (boxed: most
+    /// items are facts, and the workspace stage moves many).
+    pub finding: Option<Box<Finding>>,
+    /// The edits a fact was kept with ([`Deferred::edits`]).
+    pub(crate) kept_edits: KeptEdits,
     pub data: DeferredData,
+}
+
+impl Deferred {
+    /// The edits a fact was kept with ([`super::FileCx::defer_with_edits`]), located.
+    pub fn edits(&self) -> Option<&Fix> {
+        self.kept_edits.get(&self.path)
+    }
 }
 
 /// What a rule's workspace stage sees: one workspace's deferred items, in file order.

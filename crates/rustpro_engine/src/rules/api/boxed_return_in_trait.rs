@@ -249,7 +249,7 @@ impl Rule for BoxedReturnInTrait {
                 Some(reason) => withhold_fix(&mut finding, &reason),
                 None => complete_fix(&mut finding, trait_name, method, impls),
             }
-            cx.report(finding);
+            cx.report(*finding);
         }
     }
 }

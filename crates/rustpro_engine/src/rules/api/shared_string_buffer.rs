@@ -123,7 +123,7 @@ impl Rule for SharedStringBuffer {
                 continue;
             }
             if let Some(finding) = item.finding {
-                cx.report(finding);
+                cx.report(*finding);
             }
         }
     }

@@ -206,7 +206,7 @@ impl Rule for AsyncTraitMacro {
                 fix.title =
                     format!("replace `#[async_trait]` with native async fns in `{name}` and its {impls}");
             }
-            cx.report(finding);
+            cx.report(*finding);
         }
     }
 }

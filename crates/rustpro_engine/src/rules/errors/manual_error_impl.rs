@@ -132,7 +132,7 @@ impl Rule for ManualErrorImpl {
             out.push(finding);
         }
         for finding in out {
-            cx.report(finding);
+            cx.report(*finding);
         }
     }
 }

@@ -117,7 +117,7 @@ impl Rule for ManualFromError {
             out.push(finding);
         }
         for finding in out {
-            cx.report(finding);
+            cx.report(*finding);
         }
     }
 }
@@ -152,11 +152,8 @@ fn from_fix(item: &Deferred, from: &FromFact, type_item: &Deferred, ty: &TypeFac
             "`#[from]` would also make the field the variant's source, which it is not now".to_owned()
         );
     }
-    let anchor = type_item
-        .edits
-        .as_ref()
-        .and_then(|f| f.edits.get(field.anchor))
-        .ok_or("the field cannot be located")?;
+    let anchor =
+        type_item.edits().and_then(|f| f.edits.get(field.anchor)).ok_or("the field cannot be located")?;
     let mut edits = vec![Edit { replacement: format!("#[from]{}", field.separator), ..anchor.clone() }];
     edits.extend(edits_of(item));
     Ok(Fix {

@@ -110,13 +110,13 @@ impl Rule for RustVersionTooLow {
             let (Some(finding), Some(Use(name))) = (item.finding, item.data.get::<Use>()) else {
                 continue;
             };
-            match seen.get(&(item.path.clone(), name.clone())) {
+            match seen.get(&(item.path.to_path_buf(), name.clone())) {
                 Some(&at) => {
                     let (_, more): &mut (_, usize) = &mut kept[at];
                     *more += 1;
                 }
                 None => {
-                    seen.insert((item.path.clone(), name.clone()), kept.len());
+                    seen.insert((item.path.to_path_buf(), name.clone()), kept.len());
                     kept.push((finding, 0));
                 }
             }
@@ -126,7 +126,7 @@ impl Rule for RustVersionTooLow {
                 let uses = if more == 1 { "use" } else { "uses" };
                 finding.message = format!("{} ({more} more {uses} in this file)", finding.message);
             }
-            cx.report(finding);
+            cx.report(*finding);
         }
     }
 

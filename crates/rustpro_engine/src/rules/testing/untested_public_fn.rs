@@ -101,7 +101,7 @@ impl Rule for UntestedPublicFn {
             if cx.tests().is_public(item.package, key)
                 && !cx.tests().is_named_by_tests(item.package, &key.name)
             {
-                cx.report(finding);
+                cx.report(*finding);
             }
         }
     }

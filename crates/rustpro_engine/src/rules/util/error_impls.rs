@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rule::{FileCx, FileFix};
+use crate::rule::{FileCx, FileFix, Lazy};
 use crate::rules::util::removal_range;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
 use crate::source::parse::{
@@ -32,7 +32,11 @@ impl Member {
 /// What the file walk keeps about the error types of a package.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum ErrorFact {
-    Type(TypeFact),
+    /// A struct or enum: its name, and the rest decoded only for the types that impls name.
+    Type {
+        name: String,
+        fact: Lazy<TypeFact>,
+    },
     Display(ImplFact<MessageBody>),
     Error(ImplFact<SourceBody>),
     From(FromFact),
@@ -329,7 +333,7 @@ fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, 
         separator: separator_before(node),
         derive_separator,
     };
-    Some((ErrorFact::Type(fact), fix, node.text_range()))
+    Some((ErrorFact::Type { name: fact.name.clone(), fact: Lazy::new(fact) }, fix, node.text_range()))
 }
 
 /// The fields of a struct or variant, each with an anchor before it.

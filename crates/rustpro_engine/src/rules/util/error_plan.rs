@@ -3,7 +3,8 @@
 //! into `#[derive(thiserror::Error)]` attributes, when thiserror writes exactly what the
 //! hand-written impls do.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use super::error_impls::{
     Arg, Arms, ErrorFact, FieldFact, FromFact, ImplFact, Member, Message, MessageBody, Piece, SourceBody,
@@ -12,15 +13,19 @@ use super::error_impls::{
 use crate::diagnostic::{Edit, Fix};
 use crate::fix::manifest::{edit_manifest, table_at};
 use crate::project::{DependencyKind, Edition, Package, workspace_dependencies};
-use crate::rule::{Deferred, WorkspaceCx};
+use crate::rule::{Deferred, Lazy, WorkspaceCx};
 
 /// Every error fact of one workspace, by kind.
 pub(crate) struct Pieces<'a> {
-    pub types: Vec<(&'a Deferred, &'a TypeFact)>,
+    /// Every type, by name (the rest of its facts decoded for the types asked for).
+    types: Vec<(&'a Deferred, &'a str, &'a Lazy<TypeFact>)>,
     pub displays: Vec<(&'a Deferred, &'a ImplFact<MessageBody>)>,
     pub errors: Vec<(&'a Deferred, &'a ImplFact<SourceBody>)>,
     pub froms: Vec<(&'a Deferred, &'a FromFact)>,
     no_std: HashSet<usize>,
+    /// Per package: the `thiserror` dependency to add, worked out once (editing the manifest
+    /// costs a TOML parse and print).
+    dependencies: RefCell<HashMap<usize, Result<Option<Edit>, String>>>,
 }
 
 impl<'a> Pieces<'a> {
@@ -31,10 +36,11 @@ impl<'a> Pieces<'a> {
             errors: Vec::new(),
             froms: Vec::new(),
             no_std: HashSet::new(),
+            dependencies: RefCell::new(HashMap::new()),
         };
         for item in items {
             match item.data.get::<ErrorFact>() {
-                Some(ErrorFact::Type(t)) => pieces.types.push((item, t)),
+                Some(ErrorFact::Type { name, fact }) => pieces.types.push((item, name, fact)),
                 Some(ErrorFact::Display(d)) => pieces.displays.push((item, d)),
                 Some(ErrorFact::Error(e)) => pieces.errors.push((item, e)),
                 Some(ErrorFact::From(f)) => pieces.froms.push((item, f)),
@@ -50,13 +56,22 @@ impl<'a> Pieces<'a> {
     /// The type an impl in `item`'s package names: the one in the same file, else the only
     /// one of the package with that name.
     pub fn type_of(&self, item: &Deferred, name: &str) -> Result<(&'a Deferred, &'a TypeFact), String> {
-        let candidates: Vec<_> =
-            self.types.iter().filter(|(t, fact)| t.package == item.package && fact.name == name).collect();
+        let candidates: Vec<_> = self
+            .types
+            .iter()
+            .filter(|(t, type_name, _)| t.package == item.package && *type_name == name)
+            .map(|(t, _, fact)| (*t, *fact))
+            .collect();
+        let decoded = |(t, fact): (&'a Deferred, &'a Lazy<TypeFact>)| {
+            fact.get()
+                .map(|fact| (t, fact))
+                .ok_or_else(|| format!("the facts about `{name}` do not read back"))
+        };
         if let Some(same_file) = candidates.iter().find(|(t, _)| t.path == item.path) {
-            return Ok(**same_file);
+            return decoded(*same_file);
         }
         match candidates.as_slice() {
-            [one] => Ok(**one),
+            [one] => decoded(*one),
             [] => Err(format!("rustpro does not see the definition of `{name}` (a macro may generate it)")),
             _ => Err(format!("the package defines several types named `{name}`")),
         }
@@ -157,7 +172,12 @@ fn convert_with(
         return Err("the crate is `no_std`: add `thiserror` without its default features and derive by hand"
             .to_owned());
     }
-    let dependency = thiserror_dependency(package, cx.workspace_manifest_text(package))?;
+    let dependency = pieces
+        .dependencies
+        .borrow_mut()
+        .entry(type_item.package)
+        .or_insert_with(|| thiserror_dependency(package, cx.workspace_manifest_text(package)))
+        .clone()?;
     let messages = display.body.as_ref().map_err(Clone::clone)?;
     let sources = error.body.as_ref().map_err(Clone::clone)?;
     let froms: Vec<(usize, &Deferred, &FromFact)> = pieces
@@ -173,7 +193,7 @@ fn convert_with(
         applicability: crate::diagnostic::Applicability::Unsafe,
         edits: Vec::new(),
     };
-    let anchors = type_item.edits.as_ref().map(|f| f.edits.as_slice()).unwrap_or_default();
+    let anchors = type_item.edits().map(|f| f.edits.as_slice()).unwrap_or_default();
     let mut put = |index: usize, text: String| {
         if let Some(anchor) = anchors.get(index) {
             fix.edits.push(Edit { replacement: text, ..anchor.clone() });
@@ -229,7 +249,7 @@ fn convert_with(
 
 /// The edits a fact was kept with: those of its finding's fix for a reported fact.
 pub(crate) fn edits_of(item: &Deferred) -> Vec<Edit> {
-    let fix = item.edits.as_ref().or_else(|| item.finding.as_ref().and_then(|f| f.fix.as_ref()));
+    let fix = item.edits().or_else(|| item.finding.as_ref().and_then(|f| f.fix.as_ref()));
     fix.map(|f| f.edits.clone()).unwrap_or_default()
 }
 

@@ -63,7 +63,7 @@ pub(crate) fn attr_parts(attr: &ast::Attr) -> Option<(String, Vec<String>)> {
 /// fix's title.
 pub(crate) fn add_impl_edits(fix: &mut crate::diagnostic::Fix, impls: &[&crate::rule::Deferred]) -> String {
     for impl_item in impls {
-        if let Some(edits) = &impl_item.edits {
+        if let Some(edits) = impl_item.edits() {
             fix.edits.extend(edits.edits.iter().cloned());
         }
     }
