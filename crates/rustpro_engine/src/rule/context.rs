@@ -145,6 +145,8 @@ pub struct FileCx<'a> {
     mentions: std::cell::RefCell<Vec<(&'static str, bool)>>,
     /// Line starts of `text`, built on the first [`FileCx::line_of`].
     lines: OnceCell<crate::source::LineIndex>,
+    /// The package's `rust-version` as a 1.x minor, read on the first ask.
+    rust_minor: OnceCell<Option<u32>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -178,6 +180,7 @@ impl<'a> FileCx<'a> {
             imports: OnceCell::new(),
             lines: OnceCell::new(),
             mentions: std::cell::RefCell::new(Vec::new()),
+            rust_minor: OnceCell::new(),
         }
     }
 
@@ -248,6 +251,17 @@ impl<'a> FileCx<'a> {
         let found = self.text.contains(needle);
         known.push((needle, found));
         found
+    }
+
+    /// The package's `rust-version` (own or inherited) as a 1.x minor; `None` when it has
+    /// none or it cannot be read. Rules ask at every node, so it is read once per file.
+    pub(crate) fn declared_rust_minor(&self) -> Option<u32> {
+        *self.rust_minor.get_or_init(|| {
+            self.package
+                .rust_version
+                .as_deref()
+                .and_then(crate::rules::util::rust_features::parse_rust_version)
+        })
     }
 
     /// The `use` imports at the top of the file.

@@ -3,7 +3,8 @@
 //! into `#[derive(thiserror::Error)]` attributes, when thiserror writes exactly what the
 //! hand-written impls do.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use super::error_impls::{
     Arg, Arms, ErrorFact, FieldFact, FromFact, ImplFact, Member, Message, MessageBody, Piece, SourceBody,
@@ -21,6 +22,8 @@ pub(crate) struct Pieces<'a> {
     pub errors: Vec<(&'a Deferred, &'a ImplFact<SourceBody>)>,
     pub froms: Vec<(&'a Deferred, &'a FromFact)>,
     no_std: HashSet<usize>,
+    /// Per package: the `thiserror` dependency to add, found once (it edits the manifest).
+    dependencies: RefCell<HashMap<usize, Result<Option<Edit>, String>>>,
 }
 
 impl<'a> Pieces<'a> {
@@ -31,6 +34,7 @@ impl<'a> Pieces<'a> {
             errors: Vec::new(),
             froms: Vec::new(),
             no_std: HashSet::new(),
+            dependencies: RefCell::default(),
         };
         for item in items {
             match item.data.downcast_ref::<ErrorFact>() {
@@ -157,7 +161,12 @@ fn convert_with(
         return Err("the crate is `no_std`: add `thiserror` without its default features and derive by hand"
             .to_owned());
     }
-    let dependency = thiserror_dependency(package, cx.workspace_manifest_text(package))?;
+    let dependency = pieces
+        .dependencies
+        .borrow_mut()
+        .entry(type_item.package)
+        .or_insert_with(|| thiserror_dependency(package, cx.workspace_manifest_text(package)))
+        .clone()?;
     let messages = display.body.as_ref().map_err(Clone::clone)?;
     let sources = error.body.as_ref().map_err(Clone::clone)?;
     let froms: Vec<(usize, &Deferred, &FromFact)> = pieces
