@@ -279,6 +279,14 @@ impl<'a> FileCx<'a> {
             if !is_module && scope.kind() != SyntaxKind::STMT_LIST {
                 continue;
             }
+            // Most blocks and module bodies import nothing: ask the green tree before reading
+            // the scope's items.
+            if !crate::source::parse::has_child_of_kind(&scope, SyntaxKind::USE) {
+                if is_module {
+                    return path.to_owned();
+                }
+                continue;
+            }
             let local = Imports::of_scope(&scope);
             if local.covers(path) || is_module {
                 return local.expand(path);

@@ -226,6 +226,12 @@ pub fn first_child_node_kind(node: &SyntaxNode) -> Option<SyntaxKind> {
     green.children().find_map(|child| child.into_node()).map(|child| SyntaxKind::from(child.kind().0))
 }
 
+/// Whether a node has a child node of `kind`, read from the green tree (no node is created).
+pub fn has_child_of_kind(node: &SyntaxNode, kind: SyntaxKind) -> bool {
+    let raw = RustLanguage::kind_to_raw(kind);
+    node.green().children().any(|child| child.into_node().is_some_and(|child| child.kind() == raw))
+}
+
 /// For every node of a tree in preorder (the order of `SyntaxNode::preorder`, nodes only):
 /// whether its subtree holds a node of an interesting kind, and the subtree's node count.
 /// Computed on the green tree, which allocates nothing, so that a walk can skip subtrees
