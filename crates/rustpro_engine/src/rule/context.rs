@@ -147,6 +147,9 @@ pub struct FileCx<'a> {
     lines: OnceCell<crate::source::LineIndex>,
     /// The package's `rust-version` as a 1.x minor, read on the first ask.
     rust_minor: OnceCell<Option<u32>>,
+    /// The imports of the blocks and inline modules [`FileCx::expand_path_at`] looked in,
+    /// by the walked tree's offset in the file and the scope's range.
+    scope_imports: std::cell::RefCell<Vec<((TextSize, TextRange), Imports)>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -181,6 +184,7 @@ impl<'a> FileCx<'a> {
             lines: OnceCell::new(),
             mentions: std::cell::RefCell::new(Vec::new()),
             rust_minor: OnceCell::new(),
+            scope_imports: std::cell::RefCell::default(),
         }
     }
 
@@ -287,7 +291,17 @@ impl<'a> FileCx<'a> {
                 }
                 continue;
             }
-            let local = Imports::of_scope(&scope);
+            // Read once per scope: rules ask at many nodes of the same module or block.
+            let key = (self.base, scope.text_range());
+            let mut known = self.scope_imports.borrow_mut();
+            let at = match known.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    known.push((key, Imports::of_scope(&scope)));
+                    known.len() - 1
+                }
+            };
+            let local = &known[at].1;
             if local.covers(path) || is_module {
                 return local.expand(path);
             }

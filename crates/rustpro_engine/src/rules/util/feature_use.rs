@@ -58,7 +58,16 @@ fn detect(node: &SyntaxNode, cx: &FileCx<'_>, floor: Minor) -> Option<(&'static 
     let syntax = |s: Syntax| feature(Detect::Syntax(s));
     let whole = node.text_range();
     match node.kind() {
-        SyntaxKind::PATH => path_use(node, cx),
+        SyntaxKind::PATH => {
+            // Most paths name nothing of the table: decide that on the green tree.
+            let candidate = crate::source::parse::any_path_segment_name(node, |name| {
+                names_std_item(name) || name.starts_with("AsyncFn")
+            });
+            if !candidate {
+                return None;
+            }
+            path_use(node, cx)
+        }
         SyntaxKind::USE_TREE => use_tree_use(node),
         SyntaxKind::METHOD_CALL_EXPR => method_use(node, cx, floor),
         SyntaxKind::MACRO_CALL => format_capture(node, cx).map(|r| (syntax(Syntax::InlineFormatArgs), r)),
@@ -337,6 +346,17 @@ fn is_identifier(text: &str) -> bool {
 }
 
 fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
+    // The first word decides (`#[cfg(..)]`, `#![expect(..)]`): most attributes are passed
+    // over before their tokens are collected.
+    let mut first = None;
+    crate::source::parse::for_each_token(node, |_, _, text| {
+        if first.is_none() && text.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            first = Some(matches!(text, "unsafe" | "expect" | "cfg" | "default" | "diagnostic"));
+        }
+    });
+    if first != Some(true) {
+        return None;
+    }
     let attr = ast::Attr::cast(node.clone())?;
     let (path, rest) = attr_tokens(&attr)?;
     match path.as_str() {
