@@ -66,6 +66,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Check every file afresh: neither read nor write the result cache (kept in the
+    /// workspace's `target/rustpro/`, or the user's cache folder when there is no `target/`;
+    /// RUSTPRO_CACHE_DIR names another folder for that). Fixing never uses the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,

@@ -38,12 +38,18 @@ impl Dir {
     }
 }
 
+/// The result cache of test projects (which have no `target/`), kept out of the user's.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("rustpro-cache")
+}
+
 fn rustpro(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rustpro"))
         .args(args)
         .current_dir(cwd)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env("RUSTPRO_CACHE_DIR", cache_dir())
         .output()
         .expect("run rustpro")
 }
@@ -209,6 +215,7 @@ fn cargo_subcommand_form() {
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-rustpro"))
         .args(["rustpro", "check", "--format", "concise"])
         .current_dir(dir.path())
+        .env("RUSTPRO_CACHE_DIR", cache_dir())
         .output()
         .expect("run cargo-rustpro");
     assert_eq!(out.status.code(), Some(1));
@@ -374,4 +381,26 @@ fn fixing_one_file_still_needs_a_clean_workspace() {
     let out = dir.run(&["fix", "src/lib.rs"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("Cargo.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_cache_lives_in_target_and_no_cache_bypasses_it() {
+    let dir = Dir::new();
+    dir.package(UNWRAP_LIB);
+    fs::create_dir_all(dir.path().join("target")).expect("target");
+    let cache = dir.path().join("target/rustpro/check-cache.bin");
+    let cold = dir.run(&["check", "--format", "concise", "--no-cache"]);
+    assert!(!cache.exists(), "--no-cache wrote a cache");
+    let first = dir.run(&["check", "--format", "concise"]);
+    assert!(cache.exists(), "no cache in target/rustpro");
+    let warm = dir.run(&["check", "--format", "concise"]);
+    assert_eq!(stdout(&cold), stdout(&first));
+    assert_eq!(stdout(&cold), stdout(&warm));
+    assert!(stdout(&warm).contains("src/lib.rs:2:7: warning[unwrap_in_production]"), "{}", stdout(&warm));
+    // An edit is seen at once.
+    dir.write("src/lib.rs", "pub fn f(x: Option<u8>) -> u8 {\n    x.unwrap_or(0)\n}\n");
+    let edited = dir.run(&["check", "--format", "concise", "--select", "errors"]);
+    assert_eq!(edited.status.code(), Some(0), "{}", stdout(&edited));
+    let help = stdout(&dir.run(&["check", "--help"]));
+    assert!(help.contains("--no-cache"), "{help}");
 }

@@ -4,13 +4,13 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::project::TargetKind;
 use crate::source::{LineCol, LineIndex};
 
 /// How a finding is reported: `warn` rules give warnings, `deny` gives errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -27,7 +27,7 @@ impl Severity {
 }
 
 /// The package and target a finding belongs to (for cargo's message format).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Hash, Serialize)]
 pub struct Origin {
     pub package: String,
     pub version: Option<String>,
@@ -39,7 +39,7 @@ pub struct Origin {
 }
 
 /// A few source lines around a finding, so reports need not keep files in memory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snippet {
     /// 1-based number of the first line of `text`.
     pub first_line: usize,
@@ -67,7 +67,7 @@ pub struct Finding {
 }
 
 /// Whether a fix may be applied without a person looking at it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Keeps the meaning of the code: applied by `--fix`.
@@ -90,7 +90,7 @@ impl Applicability {
 
 /// One text replacement in a file, in byte offsets of the file as on disk. The replacement
 /// already uses the file's line endings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Edit {
     pub path: PathBuf,
     pub range: Range<usize>,
@@ -98,7 +98,7 @@ pub struct Edit {
 }
 
 /// Edits that belong together (a trait and all its impls move as one), with a title.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fix {
     /// What applying the fix does, e.g. "replace `#[async_trait]` with native async fns".
     pub title: String,
@@ -154,7 +154,7 @@ impl Finding {
 }
 
 /// How bad a problem is: errors make the run exit with 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProblemSeverity {
     Warning,
@@ -162,7 +162,7 @@ pub enum ProblemSeverity {
 }
 
 /// What kind of problem it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
     /// The file has syntax errors; what parses was still checked.

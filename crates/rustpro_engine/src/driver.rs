@@ -1,11 +1,17 @@
 //! The check: discover packages, walk every crate's module tree in parallel (each file read,
-//! parsed and walked once, its tree dropped before the next), then run package rules.
+//! parsed and walked once, its tree dropped before the next, or its results taken from the
+//! cache), then run package rules and the rules' workspace stages.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
+
+use crate::cache::{self, CacheOptions, CacheStats, FileKey, KeyHasher, RunCache};
 use crate::config::{self, CliSettings, ConfigError, Settings};
 use crate::diagnostic::{Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity};
 use crate::project::{self, Edition, FileRead, ModuleDecl, Overlay, Package, TargetKind};
@@ -38,6 +44,9 @@ pub struct CheckRequest {
     /// Files whose reading, parsing and checking take longer than this are listed in
     /// [`Outcome::slow_files`] (for robustness sweeps).
     pub slow_file_limit: Option<std::time::Duration>,
+    /// Use and update the result cache (see [`crate::cache`]); `None` checks every file
+    /// afresh. Ignored for parse-only runs, edition overrides and slow-file timing.
+    pub cache: Option<CacheOptions>,
 }
 
 /// What a check found.
@@ -50,6 +59,7 @@ pub struct Outcome {
     pub packages_checked: usize,
     /// Files over [`CheckRequest::slow_file_limit`], with their time.
     pub slow_files: Vec<(PathBuf, std::time::Duration)>,
+    pub cache: CacheStats,
     /// Per package with a library (not a proc macro): its public functions and how many
     /// test code names (see the `untested_public_fn` rule), whatever rules are selected.
     pub test_coverage: Vec<PackageCoverage>,
@@ -78,13 +88,25 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let Prepared { mut problems, packages, roots, workspace_texts, settings_of, rules, filters } =
         prepare(request)?;
     let dispatch = Dispatch::new(if request.parse_only { &[] } else { &rules });
+    let cache_options = request.cache.as_ref().filter(|_| {
+        !request.parse_only && request.edition_override.is_none() && request.slow_file_limit.is_none()
+    });
+    let root_dirs: Vec<&Path> = roots.iter().map(|(root, _)| root.as_path()).collect();
+    let loaded = cache_options.map(|options| cache::Loaded::read(options, &root_dirs));
+    let cache = loaded.as_ref().map(|loaded| {
+        let cache = RunCache::new(loaded);
+        let keys = ContextKeys::new(cache.program_key(), &rules, &packages);
+        (cache, keys)
+    });
     let shared = Shared {
         request,
         dispatch: &dispatch,
         packages: &packages,
         settings: settings_of.iter().map(|&i| &roots[i].1).collect(),
+        root_of: &settings_of,
+        cache,
         filters,
-        visited: Mutex::new(HashMap::new()),
+        visited: packages.iter().map(|_| Mutex::new(HashMap::new())).collect(),
         findings: Mutex::new(Vec::new()),
         deferred: Mutex::new(Vec::new()),
         problems: Mutex::new(Vec::new()),
@@ -106,28 +128,30 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
                 // A file reached from several targets (`mod common;` in tests, `#[path]`
                 // modules) belongs to the first target that reaches it: a package's targets
                 // are walked one after another, in order, so that this is the same on every
-                // run. Packages, and the modules of a target, are still walked in parallel.
+                // run. Packages, and the files of one level of a module tree, are walked in
+                // parallel.
                 scope.spawn(move |_| {
                     for target in &package.targets {
-                        rayon::scope(|scope| shared.check_file(scope, Job::root(index, package, target)));
+                        shared.walk_tree(Job::root(index, package, target));
                     }
                 });
             }
         });
         // Files under `src/` that no module tree reached (`mod` inside macros such as
         // `cfg_if!`, or modules not yet declared).
-        rayon::scope(|scope| {
-            for (index, package) in packages.iter().enumerate() {
-                for job in shared.orphans(index, package) {
-                    scope.spawn(move |scope| shared.check_file(scope, job));
-                }
-            }
-        });
+        let orphans: Vec<Job> =
+            packages.iter().enumerate().flat_map(|(index, package)| shared.orphans(index, package)).collect();
+        shared.check_level(orphans);
     };
     match pool {
         Ok(pool) => pool.install(|| run(&shared)),
         Err(_) => run(&shared),
     }
+    let mut package_dirs: Vec<Vec<&Path>> = vec![Vec::new(); roots.len()];
+    for (package, root) in packages.iter().zip(&settings_of) {
+        package_dirs[*root].push(package.dir.as_path());
+    }
+    let cache_stats = shared.cache.map(|(cache, _)| cache.save(&package_dirs)).unwrap_or_default();
     let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
     let mut test_coverage = Vec::new();
@@ -182,9 +206,19 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             deferred,
         ));
     }
-    findings.sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+    // A file that two packages reach gives each finding twice: the order (and the copy kept)
+    // must not depend on which package was first.
+    findings.sort_by(|a, b| {
+        (&a.path, a.start, a.rule)
+            .cmp(&(&b.path, b.start, b.rule))
+            .then_with(|| origin_key(a).cmp(&origin_key(b)))
+    });
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
-    problems.sort_by(|a, b| (&a.path, a.location).cmp(&(&b.path, b.location)));
+    problems.sort_by(|a, b| (&a.path, a.location, &a.message).cmp(&(&b.path, b.location, &b.message)));
+    problems.dedup_by(|a, b| {
+        (&a.path, a.location, &a.message, a.severity, a.kind)
+            == (&b.path, b.location, &b.message, b.severity, b.kind)
+    });
     let mut slow_files = shared.slow.into_inner().unwrap_or_else(PoisonError::into_inner);
     slow_files.sort();
     Ok(Outcome {
@@ -193,6 +227,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         files_checked: shared.files.into_inner(),
         packages_checked: packages.len(),
         slow_files,
+        cache: cache_stats,
         test_coverage,
     })
 }
@@ -392,8 +427,10 @@ impl Session {
             dispatch: &self.dispatch,
             packages: &prepared.packages,
             settings: prepared.settings_of.iter().map(|&i| &prepared.roots[i].1).collect(),
+            root_of: &prepared.settings_of,
+            cache: None,
             filters: Vec::new(),
-            visited: Mutex::new(HashMap::new()),
+            visited: Vec::new(),
             findings: Mutex::new(Vec::new()),
             deferred: Mutex::new(Vec::new()),
             problems: Mutex::new(Vec::new()),
@@ -403,7 +440,7 @@ impl Session {
             slow: Mutex::new(Vec::new()),
         };
         let run = || {
-            shared.check_text(job, text, std::time::Instant::now());
+            shared.check_text(job, text, std::time::Instant::now(), None);
         };
         match &self.pool {
             Some(pool) => pool.install(run),
@@ -420,9 +457,17 @@ impl Session {
             files_checked: shared.files.into_inner(),
             packages_checked: 1,
             slow_files: shared.slow.into_inner().unwrap_or_else(PoisonError::into_inner),
+            cache: CacheStats::default(),
             test_coverage: Vec::new(),
         }
     }
+}
+
+/// The package and target of a finding, to order the findings of a file that two packages
+/// reach.
+fn origin_key(finding: &Finding) -> Option<(&Path, &str, &str)> {
+    let origin = finding.origin.as_deref()?;
+    Some((&origin.manifest_path, origin.target_kind.as_str(), &origin.target_name))
 }
 
 /// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
@@ -439,6 +484,40 @@ fn enclosing_module_is_test(path: &Path, src: &Path, visited: &HashMap<PathBuf, 
 
 fn is_filtered_out(filters: &[PathBuf], path: &Path) -> bool {
     !filters.is_empty() && !filters.iter().any(|f| path.starts_with(f))
+}
+
+/// The parts of the files' cache keys that many files share, computed once per run.
+struct ContextKeys {
+    /// The program and the rules the run dispatches (a rule that is on anywhere runs, and
+    /// keeps facts, in every file).
+    run: u128,
+    /// Each package as discovered: manifest, edition, targets, lints, dependencies.
+    packages: Vec<u128>,
+}
+
+impl ContextKeys {
+    fn new(program_key: u128, rules: &[&'static dyn Rule], packages: &[Package]) -> ContextKeys {
+        let mut run = KeyHasher::new();
+        program_key.hash(&mut run);
+        for rule in rules {
+            rule.meta().name.hash(&mut run);
+        }
+        ContextKeys {
+            run: run.finish128(),
+            packages: packages.iter().map(|p| cache::hash_text(&format!("{p:?}"))).collect(),
+        }
+    }
+
+    /// Everything a file's results depend on beside its text (see [`crate::cache`]).
+    fn context(&self, job: &Job, settings: &Settings, filtered: bool) -> u128 {
+        let mut state = KeyHasher::new();
+        self.run.hash(&mut state);
+        self.packages[job.package].hash(&mut state);
+        settings.hash_for_file(&job.path, &mut state);
+        job.hash_context(&mut state);
+        filtered.hash(&mut state);
+        state.finish128()
+    }
 }
 
 /// One file to check, with what it inherits from the module that declared it.
@@ -459,6 +538,24 @@ struct Job {
 }
 
 impl Job {
+    /// Hashes what the file's results depend on (its package is hashed by the caller).
+    fn hash_context(&self, state: &mut impl Hasher) {
+        // Every field named, so that a new one cannot be left out of the cache key.
+        let Job {
+            package: _,
+            path,
+            target,
+            origin,
+            crate_root,
+            in_test,
+            allows,
+            follow_modules,
+            public,
+            public_items,
+        } = self;
+        (path, target, origin, crate_root, in_test, allows, follow_modules, public, public_items).hash(state);
+    }
+
     fn root(index: usize, package: &Package, target: &crate::project::Target) -> Job {
         Job {
             package: index,
@@ -508,9 +605,14 @@ struct Shared<'a> {
     dispatch: &'a Dispatch,
     packages: &'a [Package],
     settings: Vec<&'a Settings>,
+    /// The workspace root (index) of each package.
+    root_of: &'a [usize],
+    cache: Option<(RunCache<'a>, ContextKeys)>,
     filters: Vec<PathBuf>,
-    /// Files taken up so far, with whether they are test code.
-    visited: Mutex<HashMap<PathBuf, bool>>,
+    /// Per package: the files taken up so far, with whether they are test code. A file that
+    /// two packages reach (`#[path]` into another package) is checked in each, as cargo
+    /// compiles it in each.
+    visited: Vec<Mutex<HashMap<PathBuf, bool>>>,
     findings: Mutex<Vec<Finding>>,
     /// What rules held back for their workspace stage, with the rule's index.
     deferred: Mutex<Vec<(usize, Deferred)>>,
@@ -546,7 +648,7 @@ impl Shared<'_> {
         if !src.is_dir() {
             return Vec::new();
         }
-        let visited = self.visited.lock().unwrap_or_else(PoisonError::into_inner);
+        let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
         let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(&src)
             .follow_links(false)
             .build()
@@ -574,111 +676,83 @@ impl Shared<'_> {
             .collect()
     }
 
-    fn check_file<'s>(&'s self, scope: &rayon::Scope<'s>, job: Job) {
-        for child in self.check_job(job) {
-            scope.spawn(move |scope| self.check_file(scope, child));
+    /// Checks the module tree of a target, breadth first: the files of one level in
+    /// parallel, then the modules they declare. A file that several `mod` items reach
+    /// (`#[cfg(feature = "std")] pub mod ser;` and `#[cfg(not(feature = "std"))] mod ser;`,
+    /// or `#[path]` modules in different files) is checked once, as the first of them in a
+    /// fixed order declares it: the shallowest, then by its parent's place in the level,
+    /// then in the order of the declarations. Which one that is never depends on timing.
+    fn walk_tree(&self, root: Job) {
+        let mut level = vec![root];
+        while !level.is_empty() {
+            level = self.check_level(level);
         }
     }
 
-    /// Reads and checks one file; returns the jobs of the modules it declares.
+    /// Takes up the files of `jobs` in order (a file already taken up, or excluded, is
+    /// skipped) and checks them in parallel; returns the jobs of the modules they declare,
+    /// in order.
+    fn check_level(&self, jobs: Vec<Job>) -> Vec<Job> {
+        let jobs: Vec<Job> = jobs.into_iter().filter(|job| self.take_up(job)).collect();
+        let children: Vec<Vec<Job>> = jobs.into_par_iter().map(|job| self.check_job(job)).collect();
+        children.into_iter().flatten().collect()
+    }
+
+    /// Whether the file of `job` is to be checked: not excluded, and not taken up by its
+    /// package already (then it is now).
+    fn take_up(&self, job: &Job) -> bool {
+        if self.settings[job.package].is_excluded(&job.path) {
+            return false;
+        }
+        let Some(visited) = self.visited.get(job.package) else { return true };
+        let mut visited = visited.lock().unwrap_or_else(PoisonError::into_inner);
+        if visited.contains_key(&job.path) {
+            return false;
+        }
+        visited.insert(job.path.clone(), job.in_test);
+        true
+    }
+
+    /// Reads and checks one file (taken up); returns the jobs of the modules it declares.
     fn check_job(&self, job: Job) -> Vec<Job> {
         let settings = self.settings[job.package];
-        if settings.is_excluded(&job.path) {
-            return Vec::new();
-        }
-        {
-            let mut visited = self.visited.lock().unwrap_or_else(PoisonError::into_inner);
-            if visited.contains_key(&job.path) {
-                return Vec::new();
-            }
-            visited.insert(job.path.clone(), job.in_test);
-        }
         let started = std::time::Instant::now();
-        let unreadable = match project::read_source_file(
-            &job.path,
-            settings.max_file_size,
-            &self.request.overlay,
-        ) {
-            FileRead::Text(text) => Ok(text),
-            FileRead::NotUtf8 { offset } => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::UnreadableSource,
-                format!("not valid UTF-8 (first bad byte at offset {offset}); file skipped"),
-            )),
-            FileRead::Binary => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::UnreadableSource,
-                "binary file (holds NUL bytes); file skipped".to_owned(),
-            )),
-            FileRead::TooLarge { size, limit } => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::UnreadableSource,
-                format!(
-                    "{size} bytes is over the {limit}-byte limit; file skipped (raise `max-file-size` in rustpro.toml to check it)"
-                ),
-            )),
-            // Published crates often list targets whose files were left out of the package.
-            FileRead::Error(err) if job.crate_root && err.kind() == std::io::ErrorKind::NotFound => Err((
-                ProblemSeverity::Warning,
-                ProblemKind::Io,
-                format!(
-                    "the manifest names this file as the root of {} target `{}`, but it does not exist",
-                    job.target.as_str(),
-                    job.origin.target_name
-                ),
-            )),
-            FileRead::Error(err) => {
-                Err((ProblemSeverity::Error, ProblemKind::Io, format!("cannot read the file: {err}")))
+        let (source, key) = self.read(&job, settings);
+        match source {
+            Source::Cached(output) => {
+                self.files.fetch_add(1, Ordering::Relaxed);
+                self.finish(job, *output, started)
             }
-        };
-        match unreadable {
-            Ok(text) => self.check_text(job, text, started),
-            Err((severity, kind, message)) => {
-                self.problem(severity, kind, &job.path, None, message);
+            Source::Unreadable(failed) => {
+                self.unreadable(&job, failed);
                 Vec::new()
             }
+            Source::Text(text) => self.check_text(job, text, started, key),
         }
     }
 
-    /// Parses and checks one file's text; returns the jobs of the modules it declares.
-    fn check_text(&self, job: Job, text: String, started: std::time::Instant) -> Vec<Job> {
+    /// Parses and checks one file's text, and caches its output under `key`; returns the
+    /// jobs of the modules it declares.
+    fn check_text(
+        &self,
+        job: Job,
+        text: String,
+        started: std::time::Instant,
+        key: Option<FileKey>,
+    ) -> Vec<Job> {
         let package = &self.packages[job.package];
         let settings = self.settings[job.package];
         self.files.fetch_add(1, Ordering::Relaxed);
-        let source = SourceText::new(text);
-        let edition = self.request.edition_override.unwrap_or(package.edition);
-        let parsed = match std::panic::catch_unwind(|| parse_file(source.normalized(), edition)) {
-            Ok(parsed) => parsed,
-            Err(_) => {
-                let message = "the parser failed on this file (a bug in the parser); file skipped".to_owned();
-                self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
-                return Vec::new();
-            }
-        };
-        if let Some(first) = parsed.errors.first() {
-            let start = source.to_original(usize::from(first.range.start()));
-            let index = LineIndex::new(source.original());
-            let location = index.line_col(source.original(), start);
-            let count = parsed.errors.len();
-            let message = format!(
-                "{count} syntax error{} (first: {}); the rest of the file was still checked",
-                if count == 1 { "" } else { "s" },
-                first.message
-            );
-            self.problem(
-                ProblemSeverity::Warning,
-                ProblemKind::SyntaxError,
-                &job.path,
-                Some(location),
-                message,
-            );
+        let Some(output) = self.analyze(&job, package, settings, text) else { return Vec::new() };
+        if let (Some((cache, _)), Some(key)) = (&self.cache, key) {
+            cache.insert(key, &job.path, &output);
         }
-        let modules = if self.request.parse_only {
-            module_decls(&parsed.root, job.in_test, &job.allows)
-        } else {
-            self.run_rules(&job, package, settings, &source, &parsed.root, edition)
-        };
-        drop(parsed);
+        self.finish(job, output, started)
+    }
+
+    /// Adds a file's output to the run's results; returns the jobs of the modules it declares.
+    fn finish(&self, job: Job, output: FileOutput, started: std::time::Instant) -> Vec<Job> {
+        let modules = self.commit(job.package, output);
         let elapsed = started.elapsed();
         if self.request.slow_file_limit.is_some_and(|limit| elapsed > limit) {
             self.slow.lock().unwrap_or_else(PoisonError::into_inner).push((job.path.clone(), elapsed));
@@ -708,7 +782,143 @@ impl Shared<'_> {
         children
     }
 
-    /// Runs the rules over one parsed file; returns the file's module declarations.
+    /// A file's cached output, or its text and the key to cache its output under, or why it
+    /// cannot be read. Cached files are read and hashed, never decoded as text.
+    fn read(&self, job: &Job, settings: &Settings) -> (Source, Option<FileKey>) {
+        thread_local! {
+            static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        if let Some(text) = self.request.overlay.get(&job.path) {
+            // Overlaid texts are not what is on disk: never cached, and the file's entry stays.
+            if let Some((cache, _)) = &self.cache {
+                cache.keep(self.root_of[job.package], &job.path);
+            }
+            return (Source::Text(text.to_owned()), None);
+        }
+        BUFFER.with_borrow_mut(|bytes| {
+            if let Some(failed) = project::read_source_bytes(&job.path, settings.max_file_size, bytes) {
+                return (Source::Unreadable(failed), None);
+            }
+            let key = self.cache.as_ref().and_then(|(cache, keys)| {
+                let context = keys.context(job, settings, is_filtered_out(&self.filters, &job.path));
+                cache.key(self.root_of[job.package], &job.path, bytes, context)
+            });
+            if let (Some((cache, _)), Some(key)) = (&self.cache, &key)
+                && let Some(output) = cache.lookup(key, &job.path, job.package, &job.origin)
+            {
+                return (Source::Cached(Box::new(output)), None);
+            }
+            match project::source_text(bytes) {
+                FileRead::Text(text) => (Source::Text(text), key),
+                failed => (Source::Unreadable(failed), None),
+            }
+        })
+    }
+
+    /// Reports why a file could not be read.
+    fn unreadable(&self, job: &Job, failed: FileRead) {
+        let (severity, kind, message) = match failed {
+            FileRead::Text(_) => return,
+            FileRead::NotUtf8 { offset } => (
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                format!("not valid UTF-8 (first bad byte at offset {offset}); file skipped"),
+            ),
+            FileRead::Binary => (
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                "binary file (holds NUL bytes); file skipped".to_owned(),
+            ),
+            FileRead::TooLarge { size, limit } => (
+                ProblemSeverity::Warning,
+                ProblemKind::UnreadableSource,
+                format!(
+                    "{size} bytes is over the {limit}-byte limit; file skipped (raise `max-file-size` in rustpro.toml to check it)"
+                ),
+            ),
+            // Published crates often list targets whose files were left out of the package.
+            FileRead::Error(err) if job.crate_root && err.kind() == std::io::ErrorKind::NotFound => (
+                ProblemSeverity::Warning,
+                ProblemKind::Io,
+                format!(
+                    "the manifest names this file as the root of {} target `{}`, but it does not exist",
+                    job.target.as_str(),
+                    job.origin.target_name
+                ),
+            ),
+            FileRead::Error(err) => {
+                (ProblemSeverity::Error, ProblemKind::Io, format!("cannot read the file: {err}"))
+            }
+        };
+        self.problem(severity, kind, &job.path, None, message);
+    }
+
+    /// Parses a file and runs the rules over it; `None` when the parser failed (reported).
+    fn analyze(&self, job: &Job, package: &Package, settings: &Settings, text: String) -> Option<FileOutput> {
+        let source = SourceText::new(text);
+        let edition = self.request.edition_override.unwrap_or(package.edition);
+        let parsed = match std::panic::catch_unwind(|| parse_file(source.normalized(), edition)) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                let message = "the parser failed on this file (a bug in the parser); file skipped".to_owned();
+                self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
+                return None;
+            }
+        };
+        let mut output = if self.request.parse_only {
+            FileOutput {
+                modules: module_decls(&parsed.root, job.in_test, &job.allows),
+                ..FileOutput::default()
+            }
+        } else {
+            self.run_rules(job, package, settings, &source, &parsed.root, edition)
+        };
+        if let Some(first) = parsed.errors.first() {
+            let start = source.to_original(usize::from(first.range.start()));
+            let index = LineIndex::new(source.original());
+            let location = index.line_col(source.original(), start);
+            let count = parsed.errors.len();
+            let message = format!(
+                "{count} syntax error{} (first: {}); the rest of the file was still checked",
+                if count == 1 { "" } else { "s" },
+                first.message
+            );
+            output.problems.push(Problem {
+                severity: ProblemSeverity::Warning,
+                kind: ProblemKind::SyntaxError,
+                path: job.path.clone(),
+                location: Some(location),
+                message,
+            });
+        }
+        Some(output)
+    }
+
+    /// Adds a file's output to the run's results; returns its module declarations.
+    fn commit(&self, package: usize, output: FileOutput) -> Vec<ChildModule> {
+        let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
+        // A session keeps no facts: they feed package rules, which it does not run.
+        if let Some(shared_facts) = self.facts.get(package) {
+            shared_facts.lock().unwrap_or_else(PoisonError::into_inner).merge(facts);
+        }
+        if let Some(shared_tests) = self.tests.get(package)
+            && !tests.is_empty()
+        {
+            shared_tests.lock().unwrap_or_else(PoisonError::into_inner).merge(tests);
+        }
+        if !findings.is_empty() {
+            self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
+        }
+        if !deferred.is_empty() {
+            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).extend(deferred);
+        }
+        if !problems.is_empty() {
+            self.problems.lock().unwrap_or_else(PoisonError::into_inner).extend(problems);
+        }
+        modules
+    }
+
+    /// Runs the rules over one parsed file.
     fn run_rules(
         &self,
         job: &Job,
@@ -717,7 +927,7 @@ impl Shared<'_> {
         source: &SourceText,
         root: &SyntaxNode,
         edition: Edition,
-    ) -> Vec<ChildModule> {
+    ) -> FileOutput {
         let placeholder = registry::all()[0].meta();
         let mut cx =
             FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
@@ -733,26 +943,21 @@ impl Shared<'_> {
         if !job.crate_root {
             cx.facts.forbids_unsafe_code = false;
         }
-        // A session keeps no facts: they feed package rules, which it does not run.
-        if let Some(facts) = self.facts.get(job.package) {
-            facts.lock().unwrap_or_else(PoisonError::into_inner).merge(cx.facts);
-        }
+        let problems = walker
+            .panics
+            .iter()
+            .map(|panic| Problem {
+                severity: ProblemSeverity::Error,
+                kind: ProblemKind::Internal,
+                path: job.path.clone(),
+                location: None,
+                message: format!(
+                    "internal error: rule `{}` failed on this file ({}); please report it. The other rules still ran",
+                    panic.rule.name, panic.message
+                ),
+            })
+            .collect();
         let tests = std::mem::take(&mut cx.tests);
-        if let Some(shared_tests) = self.tests.get(job.package)
-            && (!tests.names.is_empty()
-                || !tests.public_fns.is_empty()
-                || !tests.public_types.is_empty()
-                || !tests.doc_includes.is_empty())
-        {
-            shared_tests.lock().unwrap_or_else(PoisonError::into_inner).merge(tests);
-        }
-        for panic in &walker.panics {
-            let message = format!(
-                "internal error: rule `{}` failed on this file ({}); please report it. The other rules still ran",
-                panic.rule.name, panic.message
-            );
-            self.problem(ProblemSeverity::Error, ProblemKind::Internal, &job.path, None, message);
-        }
         let mut deferred: Vec<(usize, Deferred)> = Vec::new();
         for (rule, data, edits) in std::mem::take(&mut cx.deferred) {
             let Some(index) = registry::index_of(rule.name) else { continue };
@@ -760,8 +965,8 @@ impl Shared<'_> {
             let item = Deferred { path: job.path.clone(), package: job.package, finding: None, edits, data };
             deferred.push((index, item));
         }
+        let mut findings = Vec::new();
         if !is_filtered_out(&self.filters, &job.path) {
-            let mut findings = Vec::new();
             for (finding, data) in locate_findings(job, settings, source, root, cx.raw) {
                 match data {
                     None => findings.push(finding),
@@ -778,12 +983,6 @@ impl Shared<'_> {
                     }
                 }
             }
-            if !findings.is_empty() {
-                self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
-            }
-        }
-        if !deferred.is_empty() {
-            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).extend(deferred);
         }
         let mut modules = walker.modules;
         if modules.iter().any(|m| !m.public) {
@@ -799,8 +998,29 @@ impl Shared<'_> {
                 }
             }
         }
-        modules
+        FileOutput { findings, deferred, problems, facts: cx.facts, tests, modules }
     }
+}
+
+/// A file as read: its output from the cache, its text, or why it cannot be checked.
+enum Source {
+    Cached(Box<FileOutput>),
+    Text(String),
+    Unreadable(FileRead),
+}
+
+/// What checking one file gives: everything the run keeps of it, which the cache stores.
+#[derive(Debug, Default)]
+pub(crate) struct FileOutput {
+    pub findings: Vec<Finding>,
+    /// What rules held back for their workspace stage, with the rule's index.
+    pub deferred: Vec<(usize, Deferred)>,
+    /// Syntax errors and rule failures in the file.
+    pub problems: Vec<Problem>,
+    pub facts: FileFacts,
+    /// What the file's test code names, and the library's public functions it declares.
+    pub tests: TestFacts,
+    pub modules: Vec<ChildModule>,
 }
 
 /// Applies levels and suppressions to a file's raw findings and locates them in the original text.

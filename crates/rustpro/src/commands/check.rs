@@ -6,14 +6,18 @@ use std::process::ExitCode;
 
 use rustpro_engine::config::CliSettings;
 use rustpro_engine::report::{self, Format, RenderOptions};
-use rustpro_engine::{CheckRequest, Outcome, check};
+use rustpro_engine::{CacheOptions, CheckRequest, Outcome, check};
 
 use super::write_stdout;
 use crate::cli::{CheckArgs, ColorChoice, MessageFormat, OutputFormat};
 use crate::{EXIT_ERROR, EXIT_FINDINGS};
 
 pub(crate) fn run(args: CheckArgs) -> ExitCode {
-    let outcome = match check(&request(&args)) {
+    let mut request = request(&args);
+    if !args.no_cache {
+        request.cache = cache_options();
+    }
+    let outcome = match check(&request) {
         Ok(outcome) => outcome,
         Err(err) => {
             eprintln!("error: {err}");
@@ -37,6 +41,33 @@ pub(crate) fn request(args: &CheckArgs) -> CheckRequest {
         parse_only: args.parse_only,
         ..CheckRequest::default()
     }
+}
+
+/// The result cache's settings: keyed by this very executable, so that results of another
+/// build are never used; `None` (no cache) when the executable cannot be read.
+fn cache_options() -> Option<CacheOptions> {
+    let exe = std::fs::read(std::env::current_exe().ok()?).ok()?;
+    let mut program = xxhash_rust::xxh3::Xxh3::new();
+    program.update(env!("CARGO_PKG_VERSION").as_bytes());
+    program.update(&exe);
+    Some(CacheOptions { program_key: program.digest128(), user_dir: user_cache_dir() })
+}
+
+/// `RUSTPRO_CACHE_DIR`, else the platform's cache folder for rustpro.
+fn user_cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = var("RUSTPRO_CACHE_DIR") {
+        return Some(dir);
+    }
+    if cfg!(windows) {
+        return var("LOCALAPPDATA").map(|dir| dir.join("rustpro").join("cache"));
+    }
+    if cfg!(target_os = "macos") {
+        return var("HOME").map(|home| home.join("Library/Caches/rustpro"));
+    }
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|home| home.join(".cache")))
+        .map(|dir| dir.join("rustpro"))
 }
 
 /// Prints the outcome in the chosen format and returns the exit code it calls for.

@@ -110,7 +110,7 @@ pub struct Settings {
 }
 
 /// Options of individual rules (`[rules.NAME]` tables), resolved once per workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RuleOptions {
     /// `blocking_in_async`: the calls that block, as paths (`std::thread::sleep`), module or
     /// type wildcards (`reqwest::blocking::*`) or name wildcards (`*::block_on`): the
@@ -157,6 +157,18 @@ impl Settings {
             }
         }
         level
+    }
+
+    /// Hashes every setting that changes what checking `file` gives, for the result cache:
+    /// each rule's level there, the rule options and the size limit. A new setting that
+    /// changes a file's findings belongs here.
+    pub(crate) fn hash_for_file(&self, file: &Path, state: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        for index in 0..self.levels.len() {
+            self.level(index, file).hash(state);
+        }
+        self.rule_options.hash(state);
+        self.max_file_size.hash(state);
     }
 
     /// Whether a rule is on anywhere (globally or in an override).

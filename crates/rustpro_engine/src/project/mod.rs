@@ -12,7 +12,7 @@ pub use manifest::{
     Dependency, DependencyKind, LintLevel, Lints, NewerManifestKeys, ReleaseProfile, TomlSpan, locate,
     newer_manifest_keys, release_profile, string_at, workspace_dependencies,
 };
-pub use modules::{FileRead, ModuleDecl, read_source_file, resolve_module};
+pub use modules::{FileRead, ModuleDecl, read_source_bytes, read_source_file, resolve_module, source_text};
 pub use overlay::Overlay;
 
 use std::path::{Component, Path, PathBuf};

@@ -21,33 +21,50 @@ pub fn read_source_file(path: &Path, max_size: u64, overlay: &super::Overlay) ->
     if let Some(text) = overlay.get(path) {
         return FileRead::Text(text.to_owned());
     }
+    let mut bytes = Vec::new();
+    match read_source_bytes(path, max_size, &mut bytes) {
+        Some(failed) => failed,
+        None => source_text(&bytes),
+    }
+}
+
+/// Reads a source file's bytes into `buf` (cleared first: one buffer serves many files, so
+/// that reading allocates nothing once it is large enough). `None` when `buf` holds the
+/// file; otherwise why it cannot be read (never [`FileRead::Text`]).
+pub fn read_source_bytes(path: &Path, max_size: u64, buf: &mut Vec<u8>) -> Option<FileRead> {
+    buf.clear();
     let mut file = match fs::File::open(path) {
         Ok(file) => file,
-        Err(err) => return FileRead::Error(err),
+        Err(err) => return Some(FileRead::Error(err)),
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > max_size {
-        return FileRead::TooLarge { size, limit: max_size };
+        return Some(FileRead::TooLarge { size, limit: max_size });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    buf.reserve(usize::try_from(size).unwrap_or(0));
     // `take` bounds the read even when the file grows or lies about its size (devices, FIFOs).
-    if let Err(err) = file.by_ref().take(max_size + 1).read_to_end(&mut bytes) {
-        return FileRead::Error(err);
+    if let Err(err) = file.by_ref().take(max_size + 1).read_to_end(buf) {
+        return Some(FileRead::Error(err));
     }
-    if bytes.len() as u64 > max_size {
-        return FileRead::TooLarge { size: bytes.len() as u64, limit: max_size };
+    if buf.len() as u64 > max_size {
+        return Some(FileRead::TooLarge { size: buf.len() as u64, limit: max_size });
     }
+    None
+}
+
+/// The text of a source file's bytes, unless they are binary or not UTF-8.
+pub fn source_text(bytes: &[u8]) -> FileRead {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return FileRead::Binary;
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => FileRead::Text(text),
-        Err(err) => FileRead::NotUtf8 { offset: err.utf8_error().valid_up_to() },
+    match std::str::from_utf8(bytes) {
+        Ok(text) => FileRead::Text(text.to_owned()),
+        Err(err) => FileRead::NotUtf8 { offset: err.valid_up_to() },
     }
 }
 
 /// An out-of-line module declaration (`mod name;`) met while walking a file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ModuleDecl {
     pub name: String,
     /// `#[path = ".."]` on the declaration.

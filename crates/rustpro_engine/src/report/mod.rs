@@ -345,6 +345,7 @@ pub(crate) mod sample {
             files_checked: 3,
             packages_checked: 1,
             slow_files: Vec::new(),
+            cache: Default::default(),
             test_coverage: vec![crate::PackageCoverage {
                 package: "demo".to_owned(),
                 version: Some("0.1.0".to_owned()),

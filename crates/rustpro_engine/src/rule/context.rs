@@ -1,13 +1,13 @@
 //! What a rule sees while it checks: the file, its package and target, whether the current
 //! node is test code, and the place to report findings.
 
-use std::any::Any;
 use std::cell::OnceCell;
 use std::ops::Range;
 use std::path::Path;
 
 use super::RuleMeta;
 use super::imports::Imports;
+use super::kept::{DeferredData, Keep};
 use super::tested::TestFacts;
 use crate::config::RuleOptions;
 use crate::diagnostic::{Applicability, Edit};
@@ -15,7 +15,7 @@ use crate::project::{LintLevel, Package, TargetKind};
 use crate::source::parse::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 /// Facts about a file that package rules aggregate.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     /// The file contains the `unsafe` keyword anywhere (code or macro input).
     pub has_unsafe: bool,
@@ -57,18 +57,16 @@ impl FileFacts {
 }
 
 /// A feature of the code that needs Rust `1.minor`, and where it is used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RequiredRust {
     pub minor: u32,
-    /// The feature, as messages name it.
-    pub feature: &'static str,
+    /// The feature, as messages name it (borrowed from the feature table, owned when read
+    /// back from the result cache).
+    pub feature: std::borrow::Cow<'static, str>,
     pub path: std::path::PathBuf,
     /// 1-based.
     pub line: usize,
 }
-
-/// What a rule keeps from the file walk for its workspace stage ([`super::Rule::finish`]).
-pub type DeferredData = Box<dyn Any + Send>;
 
 /// A finding as a rule reports it, before it is located in the original file.
 #[derive(Debug)]
@@ -341,17 +339,17 @@ impl<'a> FileCx<'a> {
 
     /// Keeps a fact (not a finding) for the current rule's workspace stage. Levels and
     /// suppressions do not apply to facts.
-    pub fn defer(&mut self, data: DeferredData) {
-        self.deferred.push((self.current, data, None));
+    pub fn defer(&mut self, data: impl Keep) {
+        self.deferred.push((self.current, DeferredData::new(data), None));
     }
 
     /// Keeps a fact with edits in this file, which the workspace stage may add to a fix
     /// (an impl that must change with its trait).
-    pub fn defer_with_edits(&mut self, data: DeferredData, mut edits: FileFix) {
+    pub fn defer_with_edits(&mut self, data: impl Keep, mut edits: FileFix) {
         for (range, _) in &mut edits.edits {
             *range += self.base;
         }
-        self.deferred.push((self.current, data, Some(edits)));
+        self.deferred.push((self.current, DeferredData::new(data), Some(edits)));
     }
 
     /// The 1-based line of `offset` (an offset of the tree being walked).
@@ -419,9 +417,9 @@ impl Report<'_> {
 
     /// Holds the finding back for the rule's workspace stage, with what that stage needs to
     /// decide about it. Levels and suppressions still apply first.
-    pub fn defer(mut self, data: DeferredData) {
+    pub fn defer(mut self, data: impl Keep) {
         if let Some(finding) = self.finding.as_deref_mut() {
-            finding.deferred = Some(data);
+            finding.deferred = Some(DeferredData::new(data));
         }
     }
 }

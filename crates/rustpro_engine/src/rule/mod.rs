@@ -4,6 +4,7 @@
 mod attrs;
 mod context;
 pub(crate) mod imports;
+mod kept;
 pub(crate) mod tested;
 pub(crate) mod walk;
 mod workspace;
@@ -12,10 +13,9 @@ pub(crate) use attrs::{attr_tokens, eval_cfg, leading_attrs};
 pub(crate) use walk::ChildModule;
 
 pub(crate) use context::RawFinding;
-pub use context::{
-    DeferredData, FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report, RequiredRust,
-};
+pub use context::{FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report, RequiredRust};
 pub use imports::Imports;
+pub use kept::{DeferredData, Keep};
 pub use tested::{PublicFn, TestIndex};
 pub use workspace::{Deferred, WorkspaceCx};
 

@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use crate::project::{Package, TargetKind, normalize};
 use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token};
 
-/// What one file adds to its package's test facts (and, merged, what a package has).
-#[derive(Debug, Default)]
+/// What one file adds to its package's test facts (and, merged, what a package has). The
+/// result cache keeps a file's part with the rest of its results.
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TestFacts {
     /// Identifiers used in test code.
     pub names: HashSet<String>,
@@ -31,6 +32,13 @@ pub(crate) struct TestFacts {
 }
 
 impl TestFacts {
+    /// Whether the file adds nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        // Every field named, so that a new one cannot be left out.
+        let TestFacts { names, public_fns, public_types, doc_includes } = self;
+        names.is_empty() && public_fns.is_empty() && public_types.is_empty() && doc_includes.is_empty()
+    }
+
     pub(crate) fn merge(&mut self, other: TestFacts) {
         if self.names.is_empty() {
             self.names = other.names;
@@ -44,7 +52,7 @@ impl TestFacts {
 }
 
 /// A public function of a library, as the index counts it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PublicFn {
     /// Its name, as tests write it (without `r#`).
     pub name: String,

@@ -63,7 +63,7 @@ pub(crate) struct Walker<'d> {
 }
 
 /// An out-of-line module declaration with what its file inherits from the declaration.
-#[derive(Debug)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ChildModule {
     pub decl: ModuleDecl,
     pub in_test: bool,

@@ -5,7 +5,8 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use super::context::{DeferredData, ManifestReport, RawManifestFinding};
+use super::context::{ManifestReport, RawManifestFinding};
+use super::kept::DeferredData;
 use super::tested::TestIndex;
 use crate::diagnostic::{Finding, Fix};
 use crate::project::Package;

@@ -144,7 +144,7 @@ struct BoxedType {
 }
 
 /// What the file walk keeps for the workspace stage.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 enum Kept {
     /// A trait method with a boxed return (its finding carries the trait's own edits).
     TraitMethod {
@@ -177,7 +177,7 @@ impl Rule for BoxedReturnInTrait {
             SyntaxKind::IMPL => check_impl(node, cx),
             SyntaxKind::DYN_TRAIT_TYPE => {
                 for name in dyn_trait_names(node, cx) {
-                    cx.defer(Box::new(Kept::Dyn(name)));
+                    cx.defer(Kept::Dyn(name));
                 }
             }
             SyntaxKind::MACRO_RULES => check_macro_rules(node, cx),
@@ -193,7 +193,7 @@ impl Rule for BoxedReturnInTrait {
         let mut macro_impls: HashMap<&str, (&Deferred, usize)> = HashMap::new();
         let mut trait_sites: HashMap<&str, HashSet<(&std::path::Path, usize)>> = HashMap::new();
         for item in &items {
-            match item.data.downcast_ref::<Kept>() {
+            match item.data.get::<Kept>() {
                 Some(Kept::Dyn(name)) => {
                     dyn_names.insert(name.as_str());
                 }
@@ -212,9 +212,7 @@ impl Rule for BoxedReturnInTrait {
             }
         }
         for item in &items {
-            let Some(Kept::TraitMethod { trait_name, method, blocker, .. }) =
-                item.data.downcast_ref::<Kept>()
-            else {
+            let Some(Kept::TraitMethod { trait_name, method, blocker, .. }) = item.data.get::<Kept>() else {
                 continue;
             };
             // Used as `dyn`: the box keeps the trait dyn-compatible, nothing to report.
@@ -259,8 +257,7 @@ impl Rule for BoxedReturnInTrait {
 /// The first impl of the method that cannot be converted, as a reason.
 fn impl_blocker(impls: &[&Deferred], cx: &WorkspaceCx<'_>) -> Option<String> {
     impls.iter().find_map(|item| {
-        let Some(Kept::ImplMethod { self_type, line, blocker: Some(blocker), .. }) =
-            item.data.downcast_ref::<Kept>()
+        let Some(Kept::ImplMethod { self_type, line, blocker: Some(blocker), .. }) = item.data.get::<Kept>()
         else {
             return None;
         };
@@ -344,12 +341,12 @@ fn check_trait(node: &SyntaxNode, cx: &mut FileCx<'_>) {
             help.push_str("; callers of `StreamExt::next` must pin the stream (`std::pin::pin!`)");
         }
         let trait_line = *trait_line.get_or_insert_with(|| cx.line_of(node.text_range().start()));
-        cx.report(boxed.range, message).help(help).fix(fix).defer(Box::new(Kept::TraitMethod {
+        cx.report(boxed.range, message).help(help).fix(fix).defer(Kept::TraitMethod {
             trait_name: trait_name.clone(),
             trait_line,
             method: name,
             blocker,
-        }));
+        });
     }
 }
 
@@ -408,14 +405,12 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     for method in methods(im.assoc_item_list()) {
         let Some(ty) = method.ret_type().and_then(|r| r.ty()) else { continue };
         let Some(name) = method.name().map(|n| n.text().to_string()) else { continue };
-        let kept = |line, blocker| {
-            Box::new(Kept::ImplMethod {
-                trait_name: trait_name.clone(),
-                method: name.clone(),
-                self_type: self_type.clone(),
-                line,
-                blocker,
-            })
+        let kept = |line, blocker| Kept::ImplMethod {
+            trait_name: trait_name.clone(),
+            method: name.clone(),
+            self_type: self_type.clone(),
+            line,
+            blocker,
         };
         let Some(boxed) = boxed_type(&ty, cx) else {
             // Kept in case the trait's method is boxed: then this type is the box under
@@ -455,7 +450,7 @@ fn check_macro_rules(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     names.sort();
     names.dedup();
     let line = cx.line_of(node.text_range().start());
-    cx.defer(Box::new(Kept::MacroImpl { names, line }));
+    cx.defer(Kept::MacroImpl { names, line });
 }
 
 // Reading the return type.

@@ -70,6 +70,7 @@ declare_rule! {
 const BUFFER_USES: &[&str] = &["make_mut", "get_mut", "try_unwrap", "into_inner", "unwrap_or_clone"];
 
 /// What the rule keeps for its workspace stage.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Kept {
     /// A finding, decided on once the package's buffer uses are known.
     Finding,
@@ -84,7 +85,7 @@ impl Rule for SharedStringBuffer {
         }
         if let Some(path) = ast::PathExpr::cast(node.clone()).and_then(|p| p.path()) {
             if is_buffer_use(&path) {
-                cx.defer(Box::new(Kept::BufferUse));
+                cx.defer(Kept::BufferUse);
             }
             return;
         }
@@ -107,14 +108,14 @@ impl Rule for SharedStringBuffer {
         .help(format!(
             "use `{pointer}<{suggestion}>`, built with `{pointer}::from(..)`: one allocation, same reads"
         ))
-        .defer(Box::new(Kept::Finding));
+        .defer(Kept::Finding);
     }
 
     fn finish(&self, cx: &mut WorkspaceCx<'_>) {
         let items = cx.take_items();
         let mutating: HashSet<usize> = items
             .iter()
-            .filter(|item| matches!(item.data.downcast_ref::<Kept>(), Some(Kept::BufferUse)))
+            .filter(|item| matches!(item.data.get::<Kept>(), Some(Kept::BufferUse)))
             .map(|item| item.package)
             .collect();
         for item in items {

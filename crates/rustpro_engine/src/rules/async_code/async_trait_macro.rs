@@ -82,7 +82,7 @@ declare_rule! {
 }
 
 /// What the file walk keeps for the workspace stage.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 enum Kept {
     /// A converted trait (its finding carries the trait's own edits), with which lifetime
     /// parameters of each async method are early-bound.
@@ -121,7 +121,7 @@ impl Rule for AsyncTraitMacro {
                 }
                 let line = cx.line_of(node.text_range().start());
                 for name in names {
-                    cx.defer(Box::new(Kept::Dyn(DynUse { name, line })));
+                    cx.defer(Kept::Dyn(DynUse { name, line }));
                 }
             }
             SyntaxKind::USE => check_import(node, cx),
@@ -133,7 +133,7 @@ impl Rule for AsyncTraitMacro {
                     .map(|t| t.text().to_owned())
                     .collect();
                 let line = cx.line_of(node.text_range().start());
-                cx.defer(Box::new(Kept::Macro { idents, line }));
+                cx.defer(Kept::Macro { idents, line });
             }
             _ => {}
         }
@@ -150,7 +150,7 @@ impl Rule for AsyncTraitMacro {
         let mut traits: Vec<(&str, &Deferred)> = Vec::new();
         let mut macros: Vec<(&Deferred, &[String], usize)> = Vec::new();
         for item in &items {
-            match item.data.downcast_ref::<Kept>() {
+            match item.data.get::<Kept>() {
                 Some(Kept::Dyn(use_)) => {
                     dyn_uses.entry(use_.name.as_str()).or_insert((item, use_.line));
                 }
@@ -277,7 +277,7 @@ fn check_trait(node: &SyntaxNode, cx: &mut FileCx<'_>) {
          the trait keeps the `Send` promise, impls keep `async fn`"
     };
     let methods = async_methods(tr.assoc_item_list());
-    cx.report(range, message).help(help).fix(fix).defer(Box::new(Kept::Trait { name, methods }));
+    cx.report(range, message).help(help).fix(fix).defer(Kept::Trait { name, methods });
 }
 
 /// Rewrites one `async fn` of the trait: `fn m(..) -> impl Future<Output = T> [+ Send]`,
@@ -362,7 +362,7 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         .delete(removal_range(attr.syntax()));
     let line = cx.line_of(node.text_range().start());
     let methods = async_methods(im.assoc_item_list());
-    cx.defer_with_edits(Box::new(Kept::Impl { trait_name, line, methods }), edits);
+    cx.defer_with_edits(Kept::Impl { trait_name, line, methods }, edits);
 }
 
 /// `use async_trait::async_trait;` in a file that no longer uses the attribute.
@@ -479,10 +479,9 @@ fn lifetime_mismatch<'d>(
     trait_item: &Deferred,
     impls: Option<&Vec<&'d Deferred>>,
 ) -> Option<(&'d Deferred, usize, String)> {
-    let Some(Kept::Trait { methods, .. }) = trait_item.data.downcast_ref::<Kept>() else { return None };
+    let Some(Kept::Trait { methods, .. }) = trait_item.data.get::<Kept>() else { return None };
     for impl_item in impls.into_iter().flatten() {
-        let Some(Kept::Impl { line, methods: impl_methods, .. }) = impl_item.data.downcast_ref::<Kept>()
-        else {
+        let Some(Kept::Impl { line, methods: impl_methods, .. }) = impl_item.data.get::<Kept>() else {
             continue;
         };
         for (name, early) in impl_methods {

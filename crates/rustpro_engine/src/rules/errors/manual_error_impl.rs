@@ -156,8 +156,8 @@ pub(crate) fn keep_error_fact(
     }
     let Some((fact, edits, range)) = read_fact(node, cx) else { return };
     match report(&fact) {
-        Some(message) => cx.report(range, message).fix(edits).defer(Box::new(fact)),
-        None => cx.defer_with_edits(Box::new(fact), edits),
+        Some(message) => cx.report(range, message).fix(edits).defer(fact),
+        None => cx.defer_with_edits(fact, edits),
     }
 }
 

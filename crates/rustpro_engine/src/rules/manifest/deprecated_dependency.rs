@@ -127,6 +127,7 @@ const TABLE: &[Entry] = &[
 ];
 
 /// What the file walk keeps for the `async-trait` decision.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Kept {
     /// A trait carrying `#[async_trait]`.
     Trait(String),
@@ -141,7 +142,7 @@ impl Rule for DeprecatedDependency {
         match node.kind() {
             SyntaxKind::DYN_TRAIT_TYPE => {
                 for name in dyn_trait_names(node, cx) {
-                    cx.defer(Box::new(Kept::Dyn(name)));
+                    cx.defer(Kept::Dyn(name));
                 }
             }
             _ if !cx.file_mentions("async_trait") => {}
@@ -149,7 +150,7 @@ impl Rule for DeprecatedDependency {
                 let Some(tr) = ast::Trait::cast(node.clone()) else { return };
                 let Some(name) = tr.name() else { return };
                 if async_trait_attr(&tr).is_some() {
-                    cx.defer(Box::new(Kept::Trait(name.text().to_string())));
+                    cx.defer(Kept::Trait(name.text().to_string()));
                 }
             }
             SyntaxKind::IMPL => {
@@ -161,7 +162,7 @@ impl Rule for DeprecatedDependency {
                 let Some(name) = path.path().and_then(|p| p.segment()).and_then(|s| s.name_ref()) else {
                     return;
                 };
-                cx.defer(Box::new(Kept::Impl(name.text().to_string())));
+                cx.defer(Kept::Impl(name.text().to_string()));
             }
             _ => {}
         }
@@ -190,7 +191,7 @@ impl Rule for DeprecatedDependency {
         // Per package: the traits it uses the macro for.
         let mut uses: HashMap<usize, Vec<&str>> = HashMap::new();
         for item in &items {
-            match item.data.downcast_ref::<Kept>() {
+            match item.data.get::<Kept>() {
                 Some(Kept::Trait(name)) => {
                     traits.insert(name);
                     uses.entry(item.package).or_default().push(name);

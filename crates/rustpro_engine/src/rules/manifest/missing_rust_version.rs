@@ -121,7 +121,7 @@ impl Rule for MissingRustVersion {
         let line = cx.line_of(found.range.start());
         let required = RequiredRust {
             minor: found.feature.minor,
-            feature: found.feature.name,
+            feature: found.feature.name.into(),
             path: cx.path().to_path_buf(),
             line,
         };

@@ -86,8 +86,8 @@ declare_rule! {
 }
 
 /// What a finding in code keeps for the workspace stage: its feature.
-#[derive(Debug)]
-struct Use(&'static str);
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Use(String);
 
 impl Rule for RustVersionTooLow {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
@@ -96,24 +96,24 @@ impl Rule for RustVersionTooLow {
         let text = cx.package().rust_version.clone().unwrap_or_default();
         let inherited = cx.package().rust_version_inherited;
         let (message, help) = describe(found.feature, &text, inherited);
-        cx.report(found.range, message).help(help).defer(Box::new(Use(found.feature.name)));
+        cx.report(found.range, message).help(help).defer(Use(found.feature.name.to_owned()));
     }
 
     /// One finding per feature and file: the first use, with the number of the others.
     fn finish(&self, cx: &mut WorkspaceCx<'_>) {
-        let mut seen: HashMap<(PathBuf, &'static str), usize> = HashMap::new();
+        let mut seen: HashMap<(PathBuf, String), usize> = HashMap::new();
         let mut kept = Vec::new();
         for item in cx.take_items() {
-            let (Some(finding), Some(Use(name))) = (item.finding, item.data.downcast_ref::<Use>()) else {
+            let (Some(finding), Some(Use(name))) = (item.finding, item.data.get::<Use>()) else {
                 continue;
             };
-            match seen.get(&(item.path.clone(), *name)) {
+            match seen.get(&(item.path.clone(), name.clone())) {
                 Some(&at) => {
                     let (_, more): &mut (_, usize) = &mut kept[at];
                     *more += 1;
                 }
                 None => {
-                    seen.insert((item.path.clone(), *name), kept.len());
+                    seen.insert((item.path.clone(), name.clone()), kept.len());
                     kept.push((finding, 0));
                 }
             }

@@ -91,13 +91,13 @@ impl Rule for UntestedPublicFn {
             "write a test that calls it: a `#[test]` in a `#[cfg(test)] mod tests`, an integration test \
              under `tests/`, or a doc example that runs",
         )
-        .defer(Box::new(function.key));
+        .defer(function.key);
     }
 
     fn finish(&self, cx: &mut WorkspaceCx<'_>) {
         for item in cx.take_items() {
             let Some(finding) = item.finding else { continue };
-            let Some(key) = item.data.downcast_ref::<PublicFn>() else { continue };
+            let Some(key) = item.data.get::<PublicFn>() else { continue };
             if cx.tests().is_public(item.package, key)
                 && !cx.tests().is_named_by_tests(item.package, &key.name)
             {

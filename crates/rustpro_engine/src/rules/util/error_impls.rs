@@ -3,6 +3,8 @@
 //! terms `#[derive(thiserror::Error)]` can express. The file walk reads each piece where it
 //! is written; [`super::error_plan`] puts the pieces of one type together.
 
+use serde::{Deserialize, Serialize};
+
 use crate::rule::{FileCx, FileFix};
 use crate::rules::util::removal_range;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
@@ -11,7 +13,7 @@ use crate::source::parse::{
 };
 
 /// A field as thiserror names it: `0` or `name` (raw identifiers without `r#`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Member {
     Index(usize),
     Named(String),
@@ -28,7 +30,7 @@ impl Member {
 }
 
 /// What the file walk keeps about the error types of a package.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum ErrorFact {
     Type(TypeFact),
     Display(ImplFact<MessageBody>),
@@ -39,7 +41,7 @@ pub(crate) enum ErrorFact {
 }
 
 /// A struct or enum of the package.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct TypeFact {
     pub name: String,
     /// Why thiserror cannot take the type over exactly, if it cannot.
@@ -59,13 +61,13 @@ pub(crate) struct TypeFact {
 /// The anchors of a type, in the order of the edits it is kept with: the item's start
 /// (after its doc comments and attributes), the end of its derive list (when it has one),
 /// then every variant and every field in order.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum TypeBody {
     Struct(Vec<FieldFact>),
     Enum(Vec<VariantFact>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct VariantFact {
     pub name: String,
     pub fields: Vec<FieldFact>,
@@ -77,7 +79,7 @@ pub(crate) struct VariantFact {
     pub anchor: usize,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct FieldFact {
     pub member: Member,
     /// The type as written, without spaces.
@@ -103,7 +105,7 @@ impl TypeFact {
 }
 
 /// A `Display` or `Error` impl: the type it is for and what its body does.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ImplFact<B> {
     pub self_name: String,
     /// Why the impl cannot be replaced exactly (generics, `cfg`, a macro), if it cannot.
@@ -112,7 +114,7 @@ pub(crate) struct ImplFact<B> {
 }
 
 /// The arms of a `match self` (or the one value of a body without it).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Arms<T> {
     Whole(T),
     /// Each arm's patterns (none for a wildcard) and value.
@@ -124,7 +126,7 @@ pub(crate) type MessageBody = Arms<Message>;
 pub(crate) type SourceBody = Option<Arms<SourceValue>>;
 
 /// A pattern that names one variant (or the struct itself) and binds some of its fields.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct VariantPat {
     /// The last path segment: the variant (or the type, for `Self { .. }`).
     pub name: String,
@@ -136,7 +138,7 @@ pub(crate) struct VariantPat {
 }
 
 /// What a field-like expression names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Arg {
     /// A name bound by the arm's pattern (or a captured name in a format string).
     Binding(String),
@@ -147,14 +149,14 @@ pub(crate) enum Arg {
 }
 
 /// A message as `Display` writes it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Message {
     Pieces(Vec<Piece>),
     /// `x.fmt(f)` / `Display::fmt(x, f)`: the field's own `Display`, with the caller's flags.
     Forward(Arg),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Piece {
     Text(String),
     /// A placeholder with its format spec (after the `:`, empty for none).
@@ -162,7 +164,7 @@ pub(crate) enum Piece {
 }
 
 /// What `source()` returns for a variant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum SourceValue {
     None,
     /// `Some(x)`; `deref` when written `Some(x.as_ref())` or `Some(&**x)`.
@@ -172,7 +174,7 @@ pub(crate) enum SourceValue {
 }
 
 /// A `From<E>` impl whose `from` only puts its argument into a variant (or the struct).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct FromFact {
     pub self_name: String,
     pub blocker: Option<String>,

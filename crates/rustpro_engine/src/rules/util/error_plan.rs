@@ -37,7 +37,7 @@ impl<'a> Pieces<'a> {
             dependencies: RefCell::default(),
         };
         for item in items {
-            match item.data.downcast_ref::<ErrorFact>() {
+            match item.data.get::<ErrorFact>() {
                 Some(ErrorFact::Type(t)) => pieces.types.push((item, t)),
                 Some(ErrorFact::Display(d)) => pieces.displays.push((item, d)),
                 Some(ErrorFact::Error(e)) => pieces.errors.push((item, e)),

@@ -12,7 +12,7 @@ use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize,
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
 /// async fns and `impl Trait` returns make a trait dyn-incompatible, so such a trait must
 /// not be converted.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DynUse {
     /// The trait's name (the last path segment, after expanding imports).
     pub name: String,
