@@ -17,6 +17,7 @@ pub use context::{
 };
 pub use imports::Imports;
 pub use tested::{PublicFn, TestIndex};
+pub(crate) use workspace::DeferredStore;
 pub use workspace::{Deferred, WorkspaceCx};
 
 /// The `#[path = ".."]` of a module declaration.
