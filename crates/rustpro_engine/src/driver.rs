@@ -19,8 +19,8 @@ use crate::registry;
 use crate::rule::tested::{self, PublicFn, TestFacts};
 use crate::rule::walk::{Dispatch, Walker, reexports};
 use crate::rule::{
-    ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, PackageCx, Rule, RuleMeta, TestIndex,
-    WorkspaceCx,
+    ChildModule, Deferred, DeferredData, DeferredStore, FileCx, FileFacts, FileFix, PackageCx, Rule,
+    RuleMeta, TestIndex, WorkspaceCx,
 };
 use crate::source::parse::{
     AstNode, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
@@ -108,7 +108,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         filters,
         visited: packages.iter().map(|_| Mutex::new(HashMap::new())).collect(),
         findings: Mutex::new(Vec::new()),
-        deferred: Mutex::new(Vec::new()),
+        deferred: Mutex::new(DeferredStore::default()),
         problems: Mutex::new(Vec::new()),
         facts: packages.iter().map(|_| Mutex::new(FileFacts::default())).collect(),
         tests: packages.iter().map(|_| Mutex::new(TestFacts::default())).collect(),
@@ -432,7 +432,7 @@ impl Session {
             filters: Vec::new(),
             visited: Vec::new(),
             findings: Mutex::new(Vec::new()),
-            deferred: Mutex::new(Vec::new()),
+            deferred: Mutex::new(DeferredStore::default()),
             problems: Mutex::new(Vec::new()),
             facts: Vec::new(),
             tests: Vec::new(),
@@ -615,7 +615,7 @@ struct Shared<'a> {
     visited: Vec<Mutex<HashMap<PathBuf, bool>>>,
     findings: Mutex<Vec<Finding>>,
     /// What rules held back for their workspace stage, with the rule's index.
-    deferred: Mutex<Vec<(usize, Deferred)>>,
+    deferred: Mutex<DeferredStore>,
     problems: Mutex<Vec<Problem>>,
     /// Per package; empty in a [`Session`].
     facts: Vec<Mutex<FileFacts>>,
@@ -1168,25 +1168,11 @@ fn workspace_findings(
     settings: &[&Settings],
     filters: &[PathBuf],
     tests: &TestIndex,
-    mut deferred: Vec<(usize, Deferred)>,
+    deferred: DeferredStore,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    if deferred.is_empty() {
-        return out;
-    }
     // Parallel walks finish in any order; the stage sees files in a stable one.
-    deferred.sort_by(|(ra, a), (rb, b)| {
-        let at = |d: &Deferred| d.finding.as_ref().map_or(0, |f| f.range.start);
-        (ra, workspace_of[a.package], &a.path, at(a)).cmp(&(rb, workspace_of[b.package], &b.path, at(b)))
-    });
-    let mut items = deferred.into_iter().peekable();
-    while let Some((rule, first)) = items.next() {
-        let workspace = workspace_of[first.package];
-        let mut group = vec![first];
-        while let Some((_, next)) = items.next_if(|(r, d)| *r == rule && workspace_of[d.package] == workspace)
-        {
-            group.push(next);
-        }
+    for (rule, group) in deferred.into_groups(workspace_of) {
         let mut cx = WorkspaceCx {
             packages,
             tests,

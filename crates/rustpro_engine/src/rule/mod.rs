@@ -17,6 +17,7 @@ pub use context::{FileCx, FileFacts, FileFix, ManifestReport, PackageCx, Report,
 pub use imports::Imports;
 pub use kept::{DeferredData, Keep};
 pub use tested::{PublicFn, TestIndex};
+pub(crate) use workspace::DeferredStore;
 pub use workspace::{Deferred, WorkspaceCx};
 
 /// The `#[path = ".."]` of a module declaration.
