@@ -106,7 +106,7 @@ impl DeferredStore {
     /// package's), each group sorted by file and position, items of one place in the order
     /// they were kept. Each group becomes [`Deferred`]s only when the iterator reaches it.
     pub(crate) fn into_groups(self, workspace_of: &[usize]) -> impl Iterator<Item = (usize, Vec<Deferred>)> {
-        let DeferredStore { files, mut items } = self;
+        let DeferredStore { files, items } = self;
         // Files in path order, so that sorting compares numbers (equal paths, equal ranks).
         let mut by_path: Vec<usize> = (0..files.len()).collect();
         by_path.sort_by(|&a, &b| files[a].0.cmp(&files[b].0));
@@ -117,17 +117,26 @@ impl DeferredStore {
         }
         let group =
             |item: &StoredItem, files: &[(PathBuf, usize)]| (item.rule, workspace_of[files[item.file].1]);
-        items.sort_by_key(|item| {
+        // Sorted through their indexes: sorting the items themselves takes a scratch buffer
+        // as large as they are. The index last keeps items of one place in the order kept.
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_unstable_by_key(|&i| {
+            let item = &items[i];
             let at = item.finding.as_ref().map_or(0, |f| f.range.start);
-            (group(item, &files), rank[item.file], at)
+            (group(item, &files), rank[item.file], at, i)
         });
-        let mut items = items.into_iter().peekable();
+        let mut items: Vec<Option<StoredItem>> = items.into_iter().map(Some).collect();
+        let mut order = order.into_iter().peekable();
         std::iter::from_fn(move || {
-            let first = items.next()?;
+            let first = items[order.next()?].take()?;
             let key = group(&first, &files);
             let mut out = vec![first.into_deferred(&files)];
-            while let Some(next) = items.next_if(|item| group(item, &files) == key) {
-                out.push(next.into_deferred(&files));
+            while let Some(next) =
+                order.next_if(|&i| items[i].as_ref().is_some_and(|item| group(item, &files) == key))
+            {
+                if let Some(item) = items[next].take() {
+                    out.push(item.into_deferred(&files));
+                }
             }
             Some((key.0, out))
         })
