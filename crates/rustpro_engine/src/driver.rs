@@ -1191,9 +1191,6 @@ fn workspace_findings(
     deferred: Vec<Vec<(usize, Deferred)>>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    if deferred.is_empty() {
-        return out;
-    }
     // Parallel walks finish in any order; the stage sees files in a stable one.
     let groups = in_file_order(deferred, workspace_of);
     for (rule, group) in groups {

@@ -29,6 +29,13 @@ pub(crate) fn has_attrs(node: &SyntaxNode) -> bool {
     first_child_node_kind(node) == Some(SyntaxKind::ATTR)
 }
 
+/// The attributes of a node, read from its first child nodes only. `ast::HasAttrs::attrs`
+/// looks at every child, which for a file or a module body means every item in it: code
+/// that asks this of each ancestor of each item would be quadratic.
+pub(crate) fn leading_attrs(node: &SyntaxNode) -> impl Iterator<Item = ast::Attr> {
+    node.children().take_while(|c| c.kind() == SyntaxKind::ATTR).filter_map(ast::Attr::cast)
+}
+
 /// An attribute read as tokens (its shape in the tree differs between parser releases): the
 /// path as written without spaces (`async_trait::async_trait`) and the tokens after it.
 pub(crate) fn attr_tokens(attr: &ast::Attr) -> Option<(String, Vec<SyntaxToken>)> {
@@ -47,7 +54,7 @@ pub(crate) fn attr_tokens(attr: &ast::Attr) -> Option<(String, Vec<SyntaxToken>)
 
 pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
     let mut out = ScopeAttrs::default();
-    for attr in node.children().take_while(|c| c.kind() == SyntaxKind::ATTR).filter_map(ast::Attr::cast) {
+    for attr in leading_attrs(node) {
         let Some((path, rest)) = attr_tokens(&attr) else { continue };
         let rest = &rest[..];
         let last = path.rsplit("::").next().unwrap_or(&path);

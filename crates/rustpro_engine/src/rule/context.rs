@@ -143,6 +143,11 @@ pub struct FileCx<'a> {
     mentions: std::cell::RefCell<Vec<(&'static str, bool)>>,
     /// Line starts of `text`, built on the first [`FileCx::line_of`].
     lines: OnceCell<crate::source::LineIndex>,
+    /// The package's `rust-version` as a 1.x minor, read on the first ask.
+    rust_minor: OnceCell<Option<u32>>,
+    /// The imports of the blocks and inline modules [`FileCx::expand_path_at`] looked in,
+    /// by the walked tree's offset in the file and the scope's range.
+    scope_imports: std::cell::RefCell<Vec<((TextSize, TextRange), Imports)>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -176,6 +181,8 @@ impl<'a> FileCx<'a> {
             imports: OnceCell::new(),
             lines: OnceCell::new(),
             mentions: std::cell::RefCell::new(Vec::new()),
+            rust_minor: OnceCell::new(),
+            scope_imports: std::cell::RefCell::default(),
         }
     }
 
@@ -248,6 +255,17 @@ impl<'a> FileCx<'a> {
         found
     }
 
+    /// The package's `rust-version` (own or inherited) as a 1.x minor; `None` when it has
+    /// none or it cannot be read. Rules ask at every node, so it is read once per file.
+    pub(crate) fn declared_rust_minor(&self) -> Option<u32> {
+        *self.rust_minor.get_or_init(|| {
+            self.package
+                .rust_version
+                .as_deref()
+                .and_then(crate::rules::util::rust_features::parse_rust_version)
+        })
+    }
+
     /// The `use` imports at the top of the file.
     pub fn imports(&self) -> &Imports {
         self.imports.get_or_init(|| Imports::of_file(self.root))
@@ -263,7 +281,25 @@ impl<'a> FileCx<'a> {
             if !is_module && scope.kind() != SyntaxKind::STMT_LIST {
                 continue;
             }
-            let local = Imports::of_scope(&scope);
+            // Most blocks and module bodies import nothing: ask the green tree before reading
+            // the scope's items.
+            if !crate::source::parse::has_child_of_kind(&scope, SyntaxKind::USE) {
+                if is_module {
+                    return path.to_owned();
+                }
+                continue;
+            }
+            // Read once per scope: rules ask at many nodes of the same module or block.
+            let key = (self.base, scope.text_range());
+            let mut known = self.scope_imports.borrow_mut();
+            let at = match known.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    known.push((key, Imports::of_scope(&scope)));
+                    known.len() - 1
+                }
+            };
+            let local = &known[at].1;
             if local.covers(path) || is_module {
                 return local.expand(path);
             }

@@ -9,7 +9,7 @@ pub(crate) mod tested;
 pub(crate) mod walk;
 mod workspace;
 
-pub(crate) use attrs::{attr_tokens, eval_cfg};
+pub(crate) use attrs::{attr_tokens, eval_cfg, leading_attrs};
 pub(crate) use walk::ChildModule;
 
 pub(crate) use context::RawFinding;

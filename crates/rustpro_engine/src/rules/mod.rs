@@ -7,4 +7,4 @@ pub mod manifest;
 pub mod meta;
 pub mod testing;
 pub mod unsafe_code;
-mod util;
+pub(crate) mod util;

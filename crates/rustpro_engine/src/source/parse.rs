@@ -226,6 +226,38 @@ pub fn first_child_node_kind(node: &SyntaxNode) -> Option<SyntaxKind> {
     green.children().find_map(|child| child.into_node()).map(|child| SyntaxKind::from(child.kind().0))
 }
 
+/// Whether a node has a child node of `kind`, read from the green tree (no node is created).
+pub fn has_child_of_kind(node: &SyntaxNode, kind: SyntaxKind) -> bool {
+    let raw = RustLanguage::kind_to_raw(kind);
+    node.green().children().any(|child| child.into_node().is_some_and(|child| child.kind() == raw))
+}
+
+/// Whether a segment name of a path (`a::b::c`: `c`, then its qualifiers `b` and `a`, not
+/// the paths in generic arguments) satisfies `wanted`. Read from the green tree, so that a
+/// rule can pass over the many paths it has no interest in without creating their nodes.
+pub fn any_path_segment_name(path: &SyntaxNode, mut wanted: impl FnMut(&str) -> bool) -> bool {
+    let raw = |kind: SyntaxKind| RustLanguage::kind_to_raw(kind);
+    let green = path.green();
+    let mut current: Option<&rowan::GreenNodeData> = Some(green);
+    while let Some(node) = current.take() {
+        for child in node.children().filter_map(|c| c.into_node()) {
+            if child.kind() == raw(SyntaxKind::PATH) {
+                current = Some(child);
+            } else if child.kind() == raw(SyntaxKind::PATH_SEGMENT) {
+                let name = child
+                    .children()
+                    .filter_map(|c| c.into_node())
+                    .find(|c| c.kind() == raw(SyntaxKind::NAME_REF))
+                    .and_then(|name| name.children().find_map(|t| t.into_token()));
+                if name.is_some_and(|token| wanted(token.text())) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
 /// For every node of a tree in preorder (the order of `SyntaxNode::preorder`, nodes only):
 /// whether its subtree holds a node of an interesting kind, and the subtree's node count.
 /// Computed on the green tree, which allocates nothing, so that a walk can skip subtrees
@@ -311,6 +343,21 @@ mod tests {
         let src = "fn f() { let async = 1; }";
         assert!(parse_file(src, Edition::E2015).errors.is_empty());
         assert!(!parse_file(src, Edition::E2021).errors.is_empty());
+    }
+
+    #[test]
+    fn path_segment_names_follow_qualifiers_not_generic_arguments() {
+        let parsed = parse_file("type A = std::sync::LazyLock<Vec<OnceLock<u8>>>;", Edition::E2021);
+        let outer = parsed.root.descendants().find(|n| n.kind() == SyntaxKind::PATH).expect("a path");
+        let mut seen = Vec::new();
+        assert!(!any_path_segment_name(&outer, |name| {
+            seen.push(name.to_owned());
+            false
+        }));
+        // The last segment first (with its generic arguments unread), then the qualifiers.
+        assert_eq!(seen, ["LazyLock", "sync", "std"]);
+        assert!(any_path_segment_name(&outer, |name| name == "sync"));
+        assert!(!any_path_segment_name(&outer, |name| name == "OnceLock"));
     }
 
     #[test]

@@ -91,10 +91,7 @@ struct Use(String);
 
 impl Rule for RustVersionTooLow {
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
-        // Asked at every node: read the version without copying it, and copy it for a finding.
-        let Some(declared) = cx.package().rust_version.as_deref().and_then(parse_rust_version) else {
-            return;
-        };
+        let Some(declared) = cx.declared_rust_minor() else { return };
         let Some(found) = feature_use(node, cx, declared) else { return };
         let text = cx.package().rust_version.clone().unwrap_or_default();
         let inherited = cx.package().rust_version_inherited;

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{first_code_token, is_exactly_pub, is_public_fn, is_public_position, path_text};
-use crate::source::parse::ast::{HasAttrs, HasName, HasVisibility};
+use crate::source::parse::ast::{HasName, HasVisibility};
 use crate::source::parse::{AstNode, AstToken, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
 
 declare_rule! {
@@ -136,8 +136,8 @@ fn is_public_unsafe_fn(function: &ast::Fn, cx: &FileCx<'_>) -> bool {
 
 /// Whether the item, an item around it in the file, or the file itself is `#[doc(hidden)]`.
 fn is_doc_hidden(node: &SyntaxNode) -> bool {
-    node.ancestors().filter_map(ast::AnyHasAttrs::cast).any(|owner| {
-        owner.attrs().any(|attr| {
+    node.ancestors().any(|owner| {
+        crate::rule::leading_attrs(&owner).any(|attr| {
             let Some(ast::Meta::TokenTreeMeta(meta)) = attr.meta() else { return false };
             meta.path().is_some_and(|p| path_text(&p) == "doc")
                 && meta.token_tree().is_some_and(|tt| {

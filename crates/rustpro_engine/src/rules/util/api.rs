@@ -1,7 +1,7 @@
 //! Whether an item is part of a library's public API.
 
 use crate::rule::FileCx;
-use crate::source::parse::ast::{HasAttrs, HasDocComments, HasVisibility};
+use crate::source::parse::ast::{HasDocComments, HasVisibility};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, ast};
 
 /// Whether a visibility is exactly `pub` (not `pub(crate)`, `pub(super)`, `pub(in ..)`).
@@ -75,8 +75,8 @@ pub(crate) fn is_proc_macro_package(cx: &FileCx<'_>) -> bool {
 /// Whether an item or one of the items around it carries `#[doc(hidden)]` or
 /// `#[deprecated]`: not part of the API a library invites callers to use.
 pub(crate) fn is_hidden_or_deprecated(item: &SyntaxNode) -> bool {
-    item.ancestors().filter_map(ast::AnyHasAttrs::cast).any(|owner| {
-        owner.attrs().any(|attr| {
+    item.ancestors().any(|owner| {
+        crate::rule::leading_attrs(&owner).any(|attr| {
             // Read as tokens: the shape of attributes in the tree differs between parser releases.
             let Some(meta) = attr.meta() else { return false };
             // Most attributes are neither (`#[inline]`, `#[must_use]`): skip them before

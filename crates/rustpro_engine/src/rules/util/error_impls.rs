@@ -359,7 +359,8 @@ fn read_fields(
         }
         None => Vec::new(),
     };
-    let mut out = Vec::new();
+    // Kept until the workspace stage for every type of the package: no room to spare.
+    let mut out = Vec::with_capacity(fields.len());
     for (member, ty, syntax) in fields {
         let field_attrs: Vec<(String, Vec<SyntaxToken>)> = syntax
             .children()

@@ -7,6 +7,7 @@ use crate::project::Edition;
 use crate::rule::{FileCx, attr_tokens};
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericParams, HasName};
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast};
+use std::sync::LazyLock;
 
 /// The node kinds features are seen in.
 pub(crate) const FEATURE_KINDS: [SyntaxKind; 19] = [
@@ -57,7 +58,16 @@ fn detect(node: &SyntaxNode, cx: &FileCx<'_>, floor: Minor) -> Option<(&'static 
     let syntax = |s: Syntax| feature(Detect::Syntax(s));
     let whole = node.text_range();
     match node.kind() {
-        SyntaxKind::PATH => path_use(node, cx),
+        SyntaxKind::PATH => {
+            // Most paths name nothing of the table: decide that on the green tree.
+            let candidate = crate::source::parse::any_path_segment_name(node, |name| {
+                names_std_item(name) || name.starts_with("AsyncFn")
+            });
+            if !candidate {
+                return None;
+            }
+            path_use(node, cx)
+        }
         SyntaxKind::USE_TREE => use_tree_use(node),
         SyntaxKind::METHOD_CALL_EXPR => method_use(node, cx, floor),
         SyntaxKind::MACRO_CALL => format_capture(node, cx).map(|r| (syntax(Syntax::InlineFormatArgs), r)),
@@ -137,10 +147,21 @@ fn first_token_range(node: &SyntaxNode) -> TextRange {
 /// The last segment names of the std paths in the table: a path naming none of them is
 /// skipped without expanding its imports.
 fn names_std_item(name: &str) -> bool {
-    FEATURES.iter().any(|f| match f.detect {
-        Detect::Path(paths) => paths.iter().any(|p| p.rsplit("::").next() == Some(name)),
-        _ => false,
-    })
+    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut names: Vec<&'static str> = FEATURES
+            .iter()
+            .filter_map(|f| match f.detect {
+                Detect::Path(paths) => Some(paths),
+                _ => None,
+            })
+            .flatten()
+            .map(|p| p.rsplit_once("::").map_or(*p, |(_, last)| last))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    });
+    NAMES.binary_search(&name).is_ok()
 }
 
 /// The std path feature `full` (a path with imports expanded) is or starts with.
@@ -194,18 +215,23 @@ fn use_tree_use(node: &SyntaxNode) -> Option<(&'static Feature, TextRange)> {
         return None;
     }
     let path = tree.path()?;
-    let mut full = path_text(&path);
+    // The paths from the leaf up to the root of the `use`.
+    let mut paths = vec![path.clone()];
     for ancestor in node.ancestors().skip(1) {
         match ancestor.kind() {
             SyntaxKind::USE_TREE_LIST => continue,
-            SyntaxKind::USE_TREE => {
-                if let Some(prefix) = ast::UseTree::cast(ancestor).and_then(|t| t.path()) {
-                    full = format!("{}::{full}", path_text(&prefix));
-                }
-            }
+            SyntaxKind::USE_TREE => paths.extend(ast::UseTree::cast(ancestor).and_then(|t| t.path())),
             _ => break,
         }
     }
+    // Most imports name nothing of the table: skip them before building their text.
+    let names_item = paths.iter().flat_map(|p| p.segments()).any(|segment| {
+        segment.self_token().is_some() || segment.name_ref().is_some_and(|n| names_std_item(n.text()))
+    });
+    if !names_item {
+        return None;
+    }
+    let full = paths.iter().rev().map(path_text).collect::<Vec<_>>().join("::");
     std_path_feature(&full).map(|f| (f, path.syntax().text_range()))
 }
 
@@ -320,6 +346,17 @@ fn is_identifier(text: &str) -> bool {
 }
 
 fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
+    // The first word decides (`#[cfg(..)]`, `#![expect(..)]`): most attributes are passed
+    // over before their tokens are collected.
+    let mut first = None;
+    crate::source::parse::for_each_token(node, |_, _, text| {
+        if first.is_none() && text.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            first = Some(matches!(text, "unsafe" | "expect" | "cfg" | "default" | "diagnostic"));
+        }
+    });
+    if first != Some(true) {
+        return None;
+    }
     let attr = ast::Attr::cast(node.clone())?;
     let (path, rest) = attr_tokens(&attr)?;
     match path.as_str() {
