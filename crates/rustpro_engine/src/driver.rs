@@ -85,16 +85,29 @@ impl Outcome {
 /// Runs a check. Fails only on invalid configuration; every other problem is reported in the
 /// outcome and the rest of the run goes on.
 pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
+    let timings = Timings::from_env();
+    let _parsed = ForgetParsedManifests;
     let Prepared { mut problems, packages, roots, workspace_texts, settings_of, rules, filters } =
         prepare(request)?;
+    timings.mark("discovery and configuration");
     let dispatch = Dispatch::new(if request.parse_only { &[] } else { &rules });
     let cache_options = request.cache.as_ref().filter(|_| {
         !request.parse_only && request.edition_override.is_none() && request.slow_file_limit.is_none()
     });
+    let threads = if request.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        request.threads
+    };
+    // Deeply nested input makes the recursive-descent parser recurse deeply: give workers room.
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(PARSER_STACK_SIZE).build().ok();
     let root_dirs: Vec<&Path> = roots.iter().map(|(root, _)| root.as_path()).collect();
-    let loaded = cache_options.map(|options| cache::Loaded::read(options, &root_dirs));
+    let loaded =
+        cache_options.map(|options| in_pool(pool.as_ref(), || cache::Loaded::read(options, &root_dirs)));
+    timings.mark("cache read");
     let cache = loaded.as_ref().map(|loaded| {
-        let cache = RunCache::new(loaded);
+        let cache = in_pool(pool.as_ref(), || RunCache::new(loaded));
         let keys = ContextKeys::new(cache.program_key(), &rules, &packages);
         (cache, keys)
     });
@@ -115,13 +128,6 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         files: AtomicUsize::new(0),
         slow: Mutex::new(Vec::new()),
     };
-    let threads = if request.threads == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        request.threads
-    };
-    // Deeply nested input makes the recursive-descent parser recurse deeply: give workers room.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(PARSER_STACK_SIZE).build();
     let run = |shared: &Shared<'_>| {
         rayon::scope(|scope| {
             for (index, package) in packages.iter().enumerate() {
@@ -139,21 +145,24 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         });
         // Files under `src/` that no module tree reached (`mod` inside macros such as
         // `cfg_if!`, or modules not yet declared).
-        let orphans: Vec<Job> =
-            packages.iter().enumerate().flat_map(|(index, package)| shared.orphans(index, package)).collect();
+        timings.mark("module trees");
+        let orphans: Vec<Vec<Job>> = (0..packages.len())
+            .into_par_iter()
+            .map(|index| shared.orphans(index, &packages[index]))
+            .collect();
+        let orphans: Vec<Job> = orphans.into_iter().flatten().collect();
         shared.check_level(orphans);
     };
-    match pool {
-        Ok(pool) => pool.install(|| run(&shared)),
-        Err(_) => run(&shared),
-    }
+    in_pool(pool.as_ref(), || run(&shared));
+    timings.mark("orphan files");
     let mut package_dirs: Vec<Vec<&Path>> = vec![Vec::new(); roots.len()];
     for (package, root) in packages.iter().zip(&settings_of) {
         package_dirs[*root].push(package.dir.as_path());
     }
     let cache_stats = shared.cache.map(|(cache, _)| cache.save(&package_dirs)).unwrap_or_default();
-    let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut findings = flatten(shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner));
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
+    timings.mark("cache write");
     let mut test_coverage = Vec::new();
     if !request.parse_only {
         let mut facts: Vec<FileFacts> = shared
@@ -195,6 +204,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             };
             findings.extend(package_findings(cx, settings, &rules));
         }
+        timings.mark("package stage");
         let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
         findings.extend(workspace_findings(
             &packages,
@@ -206,19 +216,15 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             deferred,
         ));
     }
-    // A file that two packages reach gives each finding twice: the order (and the copy kept)
-    // must not depend on which package was first.
-    findings.sort_by(|a, b| {
-        (&a.path, a.start, a.rule)
-            .cmp(&(&b.path, b.start, b.rule))
-            .then_with(|| origin_key(a).cmp(&origin_key(b)))
-    });
+    timings.mark("workspace stage");
+    let mut findings = in_path_order(findings);
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
     problems.sort_by(|a, b| (&a.path, a.location, &a.message).cmp(&(&b.path, b.location, &b.message)));
     problems.dedup_by(|a, b| {
         (&a.path, a.location, &a.message, a.severity, a.kind)
             == (&b.path, b.location, &b.message, b.severity, b.kind)
     });
+    timings.mark("ordering");
     let mut slow_files = shared.slow.into_inner().unwrap_or_else(PoisonError::into_inner);
     slow_files.sort();
     Ok(Outcome {
@@ -287,6 +293,16 @@ fn coverage(
             }
         })
         .collect()
+}
+
+/// Drops, when a check ends however it ends, the manifests parsed for it (see
+/// [`project::parsed_manifest`]).
+struct ForgetParsedManifests;
+
+impl Drop for ForgetParsedManifests {
+    fn drop(&mut self) {
+        project::forget_parsed();
+    }
 }
 
 /// What a check reads before looking at any source file.
@@ -387,6 +403,7 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Finds the packages of `request.paths` and loads their configuration.
     pub fn open(request: CheckRequest) -> Result<Session, ConfigError> {
+        let _parsed = ForgetParsedManifests;
         let prepared = prepare(&request)?;
         let dispatch = Dispatch::new(if request.parse_only { &[] } else { &prepared.rules });
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).stack_size(PARSER_STACK_SIZE).build().ok();
@@ -440,13 +457,15 @@ impl Session {
             slow: Mutex::new(Vec::new()),
         };
         let run = || {
+            // The session's worker lives on: what it parsed goes with this check.
+            let _parsed = ForgetParsedManifests;
             shared.check_text(job, text, std::time::Instant::now(), None);
         };
         match &self.pool {
             Some(pool) => pool.install(run),
             None => run(),
         }
-        let mut findings = shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let mut findings = flatten(shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner));
         findings.sort_by(|a, b| (a.start, a.rule).cmp(&(b.start, b.rule)));
         findings.dedup_by(|a, b| a.range == b.range && a.rule == b.rule);
         let mut problems = shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -463,11 +482,92 @@ impl Session {
     }
 }
 
+/// Wall time per phase of a check, written to standard error when `RUSTPRO_TIMINGS` is set:
+/// where a slow run spends its time, without a profiler.
+struct Timings {
+    /// When the previous phase ended; `None` when timings are off.
+    last: Mutex<Option<std::time::Instant>>,
+}
+
+impl Timings {
+    fn from_env() -> Timings {
+        let on = std::env::var_os("RUSTPRO_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0");
+        Timings { last: Mutex::new(on.then(std::time::Instant::now)) }
+    }
+
+    /// Reports the phase that ends now.
+    fn mark(&self, phase: &str) {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(previous) = *last {
+            let now = std::time::Instant::now();
+            eprintln!("rustpro: timing: {phase}: {:.1} ms", (now - previous).as_secs_f64() * 1000.0);
+            *last = Some(now);
+        }
+    }
+}
+
+/// Runs `work` on the run's worker threads (on this thread when there are none).
+fn in_pool<R: Send>(pool: Option<&rayon::ThreadPool>, work: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
+/// The pieces one after another, in one allocation.
+fn flatten<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    for piece in pieces {
+        out.extend(piece);
+    }
+    out
+}
+
+/// The findings by file (in path order), position and rule. A file that two packages reach
+/// gives each finding twice: those are then ordered by package and target, so that the
+/// order (and the copy that deduplication keeps) never depends on which package was first.
+fn in_path_order(findings: Vec<Finding>) -> Vec<Finding> {
+    let path_rank = ranks(findings.iter().map(|f| f.path.as_path()));
+    let origin_rank = ranks(findings.iter().map(origin_key));
+    let mut keys: Vec<(u32, LineCol, &'static str, u32, u32)> = findings
+        .iter()
+        .enumerate()
+        .map(|(index, f)| (path_rank[index], f.start, f.rule, origin_rank[index], small(index)))
+        .collect();
+    keys.sort_unstable();
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    keys.into_iter().filter_map(|key| slots.get_mut(key.4 as usize).and_then(Option::take)).collect()
+}
+
 /// The package and target of a finding, to order the findings of a file that two packages
 /// reach.
 fn origin_key(finding: &Finding) -> Option<(&Path, &str, &str)> {
     let origin = finding.origin.as_deref()?;
     Some((&origin.manifest_path, origin.target_kind.as_str(), &origin.target_name))
+}
+
+/// For each item, its rank among the distinct items (equal items, equal ranks). Items come in
+/// runs of equal ones (the findings or kept items of one file): each run is compared once.
+fn ranks<T: Ord + Copy>(items: impl Iterator<Item = T>) -> Vec<u32> {
+    let mut run_of = Vec::new();
+    let mut runs: Vec<T> = Vec::new();
+    for item in items {
+        if runs.last() != Some(&item) {
+            runs.push(item);
+        }
+        run_of.push(runs.len() - 1);
+    }
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by(|a, b| runs[*a].cmp(&runs[*b]));
+    let mut run_rank = vec![0_u32; runs.len()];
+    let mut rank = 0_u32;
+    for (at, run) in order.iter().enumerate() {
+        if at > 0 && runs[order[at - 1]] != runs[*run] {
+            rank += 1;
+        }
+        run_rank[*run] = rank;
+    }
+    run_of.into_iter().map(|run| run_rank[run]).collect()
 }
 
 /// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
@@ -613,7 +713,8 @@ struct Shared<'a> {
     /// two packages reach (`#[path]` into another package) is checked in each, as cargo
     /// compiles it in each.
     visited: Vec<Mutex<HashMap<PathBuf, bool>>>,
-    findings: Mutex<Vec<Finding>>,
+    /// Each file's findings, one piece per file (appended once, at the end, in one go).
+    findings: Mutex<Vec<Vec<Finding>>>,
     /// What rules held back for their workspace stage, with the rule's index.
     deferred: Mutex<Vec<Vec<(usize, Deferred)>>>,
     problems: Mutex<Vec<Problem>>,
@@ -648,21 +749,26 @@ impl Shared<'_> {
         if !src.is_dir() {
             return Vec::new();
         }
-        let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
+        // A nested package (with its own manifest) is not part of this one.
+        if src.join("Cargo.toml").is_file() {
+            return Vec::new();
+        }
         let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(&src)
             .follow_links(false)
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !e.file_type().is_some_and(|t| t.is_dir())
+                    || !e.path().join("Cargo.toml").is_file()
+            })
             .build()
             .filter_map(Result::ok)
             .filter(|e| {
                 e.file_type().is_some_and(|t| t.is_file()) && e.path().extension().is_some_and(|x| x == "rs")
             })
             .map(|e| e.into_path())
-            .filter(|p| !visited.contains_key(p))
-            // A nested package (with its own manifest) is not part of this one.
-            .filter(|p| {
-                p.ancestors().take_while(|a| *a != package.dir).all(|a| !a.join("Cargo.toml").is_file())
-            })
             .collect();
+        let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
+        files.retain(|p| !visited.contains_key(p));
         files.sort();
         // An orphan belongs to the module whose folder holds it (data or `include!`d files of
         // a `#[cfg(test)]` module are test code too).
@@ -918,7 +1024,7 @@ impl Shared<'_> {
             shared_tests.lock().unwrap_or_else(PoisonError::into_inner).merge(tests);
         }
         if !findings.is_empty() {
-            self.findings.lock().unwrap_or_else(PoisonError::into_inner).extend(findings);
+            self.findings.lock().unwrap_or_else(PoisonError::into_inner).push(findings);
         }
         if !deferred.is_empty() {
             // A file's items as one piece: they are ordered a file at a time, never moved one
@@ -980,7 +1086,7 @@ impl Shared<'_> {
                 path: shared_path.clone(),
                 package: job.package,
                 finding: None,
-                kept_edits: KeptEdits::made(edits),
+                kept_edits: KeptEdits::made(edits, &job.path),
                 data,
             };
             deferred.push((index, item));

@@ -57,6 +57,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use crate::diagnostic::Origin;
@@ -173,7 +174,7 @@ impl Loaded {
     /// Reads the cache file of every root (index = the run's root index).
     pub(crate) fn read(options: &CacheOptions, roots: &[&Path]) -> Loaded {
         let files = roots
-            .iter()
+            .par_iter()
             .map(|root| {
                 let locations = store::locations(root, options.user_dir.as_deref());
                 let bytes = store::read(&locations, options.program_key);
@@ -203,7 +204,7 @@ impl<'a> RunCache<'a> {
     pub(crate) fn new(loaded: &'a Loaded) -> RunCache<'a> {
         let stores = loaded
             .files
-            .iter()
+            .par_iter()
             .map(|(locations, bytes)| {
                 // Entries that do not decode are no entries: the file will be rewritten.
                 let old = store::decode(bytes).unwrap_or_default();

@@ -144,16 +144,27 @@ impl Discoverer {
 
     /// Every package and workspace below `dir`.
     fn discover_below(&mut self, dir: &Path) {
-        let mut manifests: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        // Walked in parallel (a vendor folder has thousands of folders), then sorted.
+        let found = std::sync::Mutex::new(Vec::new());
+        ignore::WalkBuilder::new(dir)
             .hidden(true)
             .git_ignore(true)
             .follow_links(false)
             .filter_entry(|e| e.file_name() != "target")
-            .build()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name() == "Cargo.toml" && e.file_type().is_some_and(|t| t.is_file()))
-            .map(|e| e.into_path())
-            .collect();
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    if let Ok(e) = entry
+                        && e.file_name() == "Cargo.toml"
+                        && e.file_type().is_some_and(|t| t.is_file())
+                    {
+                        found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(e.into_path());
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let mut manifests: Vec<PathBuf> =
+            found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         manifests.sort();
         // Workspaces first, so that their members are read with the workspace's settings.
         let mut loaded: Vec<Loaded> = manifests.iter().filter_map(|m| self.load(m)).collect();

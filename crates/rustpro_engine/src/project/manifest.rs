@@ -2,12 +2,50 @@
 //! findings. Unknown or malformed keys are tolerated the way cargo tolerates them: a value
 //! of the wrong type is treated as absent.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
+use std::rc::Rc;
 
 use toml_edit::{ImDocument, Item, TableLike};
 
 /// A byte range in a manifest.
 pub type TomlSpan = Range<usize>;
+
+thread_local! {
+    /// Manifests parsed on this thread lately, by a hash of their text: discovery, the
+    /// configuration, the file walk and the package rules read the same manifests.
+    static PARSED: RefCell<HashMap<u64, Vec<Rc<ImDocument<String>>>>> = RefCell::new(HashMap::new());
+}
+
+/// How many parsed texts a thread keeps.
+const MAX_PARSED: usize = 8;
+
+/// The manifest (or any TOML) `text` parsed; `None` when it does not parse. The texts a thread
+/// parsed last (up to [`MAX_PARSED`]) are parsed once until [`forget_parsed`].
+pub(crate) fn parsed(text: &str) -> Option<Rc<ImDocument<String>>> {
+    let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+    if let Some(doc) =
+        PARSED.with_borrow(|memo| memo.get(&key)?.iter().find(|doc| doc.raw() == text).cloned())
+    {
+        return Some(doc);
+    }
+    let doc = Rc::new(ImDocument::parse(text.to_owned()).ok()?);
+    PARSED.with_borrow_mut(|memo| {
+        // A parsed manifest takes many times its text: the memo holds those in use now (files
+        // are checked package by package), not every manifest of the run.
+        if memo.len() >= MAX_PARSED {
+            memo.clear();
+        }
+        memo.entry(key).or_default().push(doc.clone());
+    });
+    Some(doc)
+}
+
+/// Drops the manifests [`parsed`] kept on this thread (at the end of a check).
+pub(crate) fn forget_parsed() {
+    PARSED.with_borrow_mut(HashMap::clear);
+}
 
 /// A manifest as written, before workspace inheritance is resolved.
 #[derive(Debug, Default)]
@@ -189,7 +227,7 @@ impl Dependency {
 /// that has one, else the last key (`edition` in `edition = "2021"` or
 /// `edition.workspace = true`). `None` when the text does not parse or the item is absent.
 pub fn locate(text: &str, keys: &[&str]) -> Option<TomlSpan> {
-    let doc = ImDocument::parse(text).ok()?;
+    let doc = parsed(text)?;
     let (last, parents) = keys.split_last()?;
     let table = table_at(doc.as_table(), parents)?;
     let item = table.get(last)?;
@@ -204,7 +242,7 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<TomlSpan> {
 
 /// The string at `keys` in the manifest `text`, if there is one.
 pub fn string_at(text: &str, keys: &[&str]) -> Option<String> {
-    let doc = ImDocument::parse(text).ok()?;
+    let doc = parsed(text)?;
     let (last, parents) = keys.split_last()?;
     string(table_at(doc.as_table(), parents)?, last)
 }
@@ -217,7 +255,7 @@ fn table_at<'d>(root: &'d dyn TableLike, keys: &[&str]) -> Option<&'d dyn TableL
 /// The `[workspace.dependencies]` of a workspace root manifest `text`.
 pub fn workspace_dependencies(text: &str) -> Vec<Dependency> {
     let mut out = Vec::new();
-    let Ok(doc) = ImDocument::parse(text) else { return out };
+    let Some(doc) = parsed(text) else { return out };
     if let Some(workspace) = doc.as_table().get("workspace").and_then(Item::as_table_like) {
         read_dependency_tables(workspace, None, &mut out);
     }
@@ -236,7 +274,7 @@ pub struct ReleaseProfile {
 
 /// The `[profile.release]` of the manifest `text` (nothing set when absent or unreadable).
 pub fn release_profile(text: &str) -> ReleaseProfile {
-    let Ok(doc) = ImDocument::parse(text) else { return ReleaseProfile::default() };
+    let Some(doc) = parsed(text) else { return ReleaseProfile::default() };
     let Some(release) =
         doc.as_table().get("profile").and_then(|p| p.get("release")).and_then(Item::as_table_like)
     else {
@@ -265,7 +303,7 @@ pub struct NewerManifestKeys {
 /// whose profiles apply (a workspace root, or a package outside any workspace).
 pub fn newer_manifest_keys(text: &str, root: bool) -> NewerManifestKeys {
     let mut out = NewerManifestKeys::default();
-    let Ok(doc) = ImDocument::parse(text) else { return out };
+    let Some(doc) = parsed(text) else { return out };
     let top = doc.as_table();
     if root {
         let profiles = top.get("profile").and_then(Item::as_table_like);
@@ -316,8 +354,13 @@ pub(crate) struct ManifestError {
 }
 
 pub(crate) fn parse_manifest(text: &str) -> Result<RawManifest, ManifestError> {
-    let doc = ImDocument::parse(text)
-        .map_err(|err| ManifestError { message: err.message().trim_end().to_owned(), span: err.span() })?;
+    let Some(doc) = parsed(text) else {
+        let err = ImDocument::parse(text).err();
+        return Err(ManifestError {
+            message: err.as_ref().map(|e| e.message().trim_end().to_owned()).unwrap_or_default(),
+            span: err.and_then(|e| e.span()),
+        });
+    };
     let root = doc.as_table();
     let mut manifest = RawManifest::default();
     if let Some(package) = root.get("package").and_then(Item::as_table_like) {

@@ -125,8 +125,12 @@ struct JsonCoverage<'a> {
 
 pub(super) fn render(outcome: &Outcome, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let document = document(outcome, options);
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
+    // Through a buffer of a known type: serializing straight into `dyn Write` costs a call per
+    // token, and the whole document in memory would cost as much as the findings.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &document)?;
+    writeln!(buffered)?;
+    buffered.flush()
 }
 
 fn document<'a>(outcome: &'a Outcome, options: &RenderOptions) -> Document<'a> {

@@ -121,8 +121,17 @@ enum EditsRepr {
 }
 
 impl KeptEdits {
-    pub(crate) fn made(fix: Option<Fix>) -> KeptEdits {
-        KeptEdits(fix.map_or(EditsRepr::None, |fix| EditsRepr::Made(Box::new(fix))))
+    /// Edits the file walk made in the file at `path`: kept encoded, without the path in
+    /// every edit (the workspace stage decodes the few it uses).
+    pub(crate) fn made(fix: Option<Fix>, path: &Path) -> KeptEdits {
+        let Some(fix) = fix else { return KeptEdits(EditsRepr::None) };
+        match crate::cache::encode_fix(&fix, path) {
+            Some(bytes) => {
+                let range = 0..bytes.len();
+                KeptEdits::stored(Arc::from(bytes), range)
+            }
+            None => KeptEdits(EditsRepr::Made(Box::new(fix))),
+        }
     }
 
     /// Edits read back from the cache: `range` of `bytes` (a cache file in memory).
@@ -173,8 +182,10 @@ pub struct Lazy<T> {
 
 impl<T: Keep> Lazy<T> {
     pub fn new(value: T) -> Lazy<T> {
+        // Only the bytes are kept: most parts are never asked for, and a value beside its
+        // bytes would take twice the memory until the workspace stage.
         let bytes = codec::to_bytes(&value).unwrap_or_default();
-        Lazy { bytes, value: OnceLock::from(Some(value)) }
+        Lazy { bytes, value: OnceLock::new() }
     }
 
     /// The value; `None` when its bytes do not decode (never for a value kept by this program).
