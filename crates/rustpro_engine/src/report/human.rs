@@ -1,11 +1,13 @@
 //! rustc-style output: each finding with its location, its code underlined and its help;
 //! then the problems met while reading the project; then a summary line.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
 
 use annotate_snippets::renderer::{AnsiColor, Effects, Style};
 use annotate_snippets::{Level, Renderer, Snippet};
+use rayon::prelude::*;
 
 use super::{RenderOptions, coverage_lines, display_path, fixable_line, rule_counts, summary_line};
 use crate::Outcome;
@@ -13,13 +15,22 @@ use crate::diagnostic::{Applicability, Finding, Problem, ProblemSeverity, Severi
 use crate::registry;
 use crate::source::LineCol;
 
+/// How many findings are laid out at once.
+const RENDER_BLOCK: usize = 512;
+
 pub(super) fn render(outcome: &Outcome, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { color: options.color };
     if options.statistics {
         write_statistics(outcome, paint, out)?;
     } else {
-        for finding in &outcome.findings {
-            writeln!(out, "{}\n", render_finding(finding, options))?;
+        // Findings are laid out on every core, a block at a time (in order, and without
+        // holding the whole report in memory): laying out a snippet costs far more than
+        // writing it.
+        for block in outcome.findings.chunks(RENDER_BLOCK) {
+            let rendered: Vec<String> = block.par_iter().map(|f| render_finding(f, options)).collect();
+            for text in rendered {
+                writeln!(out, "{text}\n")?;
+            }
         }
     }
     for problem in &outcome.problems {
@@ -39,6 +50,80 @@ pub(super) fn render(outcome: &Outcome, options: &RenderOptions, out: &mut dyn W
 /// `options.color` is set.
 pub fn render_finding(finding: &Finding, options: &RenderOptions) -> String {
     let path = display_path(&finding.path, options.base.as_deref());
+    render_plain_one_line(finding, &path, options)
+        .unwrap_or_else(|| render_with_snippets(finding, &path, options))
+}
+
+/// The fix line of a finding's footer.
+fn fix_note(finding: &Finding) -> Option<String> {
+    finding.fix.as_ref().map(|fix| match fix.applicability {
+        Applicability::Safe => format!("fix: {} (`rustpro fix` applies it)", fix.title),
+        Applicability::Unsafe => {
+            format!("fix: {} (unsafe: `rustpro fix --unsafe-fixes` applies it)", fix.title)
+        }
+        Applicability::DisplayOnly => format!("suggestion: {}", fix.title),
+    })
+}
+
+/// The layout of [`render_with_snippets`] written directly, for the common case: no color, a
+/// snippet of one line of printable ASCII with the finding inside it, and one-line texts.
+/// Laying a finding out through annotate-snippets costs about a hundred times as much, and
+/// a large workspace has tens of thousands of findings. `None` for any other finding.
+fn render_plain_one_line(finding: &Finding, path: &str, options: &RenderOptions) -> Option<String> {
+    if options.color {
+        return None;
+    }
+    let text = finding.snippet.text.strip_suffix('\n').unwrap_or(&finding.snippet.text);
+    let printable = |s: &str| s.bytes().all(|b| (b' '..=b'~').contains(&b));
+    let one_line = |s: &str| !s.contains(['\n', '\r']);
+    let range = snippet_range(finding);
+    if text.is_empty()
+        || text.len() > PLAIN_MAX_LINE
+        || !printable(text)
+        || text.ends_with(' ')
+        || text.len() - text.trim_start_matches(' ').len() > PLAIN_MAX_INDENT
+        || range.start >= range.end
+        || range.end > text.len()
+        || !one_line(&finding.message)
+        || !finding.help.as_deref().is_none_or(one_line)
+    {
+        return None;
+    }
+    let fix_note = fix_note(finding);
+    if !fix_note.as_deref().is_none_or(one_line) {
+        return None;
+    }
+    let level = match finding.severity {
+        Severity::Warning => "warning",
+        Severity::Error => "error",
+    };
+    let number = finding.snippet.first_line.to_string();
+    let pad = " ".repeat(number.len());
+    let mut out = String::with_capacity(256 + finding.message.len() + 2 * text.len());
+    let _ = writeln!(out, "{level}[{}]: {}", finding.rule, finding.message);
+    let _ = writeln!(out, "{pad}--> {path}:{}:{}", finding.snippet.first_line, range.start + 1);
+    let _ = write!(out, "{pad} |\n{number} | {text}\n");
+    let _ = write!(out, "{pad} | {}{}", " ".repeat(range.start), "^".repeat(range.end - range.start));
+    let _ = write!(out, "\n{pad} |");
+    if let Some(help) = &finding.help {
+        let _ = write!(out, "\n{pad} = help: {help}");
+    }
+    if let Some(note) = &fix_note {
+        let _ = write!(out, "\n{pad} = note: {note}");
+    }
+    Some(out)
+}
+
+/// The longest snippet line [`render_plain_one_line`] lays out (annotate-snippets trims long
+/// lines to the terminal's width).
+const PLAIN_MAX_LINE: usize = 100;
+
+/// The deepest indentation [`render_plain_one_line`] lays out (annotate-snippets elides deep
+/// indentation with `...`).
+const PLAIN_MAX_INDENT: usize = 20;
+
+/// A finding laid out by annotate-snippets, rustc's layout.
+fn render_with_snippets(finding: &Finding, path: &str, options: &RenderOptions) -> String {
     let level = match finding.severity {
         Severity::Warning => Level::Warning,
         Severity::Error => Level::Error,
@@ -53,19 +138,13 @@ pub fn render_finding(finding: &Finding, options: &RenderOptions) -> String {
     };
     let snippet = Snippet::source(&finding.snippet.text)
         .line_start(finding.snippet.first_line)
-        .origin(&path)
+        .origin(path)
         .annotation(Level::Error.span(snippet_range(finding)));
     let mut message = level.title(&finding.message).id(finding.rule).snippet(snippet);
     if let Some(help) = &finding.help {
         message = message.footer(Level::Help.title(help));
     }
-    let fix_note = finding.fix.as_ref().map(|fix| match fix.applicability {
-        Applicability::Safe => format!("fix: {} (`rustpro fix` applies it)", fix.title),
-        Applicability::Unsafe => {
-            format!("fix: {} (unsafe: `rustpro fix --unsafe-fixes` applies it)", fix.title)
-        }
-        Applicability::DisplayOnly => format!("suggestion: {}", fix.title),
-    });
+    let fix_note = fix_note(finding);
     if let Some(note) = &fix_note {
         message = message.footer(Level::Note.title(note));
     }
@@ -184,6 +263,7 @@ mod tests {
 
     use super::super::sample;
     use super::*;
+    use crate::diagnostic::Fix;
 
     fn render_to_string(outcome: &Outcome, options: &RenderOptions) -> String {
         sample::rendered(render, outcome, options)
@@ -345,5 +425,59 @@ mod tests {
                 render_finding(&broken, &sample::options());
             }
         }
+    }
+
+    /// The direct layout is annotate-snippets' layout, byte for byte, wherever it is used; and
+    /// it is used for the common findings.
+    #[test]
+    fn the_direct_layout_is_the_snippet_layout() {
+        let path = Path::new(sample::BASE).join("src/lib.rs");
+        let lines = [
+            "x.unwrap();",
+            "    let v = map.get(&k).expect(\"present\");",
+            "fn f() { a.b().c().unwrap() }",
+            "                    deep.unwrap();",
+            "                     deeper.unwrap();",
+            "unsafe { *p }",
+            "x.unwrap(); ",
+            "\tx.unwrap();",
+        ];
+        let long = format!("let a = {}.unwrap();", "b".repeat(120));
+        let fix = |applicability| Fix { title: "do it".to_owned(), applicability, edits: Vec::new() };
+        let mut direct = 0;
+        for line in lines.iter().copied().chain([long.as_str()]) {
+            for line_number in [1, 9, 10, 99, 100, 12_345] {
+                let text = format!("{}{line}\nnext line\n", "\n".repeat(line_number - 1));
+                let start = text.find(line.trim_start()).unwrap_or(0);
+                let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+                for range in [start..end, start + 1..start + 3, end - 1..end] {
+                    for help in [None, Some("help text"), Some("two\nlines")] {
+                        for fixed in [None, Some(Applicability::Safe), Some(Applicability::Unsafe)] {
+                            for severity in [Severity::Warning, Severity::Error] {
+                                let mut finding = sample::finding(
+                                    "unwrap_in_production",
+                                    severity,
+                                    "message",
+                                    help,
+                                    &path,
+                                    &text,
+                                    range.clone(),
+                                    None,
+                                );
+                                finding.fix = fixed.map(fix);
+                                let options = sample::options();
+                                let shown = display_path(&finding.path, options.base.as_deref());
+                                if let Some(plain) = render_plain_one_line(&finding, &shown, &options) {
+                                    direct += 1;
+                                    let expected = render_with_snippets(&finding, &shown, &options);
+                                    assert_eq!(plain, expected);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(direct > 1000, "the direct layout was used {direct} times");
     }
 }
