@@ -48,25 +48,44 @@ impl Dispatch {
         Dispatch { rules: rules.to_vec(), by_kind, any, reach, always }
     }
 
-    /// Which rules apply to the file (by index in `rules`): asked once, before its walk.
-    fn active_in(&self, cx: &FileCx<'_>) -> Vec<bool> {
-        self.rules.iter().map(|rule| rule.applies_to_file(cx)).collect()
+    /// Which rules apply to the file (by index in `rules`), and per kind whether the walk
+    /// may want its nodes (a kind always reached, or one an applying rule declared): asked
+    /// once, before the file's walk.
+    fn active_in(&self, cx: &FileCx<'_>) -> Active {
+        let rules: Vec<bool> = self.rules.iter().map(|rule| rule.applies_to_file(cx)).collect();
+        let kinds = self
+            .by_kind
+            .iter()
+            .zip(&self.always)
+            .map(|(of_kind, always)| *always || of_kind.iter().any(|&i| rules[i]))
+            .collect();
+        Active { rules, kinds }
     }
 
-    /// Whether the walk must reach `node`: a kind it always reaches, or one an active rule
-    /// declared and accepts.
-    fn wants(&self, active: &[bool], node: GreenRef<'_>) -> bool {
+    /// Whether the walk must reach `node`: a kind it always reaches, or one an applying
+    /// rule declared and accepts.
+    fn wants(&self, active: &Active, node: GreenRef<'_>) -> bool {
         let kind = kind_index(node.kind());
-        self.always.get(kind).copied().unwrap_or(false)
-            || self.by_kind.get(kind).is_some_and(|rules| {
-                rules.iter().any(|&i| active.get(i).copied().unwrap_or(false) && self.rules[i].accepts(node))
-            })
+        if !active.kinds.get(kind).copied().unwrap_or(false) {
+            return false;
+        }
+        self.always[kind]
+            || self.by_kind[kind].iter().any(|&i| active.rules[i] && self.rules[i].accepts(node))
     }
 
     /// Which nodes under `root` the walk must reach.
-    fn interest(&self, root: &SyntaxNode, active: &[bool]) -> SubtreeInterest {
+    fn interest(&self, root: &SyntaxNode, active: &Active) -> SubtreeInterest {
         subtree_interest(root, &self.reach, |node| self.wants(active, node))
     }
+}
+
+/// What applies to the file being walked (see [`Dispatch::active_in`]).
+#[derive(Default)]
+struct Active {
+    /// By index in the dispatch's rules.
+    rules: Vec<bool>,
+    /// By kind.
+    kinds: Vec<bool>,
 }
 
 /// A rule that panicked on this file: reported once, and not run again on the file.
@@ -86,8 +105,8 @@ pub(crate) struct Walker<'d> {
     pub panics: Vec<RulePanic>,
     /// The open inline modules (`mod a { .. }`), each with whether it is public.
     inline_modules: Vec<(String, bool)>,
-    /// Which of the dispatch's rules apply to the file being walked.
-    active: Vec<bool>,
+    /// What of the dispatch applies to the file being walked.
+    active: Active,
 }
 
 /// An out-of-line module declaration with what its file inherits from the declaration.
@@ -124,7 +143,7 @@ impl<'d> Walker<'d> {
             modules: Vec::new(),
             panics: Vec::new(),
             inline_modules: Vec::new(),
-            active: Vec::new(),
+            active: Active::default(),
         }
     }
 
@@ -252,9 +271,12 @@ impl<'d> Walker<'d> {
 
     fn dispatch_node(&mut self, node: &SyntaxNode, kind: SyntaxKind, cx: &mut FileCx<'_>) {
         let dispatch = self.dispatch;
+        cx.forget_node_memo();
         for &index in &dispatch.by_kind[kind_index(kind)] {
             let rule = dispatch.rules[index];
-            if !self.active.get(index).copied().unwrap_or(false) || !with_green(node, |g| rule.accepts(g)) {
+            if !self.active.rules.get(index).copied().unwrap_or(false)
+                || !with_green(node, |g| rule.accepts(g))
+            {
                 continue;
             }
             let meta = rule.meta();

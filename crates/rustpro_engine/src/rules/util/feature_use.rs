@@ -210,9 +210,10 @@ fn first_token_range(node: &SyntaxNode) -> TextRange {
 }
 
 /// The last segment names of the std paths in the table: a path naming none of them is
-/// skipped without expanding its imports.
+/// skipped without expanding its imports. Asked of every path segment the walk meets, so
+/// the first byte and the length turn most names down before the search.
 fn names_std_item(name: &str) -> bool {
-    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    static NAMES: LazyLock<StdNames> = LazyLock::new(|| {
         let mut names: Vec<&'static str> = FEATURES
             .iter()
             .filter_map(|f| match f.detect {
@@ -224,9 +225,38 @@ fn names_std_item(name: &str) -> bool {
             .collect();
         names.sort_unstable();
         names.dedup();
-        names
+        StdNames::new(names)
     });
-    NAMES.binary_search(&name).is_ok()
+    NAMES.contains(name)
+}
+
+/// A sorted set of names with a cheap first test (first byte, length).
+struct StdNames {
+    names: Vec<&'static str>,
+    first_bytes: [bool; 256],
+    /// Bit `n` (n < 64) for a name of `n` bytes; bit 63 also for longer ones.
+    lengths: u64,
+}
+
+impl StdNames {
+    fn new(names: Vec<&'static str>) -> StdNames {
+        let mut first_bytes = [false; 256];
+        let mut lengths = 0u64;
+        for name in &names {
+            if let Some(&byte) = name.as_bytes().first() {
+                first_bytes[usize::from(byte)] = true;
+            }
+            lengths |= 1 << name.len().min(63);
+        }
+        StdNames { names, first_bytes, lengths }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        let Some(&byte) = name.as_bytes().first() else { return self.names.contains(&name) };
+        self.first_bytes[usize::from(byte)]
+            && self.lengths & (1 << name.len().min(63)) != 0
+            && self.names.binary_search(&name).is_ok()
+    }
 }
 
 /// The std path feature `full` (a path with imports expanded) is or starts with.
@@ -646,6 +676,15 @@ mod tests {
         assert_eq!(value("all ( unix , feature = \"extra\" )"), Some(false));
         assert_eq!(value("any ( unix , feature = \"extra\" )"), None);
         assert_eq!(value("unix"), None);
+    }
+
+    #[test]
+    fn std_item_names_pass_the_quick_test() {
+        assert!(names_std_item("LazyLock"));
+        assert!(names_std_item("OnceLock"));
+        assert!(!names_std_item("Vec"));
+        assert!(!names_std_item("LazyLocks"));
+        assert!(!names_std_item(""));
     }
 
     #[test]
