@@ -139,6 +139,13 @@ pub trait Rule: RuleDecl + Send + Sync + 'static {
         true
     }
 
+    /// Words (identifiers or keywords) of which every node [`Rule::accepts`] holds one;
+    /// `None` when the rule cannot name them. When every applying rule names its words,
+    /// the walk parses a macro argument only if it holds one of them.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
     /// Whether [`Rule::check_node`] could do anything in this file, asked once before the
     /// file is walked: false only where it would do nothing at any node of the file,
     /// whatever scopes (test code, allowed lints) the walk meets.

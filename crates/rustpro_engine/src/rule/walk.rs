@@ -59,7 +59,15 @@ impl Dispatch {
             .zip(&self.always)
             .map(|(of_kind, always)| *always || of_kind.iter().any(|&i| rules[i]))
             .collect();
-        Active { rules, kinds }
+        // Rules without kinds (package and workspace rules) see no nodes.
+        let mut words = Some(Vec::new());
+        for (rule, _) in self.rules.iter().zip(&rules).filter(|(r, on)| **on && !r.node_kinds().is_empty()) {
+            match (rule.words(), words.as_mut()) {
+                (Some(named), Some(all)) => all.extend_from_slice(named),
+                _ => words = None,
+            }
+        }
+        Active { rules, kinds, words }
     }
 
     /// Whether the walk must reach `node`: a kind it always reaches, or one an applying
@@ -86,6 +94,9 @@ struct Active {
     rules: Vec<bool>,
     /// By kind.
     kinds: Vec<bool>,
+    /// The words every node an applying rule accepts holds one of, when all of them say
+    /// (see `Rule::words`).
+    words: Option<Vec<&'static str>>,
 }
 
 /// A rule that panicked on this file: reported once, and not run again on the file.
@@ -315,6 +326,9 @@ impl<'d> Walker<'d> {
             let start = cx.base + range.start();
             let file_range = TextRange::at(start, range.len());
             let Some(text) = self.text.get(std::ops::Range::<usize>::from(file_range)) else { continue };
+            if self.active.words.as_deref().is_some_and(|words| !may_matter(text, words)) {
+                continue;
+            }
             let Some(expr) = parse_expr(text, self.edition) else { continue };
             self.walk_fragment(&expr, call.syntax(), start, cx, depth);
         }
@@ -383,6 +397,17 @@ impl Walker<'_> {
             cx.file_macro_call = saved_call;
         }
     }
+}
+
+/// Whether a macro argument could hold anything the walk acts on, given the words every
+/// node the rules accept holds one of: one of those words, or what the walk follows on its
+/// own (functions, modules, attributes). Read from the text, comments and strings included,
+/// which can only let more through.
+fn may_matter(text: &str, words: &[&str]) -> bool {
+    text.contains('#')
+        || text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| word == "fn" || word == "mod" || words.contains(&word))
 }
 
 /// Whether a macro call stands where items do (module level, impl and trait bodies).
@@ -671,5 +696,15 @@ mod tests {
             cx.raw.iter().map(|f| &text[std::ops::Range::<usize>::from(f.range)]).collect();
         // The one inside `println!`'s arguments too, and not the call of `g` on it.
         assert_eq!(found, ["y.h()", "z.h()"]);
+    }
+
+    #[test]
+    fn macro_arguments_matter_when_they_name_a_word() {
+        let words = ["unwrap"];
+        assert!(may_matter("x.unwrap()", &words));
+        assert!(may_matter("f(|| { fn g() {} })", &words));
+        assert!(may_matter("{ #[cfg(test)] mod t {} }", &words));
+        assert!(!may_matter("x.unwrap_or(1)", &words));
+        assert!(!may_matter("format(a, b.len())", &words));
     }
 }

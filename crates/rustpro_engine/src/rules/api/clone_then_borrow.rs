@@ -109,6 +109,10 @@ enum Position {
 const COPYING_METHODS: &[&str] = &["clone", "to_owned", "to_string"];
 
 impl Rule for CloneThenBorrow {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(COPYING_METHODS)
+    }
+
     /// Test code stays test code down the tree.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.is_production()

@@ -93,6 +93,10 @@ const LOCK_METHODS: &[&str] = &["lock", "read", "write"];
 const GUARD_UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
 
 impl Rule for LockAcrossAwait {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(LOCK_METHODS)
+    }
+
     fn accepts(&self, node: GreenRef<'_>) -> bool {
         is_method_call_named(node, LOCK_METHODS)
     }

@@ -55,6 +55,10 @@ declare_rule! {
 const METHODS: &[&str] = &["expect", "expect_err"];
 
 impl Rule for ExpectInProduction {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(METHODS)
+    }
+
     /// Test code stays test code down the tree.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.is_production()

@@ -76,6 +76,10 @@ declare_rule! {
 const PANICKING_MACROS: &[&str] = &["panic", "todo", "unimplemented"];
 
 impl Rule for PanicInLibrary {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(PANICKING_MACROS)
+    }
+
     /// Test code stays test code down the tree; the target is the file's.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.is_library_production()

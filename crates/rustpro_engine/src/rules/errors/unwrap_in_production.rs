@@ -47,6 +47,10 @@ declare_rule! {
 const METHODS: &[&str] = &["unwrap", "unwrap_err"];
 
 impl Rule for UnwrapInProduction {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(METHODS)
+    }
+
     /// Test code stays test code down the tree.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.is_production()
