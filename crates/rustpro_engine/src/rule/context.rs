@@ -148,6 +148,9 @@ pub struct FileCx<'a> {
     /// The imports of the blocks and inline modules [`FileCx::expand_path_at`] looked in,
     /// by the walked tree's offset in the file and the scope's range.
     scope_imports: std::cell::RefCell<Vec<((TextSize, TextRange), Imports)>>,
+    /// What a rule worked out about the node being checked, for the next rules called on
+    /// it (see [`FileCx::memo_for_node`]).
+    node_memo: std::cell::RefCell<Option<Box<dyn std::any::Any>>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -183,6 +186,7 @@ impl<'a> FileCx<'a> {
             mentions: std::cell::RefCell::new(Vec::new()),
             rust_minor: OnceCell::new(),
             scope_imports: std::cell::RefCell::default(),
+            node_memo: std::cell::RefCell::default(),
         }
     }
 
@@ -253,6 +257,24 @@ impl<'a> FileCx<'a> {
         let found = self.text.contains(needle);
         known.push((needle, found));
         found
+    }
+
+    /// `compute()` for the node being checked, worked out once for all the rules called on
+    /// it: two rules read the same error facts of each type and impl. The walk forgets it
+    /// before each node ([`FileCx::forget_node_memo`]).
+    pub(crate) fn memo_for_node<T: Clone + 'static>(&self, compute: impl FnOnce() -> T) -> T {
+        let known = self.node_memo.borrow().as_ref().and_then(|memo| memo.downcast_ref::<T>().cloned());
+        if let Some(known) = known {
+            return known;
+        }
+        let value = compute();
+        *self.node_memo.borrow_mut() = Some(Box::new(value.clone()));
+        value
+    }
+
+    /// Called by the walk before the rules see the next node.
+    pub(crate) fn forget_node_memo(&mut self) {
+        self.node_memo.get_mut().take();
     }
 
     /// The package's `rust-version` (own or inherited) as a 1.x minor; `None` when it has

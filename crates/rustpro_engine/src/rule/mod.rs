@@ -24,7 +24,7 @@ pub(crate) fn module_path_attr(node: &SyntaxNode) -> Option<String> {
     if attrs::has_attrs(node) { attrs::scope_attrs(node).path } else { None }
 }
 
-use crate::source::parse::{SyntaxKind, SyntaxNode};
+use crate::source::parse::{GreenRef, SyntaxKind, SyntaxNode};
 
 /// The family a rule belongs to; usable in `select` / `ignore`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -128,6 +128,30 @@ pub trait RuleDecl {
 /// [`Rule::finish`], once per workspace.
 pub trait Rule: RuleDecl + Send + Sync + 'static {
     fn check_node(&self, _node: &SyntaxNode, _cx: &mut FileCx<'_>) {}
+
+    /// Whether [`Rule::check_node`] could do anything with `node` (report, or keep a fact),
+    /// judged from the green tree alone. The walk asks before creating nodes: a subtree
+    /// that holds no node some rule accepts is skipped whole, and most method calls, paths
+    /// and blocks are of no interest to any rule. Only return false where `check_node`
+    /// would certainly do nothing with the node.
+    fn accepts(&self, _node: GreenRef<'_>) -> bool {
+        true
+    }
+
+    /// Words (identifiers or keywords) of which every node [`Rule::accepts`] holds one;
+    /// `None` when the rule cannot name them. When every applying rule names its words,
+    /// the walk parses a macro argument only if it holds one of them.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
+    /// Whether [`Rule::check_node`] could do anything in this file, asked once before the
+    /// file is walked: false only where it would do nothing at any node of the file,
+    /// whatever scopes (test code, allowed lints) the walk meets.
+    fn applies_to_file(&self, _cx: &FileCx<'_>) -> bool {
+        true
+    }
+
     fn check_package(&self, _cx: &mut PackageCx<'_>) {}
     fn finish(&self, _cx: &mut WorkspaceCx<'_>) {}
 }

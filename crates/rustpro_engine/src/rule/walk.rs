@@ -12,35 +12,91 @@ use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, KIND_COUNT, SubtreeInterest, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize,
-    WalkEvent, ast, kind_index, parse_expr, parse_items, subtree_interest,
+    AstNode, GreenRef, KIND_COUNT, SubtreeInterest, SyntaxElement, SyntaxKind, SyntaxNode, TextRange,
+    TextSize, WalkEvent, ast, kind_index, parse_expr, parse_items, subtree_interest, with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
 pub(crate) struct Dispatch {
-    by_kind: Vec<Vec<&'static dyn Rule>>,
+    rules: Vec<&'static dyn Rule>,
+    /// Per kind: the indices in `rules` of the rules that declared it.
+    by_kind: Vec<Vec<usize>>,
     any: bool,
     /// Kinds the walk must reach: the rules' kinds, modules (declarations to follow) and
     /// macro calls (arguments to parse). Subtrees without any are skipped.
     reach: Vec<bool>,
+    /// Kinds reached whatever the rules accept (see [`Dispatch::new`]).
+    always: Vec<bool>,
 }
 
 impl Dispatch {
     pub(crate) fn new(rules: &[&'static dyn Rule]) -> Self {
-        let mut by_kind: Vec<Vec<&'static dyn Rule>> = (0..KIND_COUNT).map(|_| Vec::new()).collect();
-        for rule in rules {
+        let mut by_kind: Vec<Vec<usize>> = (0..KIND_COUNT).map(|_| Vec::new()).collect();
+        for (index, rule) in rules.iter().enumerate() {
             for kind in rule.node_kinds() {
-                by_kind[kind_index(*kind)].push(*rule);
+                by_kind[kind_index(*kind)].push(index);
             }
         }
         let any = by_kind.iter().any(|rules| !rules.is_empty());
         let mut reach: Vec<bool> = by_kind.iter().map(|rules| !rules.is_empty()).collect();
+        let mut always = vec![false; KIND_COUNT];
         // Functions too: the library's public functions and `#[test]`s are counted on every run.
         for kind in [SyntaxKind::MODULE, SyntaxKind::MACRO_CALL, SyntaxKind::SOURCE_FILE, SyntaxKind::FN] {
             reach[kind_index(kind)] = true;
+            always[kind_index(kind)] = true;
         }
-        Dispatch { by_kind, any, reach }
+        Dispatch { rules: rules.to_vec(), by_kind, any, reach, always }
     }
+
+    /// Which rules apply to the file (by index in `rules`), and per kind whether the walk
+    /// may want its nodes (a kind always reached, or one an applying rule declared): asked
+    /// once, before the file's walk.
+    fn active_in(&self, cx: &FileCx<'_>) -> Active {
+        let rules: Vec<bool> = self.rules.iter().map(|rule| rule.applies_to_file(cx)).collect();
+        let kinds = self
+            .by_kind
+            .iter()
+            .zip(&self.always)
+            .map(|(of_kind, always)| *always || of_kind.iter().any(|&i| rules[i]))
+            .collect();
+        // Rules without kinds (package and workspace rules) see no nodes.
+        let mut words = Some(Vec::new());
+        for (rule, _) in self.rules.iter().zip(&rules).filter(|(r, on)| **on && !r.node_kinds().is_empty()) {
+            match (rule.words(), words.as_mut()) {
+                (Some(named), Some(all)) => all.extend_from_slice(named),
+                _ => words = None,
+            }
+        }
+        Active { rules, kinds, words }
+    }
+
+    /// Whether the walk must reach `node`: a kind it always reaches, or one an applying
+    /// rule declared and accepts.
+    fn wants(&self, active: &Active, node: GreenRef<'_>) -> bool {
+        let kind = kind_index(node.kind());
+        if !active.kinds.get(kind).copied().unwrap_or(false) {
+            return false;
+        }
+        self.always[kind]
+            || self.by_kind[kind].iter().any(|&i| active.rules[i] && self.rules[i].accepts(node))
+    }
+
+    /// Which nodes under `root` the walk must reach.
+    fn interest(&self, root: &SyntaxNode, active: &Active) -> SubtreeInterest {
+        subtree_interest(root, &self.reach, |node| self.wants(active, node))
+    }
+}
+
+/// What applies to the file being walked (see [`Dispatch::active_in`]).
+#[derive(Default)]
+struct Active {
+    /// By index in the dispatch's rules.
+    rules: Vec<bool>,
+    /// By kind.
+    kinds: Vec<bool>,
+    /// The words every node an applying rule accepts holds one of, when all of them say
+    /// (see `Rule::words`).
+    words: Option<Vec<&'static str>>,
 }
 
 /// A rule that panicked on this file: reported once, and not run again on the file.
@@ -60,6 +116,8 @@ pub(crate) struct Walker<'d> {
     pub panics: Vec<RulePanic>,
     /// The open inline modules (`mod a { .. }`), each with whether it is public.
     inline_modules: Vec<(String, bool)>,
+    /// What of the dispatch applies to the file being walked.
+    active: Active,
 }
 
 /// An out-of-line module declaration with what its file inherits from the declaration.
@@ -96,6 +154,7 @@ impl<'d> Walker<'d> {
             modules: Vec::new(),
             panics: Vec::new(),
             inline_modules: Vec::new(),
+            active: Active::default(),
         }
     }
 
@@ -112,7 +171,8 @@ impl<'d> Walker<'d> {
             cx.facts.has_tests |= tested::scan_doc_tests(self.text, false, &mut cx.tests.names);
             cx.tests.doc_includes = tested::doc_includes(self.text, cx.path, &cx.package.dir);
         }
-        let interest = subtree_interest(&root, &self.dispatch.reach);
+        self.active = self.dispatch.active_in(cx);
+        let interest = self.dispatch.interest(&root, &self.active);
         self.walk(&root, cx, 0, Some(&interest));
     }
 
@@ -221,7 +281,15 @@ impl<'d> Walker<'d> {
     }
 
     fn dispatch_node(&mut self, node: &SyntaxNode, kind: SyntaxKind, cx: &mut FileCx<'_>) {
-        for rule in &self.dispatch.by_kind[kind_index(kind)] {
+        let dispatch = self.dispatch;
+        cx.forget_node_memo();
+        for &index in &dispatch.by_kind[kind_index(kind)] {
+            let rule = dispatch.rules[index];
+            if !self.active.rules.get(index).copied().unwrap_or(false)
+                || !with_green(node, |g| rule.accepts(g))
+            {
+                continue;
+            }
             let meta = rule.meta();
             if self.panics.iter().any(|p| std::ptr::eq(p.rule, meta)) {
                 continue;
@@ -258,6 +326,9 @@ impl<'d> Walker<'d> {
             let start = cx.base + range.start();
             let file_range = TextRange::at(start, range.len());
             let Some(text) = self.text.get(std::ops::Range::<usize>::from(file_range)) else { continue };
+            if self.active.words.as_deref().is_some_and(|words| !may_matter(text, words)) {
+                continue;
+            }
             let Some(expr) = parse_expr(text, self.edition) else { continue };
             self.walk_fragment(&expr, call.syntax(), start, cx, depth);
         }
@@ -319,13 +390,24 @@ impl Walker<'_> {
         let at_file_level = saved_base == TextSize::from(0);
         cx.base = start;
         // Item bodies of macros (`cfg_if!`) can be large: skip what no rule looks at there too.
-        let interest = subtree_interest(fragment, &self.dispatch.reach);
+        let interest = self.dispatch.interest(fragment, &self.active);
         self.walk(fragment, cx, depth, Some(&interest));
         cx.base = saved_base;
         if at_file_level {
             cx.file_macro_call = saved_call;
         }
     }
+}
+
+/// Whether a macro argument could hold anything the walk acts on, given the words every
+/// node the rules accept holds one of: one of those words, or what the walk follows on its
+/// own (functions, modules, attributes). Read from the text, comments and strings included,
+/// which can only let more through.
+fn may_matter(text: &str, words: &[&str]) -> bool {
+    text.contains('#')
+        || text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| word == "fn" || word == "mod" || words.contains(&word))
 }
 
 /// Whether a macro call stands where items do (module level, impl and trait bodies).
@@ -516,6 +598,29 @@ mod tests {
         }
     }
 
+    crate::declare_rule! {
+        /// Reports the method calls it accepts: those named `h`.
+        pub struct CallsOfH {
+            name: "test_calls_of_h",
+            category: Meta,
+            level: Warn,
+            fix: None,
+            clippy: [],
+            summary: "calls of h",
+            kinds: [METHOD_CALL_EXPR],
+        }
+    }
+
+    impl Rule for CallsOfH {
+        fn accepts(&self, node: GreenRef<'_>) -> bool {
+            node.name_ref_text() == Some("h")
+        }
+
+        fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+            cx.report(node.text_range(), "a call of h");
+        }
+    }
+
     fn package() -> Package {
         Package {
             name: "p".into(),
@@ -566,5 +671,40 @@ mod tests {
         assert!(walker.panics[0].message.contains("index out of bounds"));
         // Three calls, one of them inside `println!`'s arguments.
         assert_eq!(cx.raw.len(), 3);
+    }
+
+    #[test]
+    fn nodes_a_rule_turns_down_are_not_checked() {
+        let text = "fn a() { x.f(); }\nfn b() { y.h(); println!(\"{}\", z.h().g()); }\n";
+        let parsed = parse_file(text, Edition::E2021);
+        let rules: [&'static dyn Rule; 1] = [&CallsOfH];
+        let dispatch = Dispatch::new(&rules);
+        let package = package();
+        let path = std::path::Path::new("/p/src/lib.rs");
+        let mut cx = FileCx::new(
+            path,
+            &package,
+            crate::project::TargetKind::Lib,
+            &parsed.root,
+            false,
+            Vec::new(),
+            crate::rule::RuleDecl::meta(&CallsOfH),
+        );
+        let mut walker = Walker::new(&dispatch, Edition::E2021, text);
+        walker.walk_file(&mut cx);
+        let found: Vec<&str> =
+            cx.raw.iter().map(|f| &text[std::ops::Range::<usize>::from(f.range)]).collect();
+        // The one inside `println!`'s arguments too, and not the call of `g` on it.
+        assert_eq!(found, ["y.h()", "z.h()"]);
+    }
+
+    #[test]
+    fn macro_arguments_matter_when_they_name_a_word() {
+        let words = ["unwrap"];
+        assert!(may_matter("x.unwrap()", &words));
+        assert!(may_matter("f(|| { fn g() {} })", &words));
+        assert!(may_matter("{ #[cfg(test)] mod t {} }", &words));
+        assert!(!may_matter("x.unwrap_or(1)", &words));
+        assert!(!may_matter("format(a, b.len())", &words));
     }
 }

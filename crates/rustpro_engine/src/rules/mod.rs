@@ -8,3 +8,6 @@ pub mod meta;
 pub mod testing;
 pub mod unsafe_code;
 pub(crate) mod util;
+
+#[cfg(test)]
+mod prefilter_tests;

@@ -235,31 +235,106 @@ pub fn has_child_of_kind(node: &SyntaxNode, kind: SyntaxKind) -> bool {
 /// Whether a segment name of a path (`a::b::c`: `c`, then its qualifiers `b` and `a`, not
 /// the paths in generic arguments) satisfies `wanted`. Read from the green tree, so that a
 /// rule can pass over the many paths it has no interest in without creating their nodes.
-pub fn any_path_segment_name(path: &SyntaxNode, mut wanted: impl FnMut(&str) -> bool) -> bool {
-    let raw = |kind: SyntaxKind| RustLanguage::kind_to_raw(kind);
-    let green = path.green();
-    let mut current: Option<&rowan::GreenNodeData> = Some(green);
-    while let Some(node) = current.take() {
-        for child in node.children().filter_map(|c| c.into_node()) {
-            if child.kind() == raw(SyntaxKind::PATH) {
-                current = Some(child);
-            } else if child.kind() == raw(SyntaxKind::PATH_SEGMENT) {
-                let name = child
-                    .children()
-                    .filter_map(|c| c.into_node())
-                    .find(|c| c.kind() == raw(SyntaxKind::NAME_REF))
-                    .and_then(|name| name.children().find_map(|t| t.into_token()));
-                if name.is_some_and(|token| wanted(token.text())) {
-                    return true;
-                }
+pub fn any_path_segment_name(path: &SyntaxNode, wanted: impl FnMut(&str) -> bool) -> bool {
+    GreenRef(path.green()).any_path_segment_name(wanted)
+}
+
+/// A node of the green tree: its kind and children, without parent or position. Rules read
+/// it to pass over nodes cheaply before the walk creates them (`Rule::accepts`); reading
+/// it allocates nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct GreenRef<'a>(&'a rowan::GreenNodeData);
+
+impl<'a> GreenRef<'a> {
+    pub fn kind(self) -> SyntaxKind {
+        SyntaxKind::from(self.0.kind().0)
+    }
+
+    /// The child nodes, in order.
+    pub fn child_nodes(self) -> impl Iterator<Item = GreenRef<'a>> {
+        self.0.children().filter_map(|child| child.into_node()).map(GreenRef)
+    }
+
+    /// The first child node of `kind` (what the typed tree's accessors return).
+    pub fn child(self, kind: SyntaxKind) -> Option<GreenRef<'a>> {
+        self.child_nodes().find(|child| child.kind() == kind)
+    }
+
+    /// Whether a child node has one of `kinds`.
+    pub fn has_child_in(self, kinds: &[SyntaxKind]) -> bool {
+        self.child_nodes().any(|child| kinds.contains(&child.kind()))
+    }
+
+    /// Whether a child token (not a token of a child node) has `kind`.
+    pub fn has_token(self, kind: SyntaxKind) -> bool {
+        let raw = RustLanguage::kind_to_raw(kind);
+        self.0.children().any(|child| child.into_token().is_some_and(|token| token.kind() == raw))
+    }
+
+    /// The text of the first token of the subtree, trivia included.
+    pub fn first_token_text(self) -> Option<&'a str> {
+        let mut node = self.0;
+        loop {
+            match node.children().next()? {
+                NodeOrToken::Node(child) => node = child,
+                NodeOrToken::Token(token) => return Some(token.text()),
             }
         }
     }
-    false
+
+    /// The name of a method call, a field or a path segment: the text of the first
+    /// `NAME_REF` child.
+    pub fn name_ref_text(self) -> Option<&'a str> {
+        self.child(SyntaxKind::NAME_REF)?.first_token_text()
+    }
+
+    /// Whether a segment name of the node's path satisfies `wanted`: the node itself when it
+    /// is a `PATH`, else its first `PATH` child (of a path expression, a path type, a macro
+    /// call). See [`any_path_segment_name`].
+    pub fn any_path_segment_name(self, mut wanted: impl FnMut(&str) -> bool) -> bool {
+        let mut current =
+            if self.kind() == SyntaxKind::PATH { Some(self) } else { self.child(SyntaxKind::PATH) };
+        while let Some(path) = current.take() {
+            for child in path.child_nodes() {
+                match child.kind() {
+                    SyntaxKind::PATH => current = Some(child),
+                    SyntaxKind::PATH_SEGMENT if child.name_ref_text().is_some_and(&mut wanted) => {
+                        return true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether some token of the subtree satisfies `wanted` (with its kind and text).
+    pub fn any_token(self, mut wanted: impl FnMut(SyntaxKind, &str) -> bool) -> bool {
+        let mut stack = vec![self.0.children()];
+        while let Some(children) = stack.last_mut() {
+            match children.next() {
+                Some(NodeOrToken::Node(child)) => stack.push(child.children()),
+                Some(NodeOrToken::Token(token)) => {
+                    if wanted(SyntaxKind::from(token.kind().0), token.text()) {
+                        return true;
+                    }
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Runs `f` on the green node under `node`.
+pub fn with_green<R>(node: &SyntaxNode, f: impl FnOnce(GreenRef<'_>) -> R) -> R {
+    f(GreenRef(node.green()))
 }
 
 /// For every node of a tree in preorder (the order of `SyntaxNode::preorder`, nodes only):
-/// whether its subtree holds a node of an interesting kind, and the subtree's node count.
+/// whether its subtree holds a node the walk must reach, and the subtree's node count.
 /// Computed on the green tree, which allocates nothing, so that a walk can skip subtrees
 /// without creating a node for each of their descendants.
 #[derive(Debug, Default)]
@@ -268,32 +343,58 @@ pub struct SubtreeInterest {
     pub size: Vec<u32>,
 }
 
-pub fn subtree_interest(root: &SyntaxNode, interesting_kind: &[bool]) -> SubtreeInterest {
-    let is_interesting =
-        |raw: u16| interesting_kind.get(kind_index(SyntaxKind::from(raw))).copied().unwrap_or(false);
+/// The interest of every node under `root`. A node is wanted when its kind is in `kinds`
+/// and `wanted` accepts it. A node that starts with attributes is kept too when its subtree
+/// holds a node of one of `kinds`, wanted or not: its attributes open a scope (test code,
+/// allowed lints), and what the walk records on entering test code must not depend on
+/// which nodes the rules turned down.
+pub fn subtree_interest(
+    root: &SyntaxNode,
+    kinds: &[bool],
+    mut wanted: impl FnMut(GreenRef<'_>) -> bool,
+) -> SubtreeInterest {
     let green = root.green();
-    let mut out = SubtreeInterest { interesting: vec![is_interesting(green.kind().0)], size: vec![1] };
-    // An explicit stack of (children still to visit, preorder index): trees can be 10,000
-    // levels deep.
-    let mut stack = vec![(green.children(), 0usize)];
-    while let Some((children, _)) = stack.last_mut() {
+    let mut out = SubtreeInterest::default();
+    // An explicit stack (trees can be 10,000 levels deep) of open nodes: the node, its
+    // children still to visit, its preorder index, and whether its subtree so far holds a
+    // node of one of `kinds`.
+    let mut stack = Vec::new();
+    let mut visit = |node: &'_ rowan::GreenNodeData, out: &mut SubtreeInterest| {
+        let of_kind = kinds.get(kind_index(SyntaxKind::from(node.kind().0))).copied().unwrap_or(false);
+        out.interesting.push(of_kind && wanted(GreenRef(node)));
+        out.size.push(1);
+        of_kind
+    };
+    let of_kind = visit(green, &mut out);
+    stack.push((green, green.children(), 0usize, of_kind));
+    while let Some((_, children, _, _)) = stack.last_mut() {
         match children.find_map(|child| child.into_node()) {
             Some(child) => {
                 let index = out.interesting.len();
-                out.interesting.push(is_interesting(child.kind().0));
-                out.size.push(1);
-                stack.push((child.children(), index));
+                let of_kind = visit(child, &mut out);
+                stack.push((child, child.children(), index, of_kind));
             }
             None => {
-                let Some((_, done)) = stack.pop() else { break };
-                if let Some((_, parent)) = stack.last() {
+                let Some((node, _, done, of_kind)) = stack.pop() else { break };
+                if of_kind && !out.interesting[done] && starts_with_attrs(node) {
+                    out.interesting[done] = true;
+                }
+                if let Some((_, _, parent, parent_of_kind)) = stack.last_mut() {
                     out.size[*parent] += out.size[done];
                     out.interesting[*parent] |= out.interesting[done];
+                    *parent_of_kind |= of_kind;
                 }
             }
         }
     }
     out
+}
+
+/// Whether the first child node is an attribute (as `rule::attrs::has_attrs` reads it).
+fn starts_with_attrs(node: &rowan::GreenNodeData) -> bool {
+    node.children()
+        .find_map(|child| child.into_node())
+        .is_some_and(|child| child.kind() == RustLanguage::kind_to_raw(SyntaxKind::ATTR))
 }
 
 /// Calls `f` with every token of `node`'s subtree, in order: the kind of the node that holds
@@ -358,6 +459,49 @@ mod tests {
         assert_eq!(seen, ["LazyLock", "sync", "std"]);
         assert!(any_path_segment_name(&outer, |name| name == "sync"));
         assert!(!any_path_segment_name(&outer, |name| name == "OnceLock"));
+    }
+
+    #[test]
+    fn green_nodes_read_names_tokens_and_children() {
+        let root = parse_file("fn f() { unsafe { a.b.unwrap() } }", Edition::E2021).root;
+        let find = |kind| root.descendants().find(|n| n.kind() == kind).expect("a node");
+        let call = find(SyntaxKind::METHOD_CALL_EXPR);
+        with_green(&call, |green| {
+            assert_eq!(green.kind(), SyntaxKind::METHOD_CALL_EXPR);
+            // The method's name, not the field's of the receiver.
+            assert_eq!(green.name_ref_text(), Some("unwrap"));
+            assert_eq!(green.first_token_text(), Some("a"));
+            assert!(green.has_child_in(&[SyntaxKind::ARG_LIST]));
+            assert!(!green.has_token(SyntaxKind::IDENT), "the name is a token of a child node");
+            assert!(green.any_token(|kind, text| kind == SyntaxKind::IDENT && text == "b"));
+        });
+        let block = find(SyntaxKind::STMT_LIST).children().find(|n| n.kind() == SyntaxKind::BLOCK_EXPR);
+        let block = block.expect("the unsafe block");
+        assert!(with_green(&block, |green| green.has_token(SyntaxKind::UNSAFE_KW)));
+    }
+
+    #[test]
+    fn interest_follows_what_is_wanted_and_keeps_scopes() {
+        let src = "fn f() { a.g(); }\n#[cfg(test)]\nconst C: u8 = { b.h() };\nconst D: u8 = c.unwrap();\n";
+        let root = parse_file(src, Edition::E2021).root;
+        let mut kinds = vec![false; KIND_COUNT];
+        kinds[kind_index(SyntaxKind::METHOD_CALL_EXPR)] = true;
+        let interest = subtree_interest(&root, &kinds, |node| node.name_ref_text() == Some("unwrap"));
+        let nodes: Vec<SyntaxNode> = root.descendants().collect();
+        assert_eq!(interest.interesting.len(), nodes.len());
+        assert_eq!(interest.size[0] as usize, nodes.len());
+        let interesting = |kind: SyntaxKind, nth: usize| {
+            let (at, _) = nodes.iter().enumerate().filter(|(_, n)| n.kind() == kind).nth(nth).expect("node");
+            interest.interesting[at]
+        };
+        // No call in `f` is wanted; the `unwrap` in `D` is.
+        assert!(!interesting(SyntaxKind::FN, 0));
+        assert!(!interesting(SyntaxKind::METHOD_CALL_EXPR, 0));
+        assert!(interesting(SyntaxKind::CONST, 1));
+        assert!(interesting(SyntaxKind::METHOD_CALL_EXPR, 2));
+        // `C` starts with attributes and holds a call: its scope is entered, not its call.
+        assert!(interesting(SyntaxKind::CONST, 0));
+        assert!(!interesting(SyntaxKind::METHOD_CALL_EXPR, 1));
     }
 
     #[test]

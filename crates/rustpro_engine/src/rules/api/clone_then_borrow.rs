@@ -1,9 +1,9 @@
 use crate::declare_rule;
 use crate::diagnostic::Applicability;
 use crate::rule::{FileCx, FileFix, Rule};
-use crate::rules::util::{ancestors_in_file, macro_call_in_file, macro_name};
+use crate::rules::util::{ancestors_in_file, is_method_call_named, macro_call_in_file, macro_name};
 use crate::source::parse::ast::{HasArgList, HasGenericArgs, HasName};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextSize, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextSize, ast};
 
 declare_rule! {
     /// ## What it does
@@ -105,7 +105,24 @@ enum Position {
     Formatting,
 }
 
+/// The calls that copy their receiver.
+const COPYING_METHODS: &[&str] = &["clone", "to_owned", "to_string"];
+
 impl Rule for CloneThenBorrow {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(COPYING_METHODS)
+    }
+
+    /// Test code stays test code down the tree.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.is_production()
+    }
+
+    /// `&recv.clone()` and the like: the reference's expression is one of the copying calls.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        node.child_nodes().any(|child| is_method_call_named(child, COPYING_METHODS))
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() {
             return;
@@ -117,7 +134,7 @@ impl Rule for CloneThenBorrow {
         let Some(ast::Expr::MethodCallExpr(call)) = reference.expr() else { return };
         let Some(method) = call.name_ref() else { return };
         let method = method.text().to_string();
-        if !matches!(method.as_str(), "clone" | "to_owned" | "to_string")
+        if !COPYING_METHODS.contains(&method.as_str())
             || call.generic_arg_list().is_some()
             || call.arg_list().is_none_or(|args| args.args().next().is_some())
         {

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule, WorkspaceCx};
 use crate::rules::util::{path_text, type_args};
-use crate::source::parse::{AstNode, SyntaxNode, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast};
 
 declare_rule! {
     /// ## What it does
@@ -79,6 +79,18 @@ enum Kept {
 }
 
 impl Rule for SharedStringBuffer {
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.file_mentions("Arc") || cx.file_mentions("Rc")
+    }
+
+    /// A path naming one of [`BUFFER_USES`], or a type naming `Arc` or `Rc`.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        match node.kind() {
+            SyntaxKind::PATH_EXPR => node.any_path_segment_name(|name| BUFFER_USES.contains(&name)),
+            _ => node.any_path_segment_name(|name| name == "Arc" || name == "Rc"),
+        }
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !(cx.file_mentions("Arc") || cx.file_mentions("Rc")) {
             return;

@@ -2,7 +2,7 @@ use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{enclosing_async_body, macro_call_in_file, path_text};
 use crate::source::parse::ast::HasName;
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast};
 
 declare_rule! {
     /// ## What it does
@@ -138,6 +138,15 @@ pub const BUILTIN_BLOCKING_CALLS: &[&str] = &[
 ];
 
 impl Rule for BlockingInAsync {
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.is_production() && cx.file_mentions("async")
+    }
+
+    /// A method call, or a call of a path (the only calls [`blocking_call`] resolves).
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        node.kind() == SyntaxKind::METHOD_CALL_EXPR || node.has_child_in(&[SyntaxKind::PATH_EXPR])
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() || !cx.file_mentions("async") {
             return;

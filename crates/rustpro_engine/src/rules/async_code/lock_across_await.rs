@@ -1,9 +1,9 @@
 use crate::declare_rule;
 use crate::project::Edition;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::{first_suspension, line_of};
+use crate::rules::util::{first_suspension, is_method_call_named, line_of};
 use crate::source::parse::ast::{HasArgList, HasName};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 declare_rule! {
     /// ## What it does
@@ -93,6 +93,14 @@ const LOCK_METHODS: &[&str] = &["lock", "read", "write"];
 const GUARD_UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
 
 impl Rule for LockAcrossAwait {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(LOCK_METHODS)
+    }
+
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        is_method_call_named(node, LOCK_METHODS)
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some(call) = ast::MethodCallExpr::cast(node.clone()) else { return };
         let Some(name) = call.name_ref() else { return };

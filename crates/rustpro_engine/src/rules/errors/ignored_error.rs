@@ -1,8 +1,10 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::{ancestors_in_file, callee_name, macro_name, method_call, type_name};
+use crate::rules::util::{
+    ancestors_in_file, callee_name, is_method_call_named, macro_name, method_call, type_name,
+};
 use crate::source::parse::ast::HasName;
-use crate::source::parse::{AstNode, SyntaxNode, TextRange, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast};
 
 declare_rule! {
     /// ## What it does
@@ -80,6 +82,20 @@ declare_rule! {
 }
 
 impl Rule for IgnoredError {
+    /// Test code stays test code down the tree.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.is_production()
+    }
+
+    /// An `if` whose condition is a `let` (or a chain that may hold one), or a statement
+    /// made of an `.ok()` call.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        match node.kind() {
+            SyntaxKind::IF_EXPR => node.has_child_in(&[SyntaxKind::LET_EXPR, SyntaxKind::BIN_EXPR]),
+            _ => node.child_nodes().any(|child| is_method_call_named(child, &["ok"])),
+        }
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() {
             return;

@@ -154,7 +154,8 @@ pub(crate) fn keep_error_fact(
     if !cx.is_production() {
         return;
     }
-    let Some((fact, edits, range)) = read_fact(node, cx) else { return };
+    // Both error rules keep the facts of each type and impl: read once.
+    let Some((fact, edits, range)) = cx.memo_for_node(|| read_fact(node, cx)) else { return };
     match report(&fact) {
         Some(message) => cx.report(range, message).fix(edits).defer(fact),
         None => cx.defer_with_edits(fact, edits),

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{ancestors_in_file, has_doc_section, is_proc_macro_package, macro_name, type_name};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast};
 
 declare_rule! {
     /// ## What it does
@@ -72,7 +72,24 @@ declare_rule! {
     }
 }
 
+/// The macros reported.
+const PANICKING_MACROS: &[&str] = &["panic", "todo", "unimplemented"];
+
 impl Rule for PanicInLibrary {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(PANICKING_MACROS)
+    }
+
+    /// Test code stays test code down the tree; the target is the file's.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.is_library_production()
+    }
+
+    /// A macro called by one of the panicking names (its path ends with the macro's name).
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        node.any_path_segment_name(|name| PANICKING_MACROS.contains(&name))
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_library_production() {
             return;

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::method_call;
-use crate::source::parse::SyntaxNode;
+use crate::rules::util::{is_method_call_named, method_call};
+use crate::source::parse::{GreenRef, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -43,12 +43,28 @@ declare_rule! {
     }
 }
 
+/// The methods reported.
+const METHODS: &[&str] = &["unwrap", "unwrap_err"];
+
 impl Rule for UnwrapInProduction {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(METHODS)
+    }
+
+    /// Test code stays test code down the tree.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.is_production()
+    }
+
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        is_method_call_named(node, METHODS)
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() {
             return;
         }
-        let Some((call, range)) = method_call(node, &["unwrap", "unwrap_err"], 0) else { return };
+        let Some((call, range)) = method_call(node, METHODS, 0) else { return };
         let method = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
         cx.report(range, format!("`.{method}()` panics on failure in production code")).help(
             "propagate the error with `?`, handle the failure case, or use `.expect(\"..\")` only \

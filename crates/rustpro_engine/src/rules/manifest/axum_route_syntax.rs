@@ -1,9 +1,9 @@
 use crate::declare_rule;
 use crate::diagnostic::Applicability;
 use crate::rule::{FileCx, FileFix, Rule};
-use crate::rules::util::path_text;
+use crate::rules::util::{is_method_call_named, path_text};
 use crate::source::parse::ast::{AstToken, HasArgList, IsString};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast};
 
 declare_rule! {
     /// ## What it does
@@ -81,6 +81,20 @@ declare_rule! {
 const ROUTE_METHODS: &[&str] = &["route", "route_service", "nest", "nest_service"];
 
 impl Rule for AxumRouteSyntax {
+    /// Most files of an axum package build no router, and most packages use no axum.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        (cx.file_mentions(".route") || cx.file_mentions(".nest") || cx.file_mentions("Server"))
+            && axum_version(cx).is_some()
+    }
+
+    /// A router method, or a path whose text holds `Server`.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        match node.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => is_method_call_named(node, ROUTE_METHODS),
+            _ => node.any_token(|_, text| text.contains("Server")),
+        }
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         // Cheap text tests first: most files of an axum package build no router.
         if !(cx.file_mentions(".route") || cx.file_mentions(".nest") || cx.file_mentions("Server")) {

@@ -5,9 +5,9 @@ use crate::fix::manifest::{edit_manifest, insert_string_after, table_at};
 use crate::project::{NewerManifestKeys, Package, locate, newer_manifest_keys};
 use crate::rule::{FileCx, FileFacts, PackageCx, RequiredRust, Rule};
 use crate::rules::manifest::rust_version_too_low::manifest_uses;
-use crate::rules::util::feature_use::{FEATURE_KINDS, feature_use};
+use crate::rules::util::feature_use::{FEATURE_KINDS, feature_use, features_apply, may_use_feature};
 use crate::rules::util::rust_features::{Detect, edition_minor, feature};
-use crate::source::parse::SyntaxNode;
+use crate::source::parse::{GreenRef, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -109,6 +109,17 @@ fn need_of(package: &Package, facts: &FileFacts, root: Option<&str>) -> Need {
 }
 
 impl Rule for MissingRustVersion {
+    /// The floor only rises during the walk (with the features found): the edition's is the
+    /// lowest.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        let package = cx.package();
+        package.rust_version.is_none() && features_apply(cx, edition_minor(package.edition))
+    }
+
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        may_use_feature(node)
+    }
+
     /// Gathers the newest feature the code of a package without `rust-version` uses.
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let package = cx.package();

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use crate::declare_rule;
 use crate::project::{NewerManifestKeys, TomlSpan, locate, newer_manifest_keys};
 use crate::rule::{FileCx, PackageCx, Rule, WorkspaceCx};
-use crate::rules::util::feature_use::{FEATURE_KINDS, feature_use};
+use crate::rules::util::feature_use::{FEATURE_KINDS, feature_use, features_apply, may_use_feature};
 use crate::rules::util::rust_features::{
     Detect, Feature, ManifestKey, edition_minor, feature, parse_rust_version,
 };
-use crate::source::parse::SyntaxNode;
+use crate::source::parse::{GreenRef, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -90,6 +90,14 @@ declare_rule! {
 struct Use(String);
 
 impl Rule for RustVersionTooLow {
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.declared_rust_minor().is_some_and(|declared| features_apply(cx, declared))
+    }
+
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        may_use_feature(node)
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some(declared) = cx.declared_rust_minor() else { return };
         let Some(found) = feature_use(node, cx, declared) else { return };

@@ -4,7 +4,7 @@ use crate::rules::util::{
     first_code_token, first_line_range, has_safety_comment_before, has_safety_comment_inside,
     macro_call_in_file, token_in_file, unsafe_in_macro_bodies,
 };
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextSize, ast};
 
 declare_rule! {
     /// ## What it does
@@ -76,6 +76,16 @@ const HELP: &str = "add a `// SAFETY:` comment on the line above the block that 
                     code inside relies on and why they hold here";
 
 impl Rule for UndocumentedUnsafeBlock {
+    /// Every place it reports holds the `unsafe` keyword.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.file_mentions("unsafe")
+    }
+
+    /// An `unsafe` block; macro definitions are read whole.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        node.kind() != SyntaxKind::BLOCK_EXPR || node.has_token(SyntaxKind::UNSAFE_KW)
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if node.kind() == SyntaxKind::BLOCK_EXPR {
             check_block(node, cx);

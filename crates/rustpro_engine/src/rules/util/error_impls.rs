@@ -30,7 +30,7 @@ impl Member {
 }
 
 /// What the file walk keeps about the error types of a package.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum ErrorFact {
     /// A struct or enum: its name, and the rest decoded only for the types that impls name.
     Type {
@@ -45,7 +45,7 @@ pub(crate) enum ErrorFact {
 }
 
 /// A struct or enum of the package.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TypeFact {
     pub name: String,
     /// Why thiserror cannot take the type over exactly, if it cannot.
@@ -65,13 +65,13 @@ pub(crate) struct TypeFact {
 /// The anchors of a type, in the order of the edits it is kept with: the item's start
 /// (after its doc comments and attributes), the end of its derive list (when it has one),
 /// then every variant and every field in order.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum TypeBody {
     Struct(Vec<FieldFact>),
     Enum(Vec<VariantFact>),
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct VariantFact {
     pub name: String,
     pub fields: Vec<FieldFact>,
@@ -83,7 +83,7 @@ pub(crate) struct VariantFact {
     pub anchor: usize,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct FieldFact {
     pub member: Member,
     /// The type as written, without spaces.
@@ -109,7 +109,7 @@ impl TypeFact {
 }
 
 /// A `Display` or `Error` impl: the type it is for and what its body does.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ImplFact<B> {
     pub self_name: String,
     /// Why the impl cannot be replaced exactly (generics, `cfg`, a macro), if it cannot.
@@ -118,7 +118,7 @@ pub(crate) struct ImplFact<B> {
 }
 
 /// The arms of a `match self` (or the one value of a body without it).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Arms<T> {
     Whole(T),
     /// Each arm's patterns (none for a wildcard) and value.
@@ -153,7 +153,7 @@ pub(crate) enum Arg {
 }
 
 /// A message as `Display` writes it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Message {
     Pieces(Vec<Piece>),
     /// `x.fmt(f)` / `Display::fmt(x, f)`: the field's own `Display`, with the caller's flags.
@@ -178,7 +178,7 @@ pub(crate) enum SourceValue {
 }
 
 /// A `From<E>` impl whose `from` only puts its argument into a variant (or the struct).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct FromFact {
     pub self_name: String,
     pub blocker: Option<String>,

@@ -6,7 +6,7 @@ use super::{ancestors_in_file, macro_name, path_text};
 use crate::project::Edition;
 use crate::rule::{FileCx, attr_tokens};
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericParams, HasName};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast};
 use std::sync::LazyLock;
 
 /// The node kinds features are seen in.
@@ -52,6 +52,71 @@ pub(crate) fn feature_use(node: &SyntaxNode, cx: &FileCx<'_>, floor: Minor) -> O
         return None;
     }
     Some(FeatureUse { feature, range })
+}
+
+/// Whether [`feature_use`] could find a feature at `node` (of one of [`FEATURE_KINDS`]),
+/// judged from the green tree: the cheap first tests of [`detect`], so that the walk passes
+/// over the many paths, blocks, literals and operators that use nothing of the table.
+pub(crate) fn may_use_feature(node: GreenRef<'_>) -> bool {
+    use SyntaxKind as K;
+    match node.kind() {
+        K::PATH => node.any_path_segment_name(|name| names_std_item(name) || name.starts_with("AsyncFn")),
+        K::METHOD_CALL_EXPR => node.name_ref_text().is_some_and(is_table_method),
+        K::MACRO_CALL => {
+            node.any_path_segment_name(|name| FORMAT_MACROS.contains(&name) || PANIC_MACROS.contains(&name))
+        }
+        K::ATTR => starts_with_attr_word(node),
+        K::BLOCK_EXPR => {
+            node.has_token(K::CONST_KW) || node.has_token(K::ASYNC_KW) || node.has_child_in(&[K::LABEL])
+        }
+        K::CLOSURE_EXPR => node.has_token(K::ASYNC_KW),
+        K::TYPE_ALIAS => node.has_child_in(&[K::GENERIC_PARAM_LIST]),
+        K::REF_EXPR => node.has_token(K::RAW_KW),
+        K::EXTERN_BLOCK => node.has_token(K::UNSAFE_KW),
+        K::LITERAL => node.has_token(K::C_STRING),
+        K::RANGE_PAT => node.has_token(K::DOT2),
+        K::ASSOC_TYPE_ARG => node.has_child_in(&[K::TYPE_BOUND_LIST]),
+        // A destructuring assignment: `=` with a tuple, array, struct, call or `_` on the left.
+        K::BIN_EXPR => {
+            let lhs = node.child_nodes().find(|child| child.kind() != K::ATTR).map(|child| child.kind());
+            node.has_token(K::EQ)
+                && lhs.is_some_and(|kind| {
+                    matches!(
+                        kind,
+                        K::TUPLE_EXPR | K::ARRAY_EXPR | K::RECORD_EXPR | K::CALL_EXPR | K::UNDERSCORE_EXPR
+                    )
+                })
+        }
+        _ => true,
+    }
+}
+
+/// Whether features newer than `1.floor` can be found in the file at all: never in test
+/// code, which stays test code down the tree.
+pub(crate) fn features_apply(cx: &FileCx<'_>, floor: Minor) -> bool {
+    floor < newest() && !cx.in_test_code()
+}
+
+/// The first words of the attributes [`attr_use`] looks at.
+const ATTR_WORDS: &[&str] = &["unsafe", "expect", "cfg", "default", "diagnostic"];
+
+/// Whether the first token of an attribute that starts like a word (its path's first
+/// segment) is one of [`ATTR_WORDS`], as [`attr_use`] first asks.
+fn starts_with_attr_word(node: GreenRef<'_>) -> bool {
+    let mut known = false;
+    node.any_token(|_, text| {
+        let word = text.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        if word {
+            known = ATTR_WORDS.contains(&text);
+        }
+        word
+    });
+    known
+}
+
+/// Whether a method of that name is in the table (at any release).
+fn is_table_method(name: &str) -> bool {
+    FEATURES.iter().any(|f| matches!(f.detect, Detect::Method(m, _) if m == name))
 }
 
 fn detect(node: &SyntaxNode, cx: &FileCx<'_>, floor: Minor) -> Option<(&'static Feature, TextRange)> {
@@ -145,9 +210,10 @@ fn first_token_range(node: &SyntaxNode) -> TextRange {
 }
 
 /// The last segment names of the std paths in the table: a path naming none of them is
-/// skipped without expanding its imports.
+/// skipped without expanding its imports. Asked of every path segment the walk meets, so
+/// the first byte and the length turn most names down before the search.
 fn names_std_item(name: &str) -> bool {
-    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    static NAMES: LazyLock<StdNames> = LazyLock::new(|| {
         let mut names: Vec<&'static str> = FEATURES
             .iter()
             .filter_map(|f| match f.detect {
@@ -159,9 +225,38 @@ fn names_std_item(name: &str) -> bool {
             .collect();
         names.sort_unstable();
         names.dedup();
-        names
+        StdNames::new(names)
     });
-    NAMES.binary_search(&name).is_ok()
+    NAMES.contains(name)
+}
+
+/// A sorted set of names with a cheap first test (first byte, length).
+struct StdNames {
+    names: Vec<&'static str>,
+    first_bytes: [bool; 256],
+    /// Bit `n` (n < 64) for a name of `n` bytes; bit 63 also for longer ones.
+    lengths: u64,
+}
+
+impl StdNames {
+    fn new(names: Vec<&'static str>) -> StdNames {
+        let mut first_bytes = [false; 256];
+        let mut lengths = 0u64;
+        for name in &names {
+            if let Some(&byte) = name.as_bytes().first() {
+                first_bytes[usize::from(byte)] = true;
+            }
+            lengths |= 1 << name.len().min(63);
+        }
+        StdNames { names, first_bytes, lengths }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        let Some(&byte) = name.as_bytes().first() else { return self.names.contains(&name) };
+        self.first_bytes[usize::from(byte)]
+            && self.lengths & (1 << name.len().min(63)) != 0
+            && self.names.binary_search(&name).is_ok()
+    }
 }
 
 /// The std path feature `full` (a path with imports expanded) is or starts with.
@@ -351,7 +446,7 @@ fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
     let mut first = None;
     crate::source::parse::for_each_token(node, |_, _, text| {
         if first.is_none() && text.starts_with(|c: char| c.is_alphabetic() || c == '_') {
-            first = Some(matches!(text, "unsafe" | "expect" | "cfg" | "default" | "diagnostic"));
+            first = Some(ATTR_WORDS.contains(&text));
         }
     });
     if first != Some(true) {
@@ -581,6 +676,15 @@ mod tests {
         assert_eq!(value("all ( unix , feature = \"extra\" )"), Some(false));
         assert_eq!(value("any ( unix , feature = \"extra\" )"), None);
         assert_eq!(value("unix"), None);
+    }
+
+    #[test]
+    fn std_item_names_pass_the_quick_test() {
+        assert!(names_std_item("LazyLock"));
+        assert!(names_std_item("OnceLock"));
+        assert!(!names_std_item("Vec"));
+        assert!(!names_std_item("LazyLocks"));
+        assert!(!names_std_item(""));
     }
 
     #[test]

@@ -20,7 +20,16 @@ pub(crate) use traits::*;
 
 use crate::rule::FileCx;
 use crate::source::parse::ast::HasArgList;
-use crate::source::parse::{AstNode, SyntaxNode, SyntaxToken, TextRange, TextSize, ast};
+use crate::source::parse::{
+    AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast,
+};
+
+/// Whether a green node is a method call `recv.name(..)` with one of the names: what rules
+/// built on [`method_call`] accept (see `Rule::accepts`).
+pub(crate) fn is_method_call_named(node: GreenRef<'_>, names: &[&str]) -> bool {
+    node.kind() == SyntaxKind::METHOD_CALL_EXPR
+        && node.name_ref_text().is_some_and(|name| names.contains(&name))
+}
 
 /// A method call `recv.name(args)` with the given name and argument count: returns the call
 /// and the range from the method name to the end of the call (what a finding highlights).

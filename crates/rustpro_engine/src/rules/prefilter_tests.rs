@@ -1,0 +1,153 @@
+//! The rules' green-tree prefilters (`Rule::accepts`): each must let through every node its
+//! rule reports on, and is worth having only if it turns down the common ones.
+
+use crate::project::Edition;
+use crate::rule::Rule;
+use crate::source::parse::{SyntaxKind, parse_file, with_green};
+
+/// Whether `rule` accepts the first node of `kind` in `text` (function bodies aside).
+fn accepts(rule: &dyn Rule, text: &str, kind: SyntaxKind) -> bool {
+    let root = parse_file(text, Edition::E2021).root;
+    let is_body = |n: &crate::source::parse::SyntaxNode| {
+        n.kind() == K::BLOCK_EXPR && n.parent().is_some_and(|p| p.kind() == K::FN)
+    };
+    let node = root.descendants().find(|n| n.kind() == kind && !is_body(n));
+    let node = node.unwrap_or_else(|| panic!("no {kind:?} in {text}"));
+    with_green(&node, |green| rule.accepts(green))
+}
+
+/// `(source, kind, accepted)` for one rule.
+fn check(rule: &dyn Rule, cases: &[(&str, SyntaxKind, bool)]) {
+    for (text, kind, expected) in cases {
+        assert_eq!(accepts(rule, text, *kind), *expected, "{} on `{text}`", rule.meta().name);
+    }
+}
+
+use SyntaxKind as K;
+
+#[test]
+fn method_call_rules_accept_their_method_names() {
+    use crate::rules::async_code::lock_across_await::LockAcrossAwait;
+    use crate::rules::errors::expect_in_production::ExpectInProduction;
+    use crate::rules::errors::unwrap_in_production::UnwrapInProduction;
+    let unwrap = [
+        ("fn f() { x.unwrap(); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { x.y.unwrap_err(); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { x.unwrap_or(1); }", K::METHOD_CALL_EXPR, false),
+        ("fn f() { unwrap.map(f); }", K::METHOD_CALL_EXPR, false),
+    ];
+    check(&UnwrapInProduction, &unwrap);
+    let expect = [
+        ("fn f() { x.expect(\"x\"); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { x.expect_err(\"x\"); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { x.unwrap(); }", K::METHOD_CALL_EXPR, false),
+    ];
+    check(&ExpectInProduction, &expect);
+    let lock = [
+        ("fn f() { m.lock(); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { m.write(); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { m.get(); }", K::METHOD_CALL_EXPR, false),
+    ];
+    check(&LockAcrossAwait, &lock);
+}
+
+#[test]
+fn expression_rules_accept_their_shapes() {
+    use crate::rules::api::clone_then_borrow::CloneThenBorrow;
+    use crate::rules::errors::ignored_error::IgnoredError;
+    use crate::rules::errors::panic_in_library::PanicInLibrary;
+    use crate::rules::unsafe_code::undocumented_unsafe_block::UndocumentedUnsafeBlock;
+    let clone = [
+        ("fn f() { g(&x.clone()); }", K::REF_EXPR, true),
+        ("fn f() { g(&x.to_string()); }", K::REF_EXPR, true),
+        ("fn f() { g(&x); }", K::REF_EXPR, false),
+        ("fn f() { g(&x.len()); }", K::REF_EXPR, false),
+    ];
+    check(&CloneThenBorrow, &clone);
+    let ignored = [
+        ("fn f() { if let Ok(x) = g() {} }", K::IF_EXPR, true),
+        ("fn f() { if a && let Ok(x) = g() {} }", K::IF_EXPR, true),
+        ("fn f() { if a {} }", K::IF_EXPR, false),
+        ("fn f() { g().ok(); }", K::EXPR_STMT, true),
+        ("fn f() { g().unwrap(); }", K::EXPR_STMT, false),
+    ];
+    check(&IgnoredError, &ignored);
+    let panics = [
+        ("fn f() { panic!(\"x\") }", K::MACRO_CALL, true),
+        ("fn f() { std::todo!() }", K::MACRO_CALL, true),
+        ("fn f() { println!(\"x\") }", K::MACRO_CALL, false),
+    ];
+    check(&PanicInLibrary, &panics);
+    let unsafe_blocks = [
+        ("fn f() { unsafe { g() } }", K::BLOCK_EXPR, true),
+        ("fn f() { { g() } }", K::BLOCK_EXPR, false),
+        ("macro_rules! m { () => {} }", K::MACRO_RULES, true),
+    ];
+    check(&UndocumentedUnsafeBlock, &unsafe_blocks);
+}
+
+#[test]
+fn path_rules_accept_their_names() {
+    use crate::rules::api::shared_string_buffer::SharedStringBuffer;
+    use crate::rules::async_code::blocking_in_async::BlockingInAsync;
+    use crate::rules::manifest::axum_route_syntax::AxumRouteSyntax;
+    let shared = [
+        ("fn f(x: Arc<String>) {}", K::PATH_TYPE, true),
+        ("fn f(x: std::rc::Rc<Vec<u8>>) {}", K::PATH_TYPE, true),
+        ("fn f(x: Vec<u8>) {}", K::PATH_TYPE, false),
+        ("fn f() { Arc::make_mut(&mut x); }", K::PATH_EXPR, true),
+        ("fn f() { Arc::new(x); }", K::PATH_EXPR, false),
+    ];
+    check(&SharedStringBuffer, &shared);
+    let blocking = [
+        ("fn f() { std::thread::sleep(d); }", K::CALL_EXPR, true),
+        ("fn f() { (g)(d); }", K::CALL_EXPR, false),
+        ("fn f() { x.read(b); }", K::METHOD_CALL_EXPR, true),
+    ];
+    check(&BlockingInAsync, &blocking);
+    let axum = [
+        ("fn f() { r.route(\"/:id\", g); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { r.layer(g); }", K::METHOD_CALL_EXPR, false),
+        ("fn f() { axum::Server::bind(a); }", K::PATH_EXPR, true),
+        ("fn f() { axum::serve(a); }", K::PATH_EXPR, false),
+    ];
+    check(&AxumRouteSyntax, &axum);
+}
+
+#[test]
+fn feature_rules_accept_what_may_use_a_feature() {
+    use crate::rules::manifest::missing_rust_version::MissingRustVersion;
+    use crate::rules::manifest::rust_version_too_low::RustVersionTooLow;
+    let cases = [
+        ("fn f() { std::sync::LazyLock::new(g); }", K::PATH, true),
+        ("fn f() { std::vec::Vec::new(); }", K::PATH, false),
+        ("fn f() { x.is_some_and(g); }", K::METHOD_CALL_EXPR, true),
+        ("fn f() { x.is_some(); }", K::METHOD_CALL_EXPR, false),
+        ("fn f() { println!(\"{x}\"); }", K::MACRO_CALL, true),
+        ("fn f() { vec![1]; }", K::MACRO_CALL, false),
+        ("#[expect(dead_code)] fn f() {}", K::ATTR, true),
+        ("#[inline] fn f() {}", K::ATTR, false),
+        ("fn f() { const { 1 }; }", K::BLOCK_EXPR, true),
+        ("fn f() { 'a: { 1 }; }", K::BLOCK_EXPR, true),
+        ("fn f() { async { 1 }; }", K::BLOCK_EXPR, true),
+        ("fn f() { { 1 }; }", K::BLOCK_EXPR, false),
+        ("fn f() { async || 1; }", K::CLOSURE_EXPR, true),
+        ("fn f() { || 1; }", K::CLOSURE_EXPR, false),
+        ("fn f() { &raw const x; }", K::REF_EXPR, true),
+        ("fn f() { &x; }", K::REF_EXPR, false),
+        ("fn f() { c\"x\"; }", K::LITERAL, true),
+        ("fn f() { \"x\"; }", K::LITERAL, false),
+        ("fn f() { (a, b) = g(); }", K::BIN_EXPR, true),
+        ("fn f() { a = g(); }", K::BIN_EXPR, false),
+        ("fn f() { (a, b) == g(); }", K::BIN_EXPR, false),
+        ("fn f() { match x { 1..5 => {} } }", K::RANGE_PAT, true),
+        ("fn f() { match x { 1..=5 => {} } }", K::RANGE_PAT, false),
+        ("trait T { type A<'a>; }", K::TYPE_ALIAS, true),
+        ("trait T { type A; }", K::TYPE_ALIAS, false),
+        ("unsafe extern \"C\" {}", K::EXTERN_BLOCK, true),
+        ("extern \"C\" {}", K::EXTERN_BLOCK, false),
+        ("fn f() { let Some(x) = y else { return }; }", K::LET_ELSE, true),
+    ];
+    check(&RustVersionTooLow, &cases);
+    check(&MissingRustVersion, &cases);
+}
