@@ -194,6 +194,13 @@ impl<T: Keep> Lazy<T> {
     }
 }
 
+impl<T> Clone for Lazy<T> {
+    /// The bytes only: the copy decodes them again if asked.
+    fn clone(&self) -> Lazy<T> {
+        Lazy { bytes: self.bytes.clone(), value: OnceLock::new() }
+    }
+}
+
 impl<T> Serialize for Lazy<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_bytes(&self.bytes)
