@@ -323,6 +323,7 @@ struct Prepared {
 
 /// Finds the packages and loads their configuration.
 fn prepare(request: &CheckRequest) -> Result<Prepared, ConfigError> {
+    let _keep = project::KeepAllParsed::new();
     let discovery = project::discover_with(&request.paths, request.overlay.clone());
     let problems: Vec<Problem> = discovery
         .problems

@@ -18,7 +18,7 @@ thread_local! {
     static PARSED: RefCell<HashMap<u64, Vec<Rc<ImDocument<String>>>>> = RefCell::new(HashMap::new());
 }
 
-/// How many parsed texts a thread keeps.
+/// How many parsed texts a thread keeps (outside [`KeepAllParsed`]).
 const MAX_PARSED: usize = 8;
 
 /// The manifest (or any TOML) `text` parsed; `None` when it does not parse. The texts a thread
@@ -34,7 +34,7 @@ pub(crate) fn parsed(text: &str) -> Option<Rc<ImDocument<String>>> {
     PARSED.with_borrow_mut(|memo| {
         // A parsed manifest takes many times its text: the memo holds those in use now (files
         // are checked package by package), not every manifest of the run.
-        if memo.len() >= MAX_PARSED {
+        if memo.len() >= LIMIT.get() {
             memo.clear();
         }
         memo.entry(key).or_default().push(doc.clone());
@@ -45,6 +45,29 @@ pub(crate) fn parsed(text: &str) -> Option<Rc<ImDocument<String>>> {
 /// Drops the manifests [`parsed`] kept on this thread (at the end of a check).
 pub(crate) fn forget_parsed() {
     PARSED.with_borrow_mut(HashMap::clear);
+}
+
+thread_local! {
+    /// How many parsed texts [`PARSED`] holds on this thread.
+    static LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_PARSED) };
+}
+
+/// While alive, this thread keeps every manifest it parses (discovery and then the
+/// configuration read each manifest of the run); then it forgets them.
+pub(crate) struct KeepAllParsed(());
+
+impl KeepAllParsed {
+    pub(crate) fn new() -> KeepAllParsed {
+        LIMIT.set(usize::MAX);
+        KeepAllParsed(())
+    }
+}
+
+impl Drop for KeepAllParsed {
+    fn drop(&mut self) {
+        LIMIT.set(MAX_PARSED);
+        forget_parsed();
+    }
 }
 
 /// A manifest as written, before workspace inheritance is resolved.

@@ -12,7 +12,7 @@ pub use manifest::{
     Dependency, DependencyKind, LintLevel, Lints, NewerManifestKeys, ReleaseProfile, TomlSpan, locate,
     newer_manifest_keys, release_profile, string_at, workspace_dependencies,
 };
-pub(crate) use manifest::{forget_parsed, parsed as parsed_manifest};
+pub(crate) use manifest::{KeepAllParsed, forget_parsed, parsed as parsed_manifest};
 pub use modules::{
     FileRead, FileStamp, ModuleDecl, read_source_bytes, read_source_file, resolve_module, source_text,
 };
