@@ -643,57 +643,51 @@ mod tests {
         }
     }
 
+    /// Walks `text` as a library file with `rules`: the rule panics, and the ranges of what
+    /// the rules reported.
+    fn walk_lib_file(
+        text: &str,
+        rules: &[&'static dyn Rule],
+    ) -> (Vec<RulePanic>, Vec<std::ops::Range<usize>>) {
+        let parsed = parse_file(text, Edition::E2021);
+        let dispatch = Dispatch::new(rules);
+        let package = package();
+        let path = std::path::Path::new("/p/src/lib.rs");
+        let mut cx = FileCx::new(
+            path,
+            &package,
+            crate::project::TargetKind::Lib,
+            &parsed.root,
+            false,
+            Vec::new(),
+            rules[0].meta(),
+        );
+        let mut walker = Walker::new(&dispatch, Edition::E2021, text);
+        walker.walk_file(&mut cx);
+        let found = cx.raw.iter().map(|f| std::ops::Range::<usize>::from(f.range)).collect();
+        (walker.panics, found)
+    }
+
     #[test]
     fn a_panicking_rule_is_caught_once_and_the_others_still_run() {
         // The panic is expected; keep the default hook from printing it in test output.
         let hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
         let text = "fn a() { x.f(); }\nfn b() { y.g(); println!(\"{}\", z.h()); }\n";
-        let parsed = parse_file(text, Edition::E2021);
-        let rules: [&'static dyn Rule; 2] = [&Panics, &Calls];
-        let dispatch = Dispatch::new(&rules);
-        let package = package();
-        let path = std::path::Path::new("/p/src/lib.rs");
-        let mut cx = FileCx::new(
-            path,
-            &package,
-            crate::project::TargetKind::Lib,
-            &parsed.root,
-            false,
-            Vec::new(),
-            crate::rule::RuleDecl::meta(&Calls),
-        );
-        let mut walker = Walker::new(&dispatch, Edition::E2021, text);
-        walker.walk_file(&mut cx);
+        let (panics, found) = walk_lib_file(text, &[&Panics, &Calls]);
         std::panic::set_hook(hook);
-        assert_eq!(walker.panics.len(), 1, "reported once per rule and file");
-        assert_eq!(walker.panics[0].rule.name, "test_panics");
-        assert!(walker.panics[0].message.contains("index out of bounds"));
+        assert_eq!(panics.len(), 1, "reported once per rule and file");
+        assert_eq!(panics[0].rule.name, "test_panics");
+        assert!(panics[0].message.contains("index out of bounds"));
         // Three calls, one of them inside `println!`'s arguments.
-        assert_eq!(cx.raw.len(), 3);
+        assert_eq!(found.len(), 3);
     }
 
     #[test]
     fn nodes_a_rule_turns_down_are_not_checked() {
         let text = "fn a() { x.f(); }\nfn b() { y.h(); println!(\"{}\", z.h().g()); }\n";
-        let parsed = parse_file(text, Edition::E2021);
-        let rules: [&'static dyn Rule; 1] = [&CallsOfH];
-        let dispatch = Dispatch::new(&rules);
-        let package = package();
-        let path = std::path::Path::new("/p/src/lib.rs");
-        let mut cx = FileCx::new(
-            path,
-            &package,
-            crate::project::TargetKind::Lib,
-            &parsed.root,
-            false,
-            Vec::new(),
-            crate::rule::RuleDecl::meta(&CallsOfH),
-        );
-        let mut walker = Walker::new(&dispatch, Edition::E2021, text);
-        walker.walk_file(&mut cx);
-        let found: Vec<&str> =
-            cx.raw.iter().map(|f| &text[std::ops::Range::<usize>::from(f.range)]).collect();
+        let (_, found) = walk_lib_file(text, &[&CallsOfH]);
+        let found: Vec<&str> = found.into_iter().map(|range| &text[range]).collect();
         // The one inside `println!`'s arguments too, and not the call of `g` on it.
         assert_eq!(found, ["y.h()", "z.h()"]);
     }
