@@ -27,7 +27,7 @@ impl Severity {
 }
 
 /// The package and target a finding belongs to (for cargo's message format).
-#[derive(Debug, Clone, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Origin {
     pub package: String,
     pub version: Option<String>,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rayon::iter::{IntoParallelIterator, ParallelIterator};
+use rayon::iter::{IntoParallelIterator, IntoParallelRefIterator, ParallelIterator};
 
 use crate::cache::{self, CacheOptions, CacheStats, KeyHasher, Probe, RunCache};
 use crate::config::{self, CliSettings, ConfigError, Settings};
@@ -22,6 +22,7 @@ use crate::rule::{
     ChildModule, Deferred, DeferredData, FileCx, FileFacts, FileFix, KeptEdits, PackageCx, Rule, RuleMeta,
     TestIndex, WorkspaceCx,
 };
+use crate::rules::manifest::missing_deny_config::has_deny_config;
 use crate::source::parse::{
     AstNode, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
 };
@@ -159,7 +160,10 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     for (package, root) in packages.iter().zip(&settings_of) {
         package_dirs[*root].push(package.dir.as_path());
     }
-    let cache_stats = shared.cache.map(|(cache, _)| cache.save(&package_dirs)).unwrap_or_default();
+    let (mut cache_stats, context_keys) = match shared.cache {
+        Some((cache, keys)) => (cache.save(&package_dirs), Some(keys)),
+        None => (CacheStats::default(), None),
+    };
     let mut findings = flatten(shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner));
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
     timings.mark("cache write");
@@ -178,43 +182,42 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         let (tests, public_fns) =
             test_index(&packages, &shared.settings, &request.overlay, tests, &mut facts);
         test_coverage = coverage(&packages, &shared.filters, &tests, &public_fns);
-        for (index, package) in packages.iter().enumerate() {
-            let settings = shared.settings[index];
-            if is_filtered_out(&shared.filters, &package.manifest_path) {
-                continue;
-            }
-            let workspace = package.workspace_manifest.as_ref().and_then(|ws| {
-                let text = ws.parent().and_then(|root| workspace_texts.get(root))?;
-                let heirs_use_unsafe = packages.iter().zip(&facts).any(|(member, facts)| {
-                    member.lints_inherited
-                        && member.workspace_manifest.as_ref() == Some(ws)
-                        && facts.has_unsafe
-                });
-                Some((text.as_str(), heirs_use_unsafe))
-            });
-            let cx = PackageCx {
-                package,
-                facts: &facts[index],
-                packages: &packages,
-                all_facts: &facts,
-                workspace_manifest_text: workspace.map(|(text, _)| text),
-                workspace_lint_heirs_use_unsafe: workspace.is_some_and(|(_, heirs)| heirs),
-                tested_from: tests.tested_from(index).map(|p| &packages[p]),
-                raw: Vec::new(),
-            };
-            findings.extend(package_findings(cx, settings, &rules));
-        }
-        timings.mark("package stage");
+        timings.mark("test index");
         let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
-        findings.extend(workspace_findings(
-            &packages,
-            &workspace_texts,
-            &settings_of,
-            &shared.settings,
-            &shared.filters,
-            &tests,
-            deferred,
-        ));
+        let stages = Stages {
+            packages: &packages,
+            facts: &facts,
+            tests: &tests,
+            workspace_texts: &workspace_texts,
+            workspace_of: &settings_of,
+            settings: &shared.settings,
+            filters: &shared.filters,
+            rules: &rules,
+        };
+        let memo = cache_options.map(|options| cache::StageMemo::new(options, &root_dirs));
+        let key = context_keys
+            .as_ref()
+            .filter(|_| memo.is_some())
+            .and_then(|keys| stages.key(pool.as_ref(), keys, &deferred));
+        timings.mark("stage key");
+        match memo.as_ref().zip(key).and_then(|(memo, key)| memo.get(key)) {
+            Some(kept) => {
+                cache_stats.stages_reused = true;
+                findings.extend(kept);
+            }
+            None => {
+                let mut staged = stages.package_stage(pool.as_ref());
+                timings.mark("package stage");
+                // Parallel walks finish in any order; the workspace stage sees files in a
+                // stable one.
+                let groups = in_file_order(deferred, &settings_of);
+                staged.extend(stages.workspace_stage(pool.as_ref(), groups));
+                if let Some((memo, key)) = memo.as_ref().zip(key) {
+                    memo.put(key, &staged);
+                }
+                findings.extend(staged);
+            }
+        }
     }
     timings.mark("workspace stage");
     let mut findings = in_path_order(findings);
@@ -1288,55 +1291,157 @@ fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
 }
 
 /// Runs the workspace stage of every rule that held something back, once per workspace.
-fn workspace_findings(
-    packages: &[Package],
-    workspace_manifests: &HashMap<PathBuf, String>,
-    workspace_of: &[usize],
-    settings: &[&Settings],
-    filters: &[PathBuf],
-    tests: &TestIndex,
-    deferred: Vec<Vec<(usize, Deferred)>>,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
-    // Parallel walks finish in any order; the stage sees files in a stable one.
-    let groups = in_file_order(deferred, workspace_of);
-    for (rule, group) in groups {
-        let mut cx = WorkspaceCx {
-            packages,
-            tests,
-            workspace_manifests,
-            items: group,
-            out: Vec::new(),
-            manifest: Vec::new(),
-        };
-        registry::all()[rule].finish(&mut cx);
-        out.extend(cx.out);
-        let name = registry::all()[rule].meta().name;
-        for (index, raw) in cx.manifest {
-            let Some(package) = packages.get(index) else { continue };
-            if is_filtered_out(filters, &package.manifest_path) {
-                continue;
-            }
-            let Some(severity) = settings[index].level(rule, &package.manifest_path) else { continue };
-            let text = package.manifest_text.as_str();
-            let range = raw.span.start.min(text.len())..raw.span.end.min(text.len());
-            let lines = LineIndex::new(text);
-            let mut finding = Finding::locate(
-                name,
-                severity,
-                raw.message,
-                raw.help,
-                &package.manifest_path,
-                text,
-                &lines,
-                range,
-                None,
-            );
-            finding.fix = raw.fix;
-            out.push(finding);
+/// What the package and workspace stages read, once the walk is over.
+struct Stages<'a> {
+    packages: &'a [Package],
+    facts: &'a [FileFacts],
+    tests: &'a TestIndex,
+    workspace_texts: &'a HashMap<PathBuf, String>,
+    /// Per package: its workspace (root) index.
+    workspace_of: &'a [usize],
+    settings: &'a [&'a Settings],
+    filters: &'a [PathBuf],
+    rules: &'a [&'static dyn Rule],
+}
+
+impl Stages<'_> {
+    /// The hash of everything the stages read (see [`cache::StageMemo`]), with the items
+    /// kept for the workspace stage (one list per file); `None` when one cannot be encoded.
+    fn key(
+        &self,
+        pool: Option<&rayon::ThreadPool>,
+        keys: &ContextKeys,
+        files: &[Vec<(usize, Deferred)>],
+    ) -> Option<u128> {
+        let mut key = cache::StageKey::new();
+        key.add(keys.run);
+        key.add(self.filters);
+        for (index, package) in self.packages.iter().enumerate() {
+            key.add(keys.packages[index]);
+            self.settings[index].hash_for_file(&package.manifest_path, &mut key);
+            key.add(self.workspace_of[index]);
+            key.add(has_deny_config(package));
+            key.add_encoded(&self.facts[index])?;
         }
+        let mut workspaces: Vec<(&PathBuf, &String)> = self.workspace_texts.iter().collect();
+        workspaces.sort();
+        key.add(workspaces);
+        self.tests.hash_into(&mut key);
+        // Each file's items in the order its walk kept them; the files in any order (a sum).
+        let per_file: Option<Vec<u128>> =
+            in_pool(pool, || files.par_iter().map(|items| file_items_key(items)).collect());
+        let sum = per_file?.iter().fold(0_u128, |sum, key| sum.wrapping_add(*key));
+        key.add((files.len(), sum));
+        Some(key.finish())
     }
-    out
+
+    /// The package rules' findings, package by package (in parallel, kept in order).
+    fn package_stage(&self, pool: Option<&rayon::ThreadPool>) -> Vec<Finding> {
+        let Stages { packages, facts, tests, workspace_texts, settings, filters, rules, .. } = *self;
+        let package_stage = |index: usize| {
+            let package = &packages[index];
+            if is_filtered_out(filters, &package.manifest_path) {
+                return Vec::new();
+            }
+            let workspace = package.workspace_manifest.as_ref().and_then(|ws| {
+                let text = ws.parent().and_then(|root| workspace_texts.get(root))?;
+                let heirs_use_unsafe = packages.iter().zip(facts).any(|(member, facts)| {
+                    member.lints_inherited
+                        && member.workspace_manifest.as_ref() == Some(ws)
+                        && facts.has_unsafe
+                });
+                Some((text.as_str(), heirs_use_unsafe))
+            });
+            let cx = PackageCx {
+                package,
+                facts: &facts[index],
+                packages,
+                all_facts: facts,
+                workspace_manifest_text: workspace.map(|(text, _)| text),
+                workspace_lint_heirs_use_unsafe: workspace.is_some_and(|(_, heirs)| heirs),
+                tested_from: tests.tested_from(index).map(|p| &packages[p]),
+                raw: Vec::new(),
+            };
+            package_findings(cx, settings[index], rules)
+        };
+        let per_package: Vec<Vec<Finding>> =
+            in_pool(pool, || (0..packages.len()).into_par_iter().map(package_stage).collect());
+        flatten(per_package)
+    }
+
+    /// The workspace rules' findings: each group of items (a rule and a workspace) is
+    /// independent of the others, finished in parallel and kept in group order.
+    fn workspace_stage(
+        &self,
+        pool: Option<&rayon::ThreadPool>,
+        groups: Vec<(usize, Vec<Deferred>)>,
+    ) -> Vec<Finding> {
+        let Stages { packages, tests, workspace_texts, settings, filters, .. } = *self;
+        let finish = |(rule, group): (usize, Vec<Deferred>)| {
+            let mut out = Vec::new();
+            let mut cx = WorkspaceCx {
+                packages,
+                tests,
+                workspace_manifests: workspace_texts,
+                items: group,
+                out: Vec::new(),
+                manifest: Vec::new(),
+            };
+            registry::all()[rule].finish(&mut cx);
+            out.extend(cx.out);
+            let name = registry::all()[rule].meta().name;
+            for (index, raw) in cx.manifest {
+                let Some(package) = packages.get(index) else { continue };
+                if is_filtered_out(filters, &package.manifest_path) {
+                    continue;
+                }
+                let Some(severity) = settings[index].level(rule, &package.manifest_path) else { continue };
+                let text = package.manifest_text.as_str();
+                let range = raw.span.start.min(text.len())..raw.span.end.min(text.len());
+                let lines = LineIndex::new(text);
+                let mut finding = Finding::locate(
+                    name,
+                    severity,
+                    raw.message,
+                    raw.help,
+                    &package.manifest_path,
+                    text,
+                    &lines,
+                    range,
+                    None,
+                );
+                finding.fix = raw.fix;
+                out.push(finding);
+            }
+            out
+        };
+        let per_group: Vec<Vec<Finding>> = in_pool(pool, || groups.into_par_iter().map(finish).collect());
+        flatten(per_group)
+    }
+}
+
+/// The hash of the items one file kept for the workspace stage, in order; `None` when one
+/// cannot be encoded.
+fn file_items_key(items: &[(usize, Deferred)]) -> Option<u128> {
+    let mut key = cache::StageKey::new();
+    if let Some((_, first)) = items.first() {
+        key.add(first.path.as_os_str().as_encoded_bytes());
+    }
+    for (rule, item) in items {
+        // The file's items share its path, hashed once above.
+        let Deferred { path, package, finding, kept_edits, data } = item;
+        key.add((rule, package));
+        match finding {
+            Some(finding) => {
+                key.add(finding.origin.as_deref());
+                key.add_encoded(finding)?;
+            }
+            None => key.add(0_u8),
+        }
+        key.add(kept_edits.encoded(path)?);
+        key.add(data.encoded()?);
+    }
+    Some(key.finish())
 }
 
 /// The items rules held back, one group per rule and workspace (by rule, then workspace),

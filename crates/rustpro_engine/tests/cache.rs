@@ -131,6 +131,8 @@ impl Workspace {
             out.extend(entries.filter_map(Result::ok).map(|e| e.path()));
         }
         out.retain(|p| p.extension().is_some_and(|x| x == "bin"));
+        // The stages' memo is not a cache of files.
+        out.retain(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("stages-")));
         out
     }
 }
@@ -152,7 +154,7 @@ const KEY: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
 
 /// One random edit of the kinds that can change a file's results or a cross-file finding.
 fn random_edit(ws: &Workspace, rng: &mut Rng) -> String {
-    match rng.below(17) {
+    match rng.below(18) {
         0 => {
             let file =
                 ["core/src/lib.rs", "core/src/helpers.rs", "app/src/lib.rs", "app/src/run.rs"][rng.below(4)];
@@ -338,6 +340,17 @@ fn random_edit(ws: &Workspace, rng: &mut Rng) -> String {
             }
             "toggle make_mut".into()
         }
+        17 => {
+            // A cargo-deny configuration at the workspace root (read by a package rule, not
+            // from any checked file) silences `missing_deny_config`.
+            if ws.exists("deny.toml") {
+                ws.remove("deny.toml");
+                "delete deny.toml".into()
+            } else {
+                ws.write("deny.toml", "[advisories]\n");
+                "add deny.toml".into()
+            }
+        }
         _ => {
             // The same text written again: nothing changes.
             let text = ws.read("app/src/lib.rs");
@@ -370,6 +383,7 @@ fn random_edits_never_make_cached_results_differ() {
                 warm_stats.files_written, 0,
                 "seed {seed}, step {step}: an unchanged run rewrote the cache"
             );
+            assert!(warm_stats.stages_reused, "seed {seed}, step {step}: the stages ran again unchanged");
             hits += stats.hits;
             // A path inside a package: the whole package is checked, findings are kept
             // for that path only.
@@ -544,4 +558,62 @@ fn settled_stamps_spare_reading_and_never_hide_a_rewrite() {
     let (warm, stats) = run();
     assert_eq!(warm, ws.reference());
     assert_eq!((stats.misses, stats.hashed, stats.files_written), (0, 0, 0), "{stats:?}");
+}
+
+#[test]
+fn the_stage_memo_is_used_only_while_what_the_stages_read_is_unchanged() {
+    let ws = Workspace::new();
+    ws.write("rustpro.toml", "select = [\"all\"]\n");
+    let stage_files = |ws: &Workspace| -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = fs::read_dir(ws.cache_dir.path())
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        out.retain(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("stages-")));
+        out
+    };
+    let expected = ws.reference();
+    assert!(expected.contains("missing_deny_config"), "{expected}");
+    let (cold, stats) = ws.run(Some(ws.options(KEY)));
+    assert_eq!(cold, expected);
+    assert!(!stats.stages_reused);
+    assert_eq!(stage_files(&ws).len(), 1, "the stages' findings were not kept");
+    let (warm, stats) = ws.run(Some(ws.options(KEY)));
+    assert_eq!(warm, expected);
+    assert!(stats.stages_reused, "{stats:?}");
+
+    // Read from disk by a package rule, not from any checked file.
+    ws.write("deny.toml", "[advisories]\n");
+    let expected = ws.reference();
+    assert!(!expected.contains("missing_deny_config"), "{expected}");
+    let (after, stats) = ws.run(Some(ws.options(KEY)));
+    assert_eq!(after, expected);
+    assert!(!stats.stages_reused && stats.misses == 0, "{stats:?}");
+
+    // Only what test code names changes (no fact, no kept item): `untested_public_fn`
+    // follows.
+    ws.write("app/tests/it.rs", "#[test]\nfn it() {\n    let _ = app::start;\n}\n");
+    let names_start = ws.reference();
+    assert_eq!(ws.run(Some(ws.options(KEY))).0, names_start);
+    ws.write("app/tests/it.rs", "#[test]\nfn it() {\n    let _ = app::run::raw;\n}\n");
+    let expected = ws.reference();
+    assert_ne!(expected, names_start);
+    let (after, stats) = ws.run(Some(ws.options(KEY)));
+    assert_eq!(after, expected);
+    assert!(!stats.stages_reused, "{stats:?}");
+
+    // Another program's memo, or a damaged one, is not used.
+    let (_, stats) = ws.run(Some(ws.options(KEY + 1)));
+    assert!(!stats.stages_reused, "{stats:?}");
+    for file in stage_files(&ws) {
+        let mut bytes = fs::read(&file).expect("read");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x55;
+        fs::write(&file, bytes).expect("damage");
+    }
+    let (damaged, stats) = ws.run(Some(ws.options(KEY + 1)));
+    assert_eq!(damaged, expected);
+    assert!(!stats.stages_reused, "{stats:?}");
+    let (rewritten, stats) = ws.run(Some(ws.options(KEY + 1)));
+    assert_eq!(rewritten, expected);
+    assert!(stats.stages_reused, "{stats:?}");
 }

@@ -7,9 +7,10 @@
 //! as serde data: [`crate::rule::Keep`]), its problems (syntax errors, rule failures), its
 //! facts for package rules, what its test code names and the public functions it declares
 //! (the test index), and its `mod` declarations with what each child inherits (so the
-//! module tree is followed without parsing). The package and workspace stages are never
-//! cached: they run on every run from the per-file outputs, cached or fresh, so a cross-file
-//! fact (a `dyn Trait` use in another file, a package's `unsafe`) is always current.
+//! module tree is followed without parsing). The package and workspace stages run from the
+//! per-file outputs, cached or fresh, so a cross-file fact (a `dyn Trait` use in another
+//! file, a package's `unsafe`) is always current; their findings are kept too, under a hash
+//! of everything they read, and reused while that hash is the same ([`stages`]).
 //!
 //! A file's entry is used only when its context hash matches, and its text is the one the
 //! entry was made from:
@@ -46,6 +47,7 @@
 
 pub(crate) mod codec;
 mod record;
+mod stages;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -64,6 +66,7 @@ use crate::diagnostic::Origin;
 use crate::driver::FileOutput;
 use crate::project::FileStamp;
 pub(crate) use record::{decode_fix, encode_fix};
+pub(crate) use stages::{StageKey, StageMemo};
 
 /// How a check uses the result cache.
 #[derive(Debug, Clone)]
@@ -103,6 +106,9 @@ pub struct CacheStats {
     pub misses: usize,
     /// Cache files written.
     pub files_written: usize,
+    /// The package and workspace stages' findings came from the stage memo: nothing they
+    /// read had changed.
+    pub stages_reused: bool,
 }
 
 /// A hasher for keys: xxh3, 128 bits.
@@ -370,6 +376,7 @@ impl<'a> RunCache<'a> {
             hashed: self.hashed.into_inner(),
             misses: self.misses.into_inner(),
             files_written,
+            stages_reused: false,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::diagnostic::{
     Applicability, Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet,
 };
 use crate::driver::FileOutput;
+use crate::project::{Edition, TargetKind};
 use crate::registry;
 use crate::rule::tested::TestFacts;
 use crate::rule::{ChildModule, Deferred, DeferredData, FileFacts, KeptEdits};
@@ -138,7 +139,7 @@ pub(crate) fn decode(
     origin: &Arc<Origin>,
 ) -> Option<FileOutput> {
     let Record { findings, deferred, problems, facts, tests, modules } = codec::from_bytes(record)?;
-    let finding = |stored: StoredFinding| restore_finding(stored, path, origin);
+    let finding = |stored: StoredFinding| restore_finding(stored, path, Some(origin));
     let shared_path: Arc<Path> = Arc::from(path);
     Some(FileOutput {
         findings: findings.into_iter().map(finding).collect::<Option<_>>()?,
@@ -216,7 +217,97 @@ fn store_finding(finding: &Finding, path: &Path) -> Option<StoredFinding> {
     })
 }
 
-fn restore_finding(stored: StoredFinding, path: &Path, origin: &Arc<Origin>) -> Option<Finding> {
+/// A finding of the package or workspace stage: in any file, with its origin if it has one.
+#[derive(Serialize, Deserialize)]
+struct StoredStageFinding {
+    path: PathBuf,
+    origin: Option<StoredOrigin>,
+    finding: StoredFinding,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredOrigin {
+    package: String,
+    version: Option<String>,
+    manifest_path: PathBuf,
+    target_kind: TargetKind,
+    target_name: String,
+    target_root: PathBuf,
+    edition: Edition,
+}
+
+/// The findings of the package and workspace stages encoded; `None` when one cannot be
+/// stored (the stages' results are then not kept).
+pub(crate) fn encode_stage_findings(findings: &[Finding]) -> Option<Vec<u8>> {
+    let stored: Vec<StoredStageFinding> = findings
+        .iter()
+        .map(|finding| {
+            let origin = match finding.origin.as_deref() {
+                Some(origin) => {
+                    let Origin {
+                        package,
+                        version,
+                        manifest_path,
+                        target_kind,
+                        target_name,
+                        target_root,
+                        edition,
+                    } = origin;
+                    Some(StoredOrigin {
+                        package: package.clone(),
+                        version: version.clone(),
+                        manifest_path: manifest_path.clone(),
+                        target_kind: *target_kind,
+                        target_name: target_name.clone(),
+                        target_root: target_root.clone(),
+                        edition: Edition::parse(edition)?,
+                    })
+                }
+                None => None,
+            };
+            Some(StoredStageFinding {
+                path: finding.path.clone(),
+                origin,
+                finding: store_finding(finding, &finding.path)?,
+            })
+        })
+        .collect::<Option<_>>()?;
+    codec::to_bytes(&stored)
+}
+
+/// The findings [`encode_stage_findings`] encoded; `None` when the bytes are not those.
+pub(crate) fn decode_stage_findings(bytes: &[u8]) -> Option<Vec<Finding>> {
+    let stored: Vec<StoredStageFinding> = codec::from_bytes(bytes)?;
+    // Findings of one target share its origin, as they do when the stages make them.
+    let mut origins: Vec<Arc<Origin>> = Vec::new();
+    stored
+        .into_iter()
+        .map(|StoredStageFinding { path, origin, finding }| {
+            let origin = origin.map(|o| {
+                let origin = Origin {
+                    package: o.package,
+                    version: o.version,
+                    manifest_path: o.manifest_path,
+                    target_kind: o.target_kind,
+                    target_name: o.target_name,
+                    target_root: o.target_root,
+                    edition: o.edition.as_str(),
+                };
+                match origins.iter().find(|known| ***known == origin) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let origin = Arc::new(origin);
+                        origins.push(origin.clone());
+                        origin
+                    }
+                }
+            });
+            restore_finding(finding, &path, origin.as_ref())
+        })
+        .collect()
+}
+
+fn restore_finding(stored: StoredFinding, path: &Path, origin: Option<&Arc<Origin>>) -> Option<Finding> {
     let StoredFinding { rule, severity, message, help, range, start, end, snippet, fix } = stored;
     let rule = registry::all().get(usize::try_from(rule).ok()?)?.meta().name;
     Some(Finding {
@@ -230,7 +321,7 @@ fn restore_finding(stored: StoredFinding, path: &Path, origin: &Arc<Origin>) -> 
         end,
         snippet,
         fix: fix.map(|fix| restore_fix(fix, path)),
-        origin: Some(origin.clone()),
+        origin: origin.cloned(),
     })
 }
 

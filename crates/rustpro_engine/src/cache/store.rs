@@ -102,14 +102,33 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Vec<Entry<'_>>> {
 
 /// Writes `entries` to the first of `locations` where that works; returns whether one did.
 pub(crate) fn write(locations: &[PathBuf], program_key: u128, entries: &[Entry<'_>]) -> bool {
-    let Some(body) = codec::to_bytes(entries) else { return false };
+    codec::to_bytes(entries).is_some_and(|body| write_body(locations, program_key, &body))
+}
+
+/// Where the results of the package and workspace stages of a run over `roots` are kept:
+/// beside the first root's cache (see [`locations`]). One memo per place: a run over other
+/// roots replaces it.
+pub(crate) fn stage_locations(roots: &[&Path], user_dir: Option<&Path>) -> Vec<PathBuf> {
+    let Some(first) = roots.first() else { return Vec::new() };
+    locations(first, user_dir)
+        .into_iter()
+        .map(|path| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            path.with_file_name(format!("stages-{name}"))
+        })
+        .collect()
+}
+
+/// Writes `body` under this program's header to the first of `locations` where that
+/// works; returns whether one did. [`read`] and [`entries`] give `body` back.
+pub(crate) fn write_body(locations: &[PathBuf], program_key: u128, body: &[u8]) -> bool {
     let mut bytes = Vec::with_capacity(HEADER + body.len());
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&FORMAT.to_le_bytes());
     bytes.extend_from_slice(&program_key.to_le_bytes());
     bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&xxh3_64(&body).to_le_bytes());
-    bytes.extend_from_slice(&body);
+    bytes.extend_from_slice(&xxh3_64(body).to_le_bytes());
+    bytes.extend_from_slice(body);
     locations.iter().any(|path| write_atomic(path, &bytes).is_ok())
 }
 

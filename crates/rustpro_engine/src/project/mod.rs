@@ -21,7 +21,9 @@ pub use overlay::Overlay;
 use std::path::{Component, Path, PathBuf};
 
 /// A Rust edition; parsing depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Edition {
     /// Cargo's default when a manifest names none.
     #[default]
@@ -55,7 +57,7 @@ impl Edition {
 }
 
 /// What a target is built as. Everything but `Lib` and `Bin` is non-production code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
     Lib,

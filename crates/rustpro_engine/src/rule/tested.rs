@@ -10,22 +10,26 @@
 //! Naming is by name only: an identifier anywhere in test code (a path segment, a call, a
 //! method call, a macro argument, an import) names every function of that name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::project::{Package, TargetKind, normalize};
 use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token};
+
+/// A set of identifiers. Hundreds of thousands of short names are gathered, stored in the
+/// result cache and merged per package on every run: a fast non-cryptographic hash.
+pub(crate) type Names = rustc_hash::FxHashSet<String>;
 
 /// What one file adds to its package's test facts (and, merged, what a package has). The
 /// result cache keeps a file's part with the rest of its results.
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TestFacts {
     /// Identifiers used in test code.
-    pub names: HashSet<String>,
+    pub names: Names,
     /// The library's public functions (see `untested_public_fn`).
     pub public_fns: Vec<PublicFn>,
     /// The names of the library's public types, for methods implemented in other files.
-    pub public_types: HashSet<String>,
+    pub public_types: Names,
     /// Files that doc attributes include (`#![doc = include_str!("../README.md")]`): their
     /// code blocks are doc tests too.
     pub doc_includes: Vec<PathBuf>,
@@ -78,7 +82,7 @@ const TEST_MACROS: &[&str] = &["quickcheck", "proptest"];
 /// test helper called `parse` does not test the library's `parse`). Returns whether the
 /// subtree holds a test: a `#[test]`-like attribute or a test-defining macro, also inside
 /// macro input.
-pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut HashSet<String>) -> bool {
+pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut Names) -> bool {
     let mut has_test = false;
     let mut last = SyntaxKind::EOF;
     let mut before = SyntaxKind::EOF;
@@ -125,7 +129,7 @@ pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut HashSet<String>) -> 
 /// `markdown` (a file that a doc attribute includes). Returns whether there is one. Blocks
 /// marked `ignore`, `no_run`, `compile_fail`, or with another language (`text`, `toml`,
 /// `sh`, ..) run no code.
-pub(crate) fn scan_doc_tests(text: &str, markdown: bool, names: &mut HashSet<String>) -> bool {
+pub(crate) fn scan_doc_tests(text: &str, markdown: bool, names: &mut Names) -> bool {
     let backticks = text.contains("```");
     let tildes = text.contains("~~~");
     if !backticks && !tildes {
@@ -171,7 +175,7 @@ enum Scan {
 /// Reads lines in order, tracking code fences: adds the words of runnable blocks to
 /// `names`. Returns whether a runnable block was found and how many bytes were read (for
 /// [`Scan::OneBlock`], up to the end of the block, or of the doc comment holding it).
-fn scan_fenced_lines(text: &str, scan: Scan, names: &mut HashSet<String>) -> (bool, usize) {
+fn scan_fenced_lines(text: &str, scan: Scan, names: &mut Names) -> (bool, usize) {
     let mut found = false;
     // The open fence: its character, its length, and whether the block runs.
     let mut fence: Option<(char, usize, bool)> = None;
@@ -270,7 +274,7 @@ fn block_runs(info: &str) -> bool {
 }
 
 /// Adds the identifier-like words of a line of code to `names`.
-fn add_words(line: &str, names: &mut HashSet<String>) {
+fn add_words(line: &str, names: &mut Names) {
     for word in line.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
         if word.starts_with(|c: char| c.is_alphabetic() || c == '_') && !names.contains(word) {
             names.insert(word.to_owned());
@@ -307,21 +311,28 @@ pub(crate) fn doc_includes(text: &str, file: &Path, package_dir: &Path) -> Vec<P
 #[derive(Debug, Default)]
 pub struct TestIndex {
     /// Per package: the identifiers its test code uses.
-    names: Vec<HashSet<String>>,
+    names: Vec<Names>,
     /// Per package: the names of its library's public types.
-    public_types: Vec<HashSet<String>>,
+    public_types: Vec<Names>,
     /// Per package: the packages of the run that depend on it (members of the same
     /// workspace, or by a path), each with the name its code gives the library.
     dependents: Vec<Vec<(usize, String)>>,
 }
 
 impl TestIndex {
-    pub(crate) fn new(
-        packages: &[Package],
-        names: Vec<HashSet<String>>,
-        public_types: Vec<HashSet<String>>,
-    ) -> TestIndex {
+    pub(crate) fn new(packages: &[Package], names: Vec<Names>, public_types: Vec<Names>) -> TestIndex {
         TestIndex { dependents: dependents(packages), names, public_types }
+    }
+
+    /// Hashes everything the index holds (for the stage memo's key), whatever order its
+    /// sets iterate in.
+    pub(crate) fn hash_into(&self, key: &mut crate::cache::StageKey) {
+        let TestIndex { names, public_types, dependents } = self;
+        for (names, types) in names.iter().zip(public_types) {
+            key.add_set(names.iter());
+            key.add_set(types.iter());
+        }
+        key.add((names.len(), public_types.len(), dependents));
     }
 
     /// Whether a function is public: a method of a type declared in another file only if
@@ -392,7 +403,7 @@ mod tests {
 
     fn scan(src: &str) -> (bool, Vec<String>) {
         let parsed = parse_file(src, Edition::E2021);
-        let mut names = HashSet::new();
+        let mut names = Names::default();
         let found = scan_test_code(&parsed.root, &mut names);
         let mut names: Vec<String> = names.into_iter().collect();
         names.sort();
@@ -417,12 +428,12 @@ mod tests {
     #[test]
     fn doc_tests_that_run() {
         let text = "/// ```\n/// assert_eq!(demo::add(1, 2), 3);\n/// ```\n/// ```no_run\n/// demo::serve();\n/// ```\n/// ```text\n/// not_code\n/// ```\n//// ```\n//// quadruple()\n//// ```\npub fn add() {}\n";
-        let mut names = HashSet::new();
+        let mut names = Names::default();
         assert!(scan_doc_tests(text, false, &mut names));
         let mut names: Vec<_> = names.into_iter().collect();
         names.sort();
         assert_eq!(names, ["add", "assert_eq", "demo"]);
-        let mut names = HashSet::new();
+        let mut names = Names::default();
         assert!(!scan_doc_tests("/// ```ignore\n/// x()\n/// ```\n", false, &mut names));
         assert!(scan_doc_tests("# Title\n\n```rust,edition2021\nuse demo::run;\n```\n", true, &mut names));
         assert!(names.contains("run"));
@@ -430,7 +441,7 @@ mod tests {
             "/*!\nText.\n\n```\nblock_doc();\n```\n*/\n/**\n * ```\n * starred();\n * ```\n */\nfn f() {}\n";
         assert!(scan_doc_tests(block, false, &mut names));
         assert!(names.contains("block_doc") && names.contains("starred"));
-        let mut names = HashSet::new();
+        let mut names = Names::default();
         assert!(!scan_doc_tests(
             "/* ```\nplain();\n``` */\n/***\n```\nstars();\n```\n*/\n",
             false,

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::project::locate;
+use crate::project::{Package, locate};
 use crate::rule::{PackageCx, Rule};
 
 declare_rule! {
@@ -60,18 +60,24 @@ const CONFIG_FILES: &[&str] = &["deny.toml", ".deny.toml", ".cargo/deny.toml"];
 const HELP: &str = "run `cargo deny init` at the workspace root, review the licenses and sources it \
                     allows, commit `deny.toml`, and run `cargo deny check` in CI";
 
+/// Whether cargo-deny's configuration is at the root of the package's workspace; `None`
+/// when the root is unknown. This is the one thing a package rule reads from disk: the
+/// memo of the package stage's results keys on it.
+pub(crate) fn has_deny_config(package: &Package) -> Option<bool> {
+    let root = match &package.workspace_manifest {
+        Some(manifest) => manifest.parent()?,
+        None => package.dir.as_path(),
+    };
+    Some(CONFIG_FILES.iter().any(|file| root.join(file).is_file()))
+}
+
 impl Rule for MissingDenyConfig {
     fn check_package(&self, cx: &mut PackageCx<'_>) {
         let package = cx.package();
         if package.targets.is_empty() {
             return;
         }
-        let root = match &package.workspace_manifest {
-            Some(manifest) => manifest.parent().map(ToOwned::to_owned),
-            None => Some(package.dir.clone()),
-        };
-        let Some(root) = root else { return };
-        if CONFIG_FILES.iter().any(|file| root.join(file).is_file()) {
+        if has_deny_config(package) != Some(false) {
             return;
         }
         let message = "no cargo-deny configuration at the workspace root: nothing checks the \
