@@ -1,7 +1,6 @@
 //! rustc-style output: each finding with its location, its code underlined and its help;
 //! then the problems met while reading the project; then a summary line.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
 
@@ -97,19 +96,43 @@ fn render_plain_one_line(finding: &Finding, path: &str, options: &RenderOptions)
         Severity::Warning => "warning",
         Severity::Error => "error",
     };
+    // Written piece by piece (no formatting machinery): tens of thousands of findings.
     let number = finding.snippet.first_line.to_string();
-    let pad = " ".repeat(number.len());
-    let mut out = String::with_capacity(256 + finding.message.len() + 2 * text.len());
-    let _ = writeln!(out, "{level}[{}]: {}", finding.rule, finding.message);
-    let _ = writeln!(out, "{pad}--> {path}:{}:{}", finding.snippet.first_line, range.start + 1);
-    let _ = write!(out, "{pad} |\n{number} | {text}\n");
-    let _ = write!(out, "{pad} | {}{}", " ".repeat(range.start), "^".repeat(range.end - range.start));
-    let _ = write!(out, "\n{pad} |");
-    if let Some(help) = &finding.help {
-        let _ = write!(out, "\n{pad} = help: {help}");
+    let column = (range.start + 1).to_string();
+    let help = finding.help.as_deref();
+    let mut out = String::with_capacity(
+        160 + finding.message.len()
+            + path.len()
+            + 2 * text.len()
+            + help.map_or(0, str::len)
+            + fix_note.as_ref().map_or(0, String::len),
+    );
+    let pad = |out: &mut String, extra: usize| out.extend(std::iter::repeat_n(' ', number.len() + extra));
+    for piece in [level, "[", finding.rule, "]: ", &finding.message, "\n"] {
+        out.push_str(piece);
     }
-    if let Some(note) = &fix_note {
-        let _ = write!(out, "\n{pad} = note: {note}");
+    pad(&mut out, 0);
+    for piece in ["--> ", path, ":", &number, ":", &column, "\n"] {
+        out.push_str(piece);
+    }
+    pad(&mut out, 1);
+    for piece in ["|\n", &number, " | ", text, "\n"] {
+        out.push_str(piece);
+    }
+    pad(&mut out, 1);
+    out.push_str("| ");
+    out.extend(std::iter::repeat_n(' ', range.start));
+    out.extend(std::iter::repeat_n('^', range.end - range.start));
+    out.push('\n');
+    pad(&mut out, 1);
+    out.push('|');
+    for (label, text) in [(" = help: ", help), (" = note: ", fix_note.as_deref())] {
+        if let Some(text) = text {
+            out.push('\n');
+            pad(&mut out, 0);
+            out.push_str(label);
+            out.push_str(text);
+        }
     }
     Some(out)
 }
