@@ -158,7 +158,7 @@ fn render_with_snippets(finding: &Finding, path: &str, options: &RenderOptions) 
 /// by the same amount. A finding longer than its snippet (snippets are capped) is cut at
 /// the snippet's end.
 pub(super) fn snippet_range(finding: &Finding) -> Range<usize> {
-    let text = finding.snippet.text.as_str();
+    let text = &*finding.snippet.text;
     let start = offset_in_snippet(text, finding.snippet.first_line, finding.start);
     let snippet_start_in_file = finding.range.start.saturating_sub(start);
     let end = finding.range.end.saturating_sub(snippet_start_in_file).min(text.len());
@@ -421,7 +421,7 @@ mod tests {
                 broken.start = LineCol { line: 99, column: 99 };
                 broken.snippet.first_line = 0;
                 render_finding(&broken, &sample::options());
-                broken.snippet.text.clear();
+                broken.snippet.text = "".into();
                 render_finding(&broken, &sample::options());
             }
         }
