@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::RuleMeta;
+use super::ancestors::NearestAncestors;
 use super::imports::Imports;
 use super::kept::{DeferredData, Keep};
 use super::tested::TestFacts;
@@ -151,6 +152,8 @@ pub struct FileCx<'a> {
     /// What a rule worked out about the node being checked, for the next rules called on
     /// it (see [`FileCx::memo_for_node`]).
     node_memo: std::cell::RefCell<Option<Box<dyn std::any::Any>>>,
+    /// The scopes [`FileCx::expand_path_at`] looked in, for deep trees.
+    import_scopes: std::cell::RefCell<NearestAncestors>,
 }
 
 impl<'a> FileCx<'a> {
@@ -187,6 +190,7 @@ impl<'a> FileCx<'a> {
             rust_minor: OnceCell::new(),
             scope_imports: std::cell::RefCell::default(),
             node_memo: std::cell::RefCell::default(),
+            import_scopes: std::cell::RefCell::default(),
         }
     }
 
@@ -298,18 +302,20 @@ impl<'a> FileCx<'a> {
     /// module's own, or the file's). A module does not see its parent's imports.
     pub fn expand_path_at(&self, node: &SyntaxNode, path: &str) -> String {
         let path = path.trim_start_matches("::");
-        for scope in node.ancestors() {
+        let mut from = Some(node.clone());
+        while let Some(below) = from {
+            // A module body, or a block that imports something: blocks without imports are
+            // passed over, and most blocks and module bodies import nothing (asked of the
+            // green tree, before the scope's items are read).
+            let scope = self.import_scopes.borrow_mut().find(&below, |scope| {
+                scope.kind() == SyntaxKind::ITEM_LIST
+                    || (scope.kind() == SyntaxKind::STMT_LIST
+                        && crate::source::parse::has_child_of_kind(scope, SyntaxKind::USE))
+            });
+            let Some(scope) = scope else { break };
             let is_module = scope.kind() == SyntaxKind::ITEM_LIST;
-            if !is_module && scope.kind() != SyntaxKind::STMT_LIST {
-                continue;
-            }
-            // Most blocks and module bodies import nothing: ask the green tree before reading
-            // the scope's items.
-            if !crate::source::parse::has_child_of_kind(&scope, SyntaxKind::USE) {
-                if is_module {
-                    return path.to_owned();
-                }
-                continue;
+            if is_module && !crate::source::parse::has_child_of_kind(&scope, SyntaxKind::USE) {
+                return path.to_owned();
             }
             // Read once per scope: rules ask at many nodes of the same module or block.
             let key = (self.base, scope.text_range());
@@ -325,6 +331,7 @@ impl<'a> FileCx<'a> {
             if local.covers(path) || is_module {
                 return local.expand(path);
             }
+            from = scope.parent();
         }
         self.imports().expand(path)
     }
