@@ -152,6 +152,9 @@ pub struct FileCx<'a> {
     /// What a rule worked out about the node being checked, for the next rules called on
     /// it (see [`FileCx::memo_for_node`]).
     node_memo: std::cell::RefCell<Option<Box<dyn std::any::Any>>>,
+    /// What rules worked out once for the whole file, one value per type (see
+    /// [`FileCx::memo_for_file`]).
+    file_memo: std::cell::RefCell<Vec<std::rc::Rc<dyn std::any::Any>>>,
     /// The scopes [`FileCx::expand_path_at`] looked in, for deep trees.
     import_scopes: std::cell::RefCell<NearestAncestors>,
 }
@@ -190,6 +193,7 @@ impl<'a> FileCx<'a> {
             rust_minor: OnceCell::new(),
             scope_imports: std::cell::RefCell::default(),
             node_memo: std::cell::RefCell::default(),
+            file_memo: std::cell::RefCell::default(),
             import_scopes: std::cell::RefCell::default(),
         }
     }
@@ -273,6 +277,19 @@ impl<'a> FileCx<'a> {
         }
         let value = compute();
         *self.node_memo.borrow_mut() = Some(Box::new(value.clone()));
+        value
+    }
+
+    /// `compute()` worked out once per file and shared by every rule and node that asks,
+    /// one value per type: an index of the file tree (`cx.root`) that saves each node a
+    /// walk over the file.
+    pub(crate) fn memo_for_file<T: 'static>(&self, compute: impl FnOnce() -> T) -> std::rc::Rc<T> {
+        let known = self.file_memo.borrow().iter().find_map(|memo| memo.clone().downcast::<T>().ok());
+        if let Some(known) = known {
+            return known;
+        }
+        let value = std::rc::Rc::new(compute());
+        self.file_memo.borrow_mut().push(value.clone());
         value
     }
 
