@@ -43,7 +43,8 @@ pub struct Origin {
 pub struct Snippet {
     /// 1-based number of the first line of `text`.
     pub first_line: usize,
-    pub text: String,
+    /// Shared by the findings on the same lines of a file.
+    pub text: Arc<str>,
 }
 
 /// One finding of one rule.
@@ -138,7 +139,7 @@ impl Finding {
             range,
             start,
             end,
-            snippet: Snippet { first_line: start.line, text: lines.lines(text, first, last).to_owned() },
+            snippet: Snippet { first_line: start.line, text: lines.snippet(text, first, last) },
             fix: None,
             origin,
         }

@@ -147,6 +147,57 @@ fn deep_and_unterminated_input_is_survived() {
     assert_eq!(unwrap_in("modules.rs"), 1);
 }
 
+/// 10,000 nested `unsafe` blocks, on one line and one per line, and an `anyhow::Result`
+/// 10,000 generic arguments deep: every block is reported once, from its `unsafe` to the
+/// end of its first line (or as far as a scan along a line reaches), and the error type is
+/// found through the imports in scope. The lookups that go up the tree and along the line
+/// for each of them share their work, else this takes minutes.
+#[test]
+fn deep_nesting_is_reported_in_full() {
+    let one_line =
+        format!("pub fn f(p: *const u8) -> u8 {{ {}*p{} }}\n", "unsafe { ".repeat(N), " }".repeat(N));
+    let per_line =
+        format!("pub fn g(p: *const u8) -> u8 {{\n{}*p\n{}}}\n", "unsafe {\n".repeat(N), "}\n".repeat(N + 1));
+    let generics = format!(
+        "use anyhow::Result;\npub fn h() -> {}Result<u8>{} {{ todo!() }}\n",
+        "Vec<".repeat(N),
+        ">".repeat(N)
+    );
+    let dir = package(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"mod one_line;\nmod per_line;\npub mod generics;\n"),
+        ("src/one_line.rs", one_line.as_bytes()),
+        ("src/per_line.rs", per_line.as_bytes()),
+        ("src/generics.rs", generics.as_bytes()),
+    ]);
+    let outcome = check_all(dir.path());
+    assert!(outcome.problems.iter().all(|p| p.kind != ProblemKind::Internal), "{:?}", outcome.problems);
+    let blocks_in = |file: &str| -> Vec<_> {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule == "undocumented_unsafe_block" && f.path.ends_with(file))
+            .collect()
+    };
+    let one = blocks_in("one_line.rs");
+    assert_eq!(one.len(), N);
+    for (finding, start) in one.iter().zip(one_line.match_indices("unsafe").map(|(at, _)| at)) {
+        assert_eq!(finding.range.start, start);
+        assert!(!one_line[finding.range.clone()].ends_with(' '), "{:?}", finding.range);
+    }
+    // The innermost blocks reach their last `}`; the outer ones as far as a scan goes.
+    assert_eq!(&one_line[one[N - 1].range.clone()], "unsafe { *p }");
+    assert!(one[0].range.len() < 10_000, "{:?}", one[0].range);
+    // All on one line: they share one copy of it.
+    assert!(one.windows(2).all(|w| std::sync::Arc::ptr_eq(&w[0].snippet.text, &w[1].snippet.text)));
+    let per = blocks_in("per_line.rs");
+    assert_eq!(per.len(), N);
+    assert!(per.iter().all(|f| &per_line[f.range.clone()] == "unsafe {"));
+    let anyhow: Vec<_> = outcome.findings.iter().filter(|f| f.rule == "anyhow_in_library_api").collect();
+    assert_eq!(anyhow.len(), 1, "{anyhow:?}");
+    assert!(anyhow[0].message.contains("anyhow::Result"), "{}", anyhow[0].message);
+}
+
 /// A 50 MB file is refused with one clear message and the other files are still checked;
 /// a 10 MB single line, under the default limit, is checked.
 #[test]

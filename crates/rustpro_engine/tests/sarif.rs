@@ -88,7 +88,7 @@ fn manifest_finding(path: &Path) -> Finding {
         range: 0.."[package]".len(),
         start: LineCol { line: 1, column: 1 },
         end: LineCol { line: 1, column: 10 },
-        snippet: Snippet { first_line: 1, text: text.lines().next().unwrap_or("").to_owned() },
+        snippet: Snippet { first_line: 1, text: text.lines().next().unwrap_or("").into() },
         fix: Some(Fix {
             title: "forbid `unsafe_code` in the manifest's lints".to_owned(),
             applicability: Applicability::Safe,

@@ -282,8 +282,9 @@ fn verify_fix(finding: &Finding, overlay: &Overlay, edition: Edition, clean: boo
 
 fn render_all(outcome: &Outcome) -> Result<(), Failure> {
     for format in Format::ALL {
-        let mut out = Vec::new();
-        report::render(format, outcome, &RenderOptions::default(), &mut out)
+        // Only whether rendering succeeds matters here, and a report can be large (cargo's
+        // format repeats the whole source line for each finding on it).
+        report::render(format, outcome, &RenderOptions::default(), &mut std::io::sink())
             .map_err(|err| Failure::Render(format!("{}: {err}", format.name())))?;
     }
     Ok(())

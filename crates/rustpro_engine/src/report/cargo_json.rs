@@ -45,7 +45,7 @@ struct CompilerMessage<'a> {
     package_id: &'a str,
     manifest_path: String,
     target: &'a Target,
-    message: Diagnostic,
+    message: Diagnostic<'a>,
 }
 
 #[derive(Serialize)]
@@ -66,17 +66,18 @@ struct Target {
     test: bool,
 }
 
-/// rustc's JSON diagnostic.
+/// rustc's JSON diagnostic; it borrows the source lines of its finding, which are written
+/// whole for each finding on them.
 #[derive(Serialize)]
-struct Diagnostic {
+struct Diagnostic<'a> {
     /// Set on top-level diagnostics only, as rustc does.
     #[serde(rename = "$message_type", skip_serializing_if = "Option::is_none")]
     message_type: Option<&'static str>,
     message: String,
     code: Option<Code>,
     level: &'static str,
-    spans: Vec<Span>,
-    children: Vec<Diagnostic>,
+    spans: Vec<Span<'a>>,
+    children: Vec<Diagnostic<'a>>,
     rendered: Option<String>,
 }
 
@@ -87,7 +88,7 @@ struct Code {
 }
 
 #[derive(Serialize)]
-struct Span {
+struct Span<'a> {
     file_name: String,
     byte_start: usize,
     byte_end: usize,
@@ -96,7 +97,7 @@ struct Span {
     column_start: usize,
     column_end: usize,
     is_primary: bool,
-    text: Vec<SpanLine>,
+    text: Vec<SpanLine<'a>>,
     label: Option<String>,
     suggested_replacement: Option<String>,
     suggestion_applicability: Option<String>,
@@ -104,8 +105,8 @@ struct Span {
 }
 
 #[derive(Serialize, Debug, PartialEq)]
-struct SpanLine {
-    text: String,
+struct SpanLine<'a> {
+    text: &'a str,
     highlight_start: usize,
     highlight_end: usize,
 }
@@ -187,7 +188,7 @@ impl PackageInfo {
         }
     }
 
-    fn compiler_message(&self, message: Diagnostic) -> CompilerMessage<'_> {
+    fn compiler_message<'a>(&'a self, message: Diagnostic<'a>) -> CompilerMessage<'a> {
         CompilerMessage {
             reason: "compiler-message",
             package_id: &self.id,
@@ -207,7 +208,7 @@ fn package_id(dir: &Path, name: &str, version: Option<&str>) -> String {
     }
 }
 
-fn finding_message(finding: &Finding, plain: &RenderOptions) -> Diagnostic {
+fn finding_message<'a>(finding: &'a Finding, plain: &RenderOptions) -> Diagnostic<'a> {
     let children = finding
         .help
         .iter()
@@ -257,7 +258,7 @@ fn level(severity: Severity) -> &'static str {
 
 /// The source lines the finding covers (as far as its snippet holds them), each with the
 /// 1-based columns highlighted, end exclusive, as rustc reports them.
-fn span_lines(finding: &Finding) -> Vec<SpanLine> {
+fn span_lines(finding: &Finding) -> Vec<SpanLine<'_>> {
     let snippet = &finding.snippet;
     snippet
         .text
@@ -268,14 +269,14 @@ fn span_lines(finding: &Finding) -> Vec<SpanLine> {
         .map(|(line, text)| {
             let start = if line == finding.start.line { finding.start.column } else { 1 };
             let end = if line == finding.end.line { finding.end.column } else { text.chars().count() + 1 };
-            SpanLine { text: text.to_owned(), highlight_start: start, highlight_end: end.max(start) }
+            SpanLine { text, highlight_start: start, highlight_end: end.max(start) }
         })
         .collect()
 }
 
 /// A problem as a diagnostic. Its byte offsets are not known: they are 0, and editors go by
 /// the line and column.
-fn problem_message(problem: &Problem, options: &RenderOptions) -> Diagnostic {
+fn problem_message(problem: &Problem, options: &RenderOptions) -> Diagnostic<'static> {
     let file_name = display_path(&problem.path, options.base.as_deref());
     let level = match problem.severity {
         ProblemSeverity::Warning => "warning",
@@ -428,11 +429,7 @@ mod tests {
             start..sample::LIB.len() - 1,
             None,
         );
-        let line = |text: &str, highlight_start, highlight_end| SpanLine {
-            text: text.to_owned(),
-            highlight_start,
-            highlight_end,
-        };
+        let line = |text, highlight_start, highlight_end| SpanLine { text, highlight_start, highlight_end };
         assert_eq!(
             span_lines(&finding),
             vec![

@@ -67,20 +67,19 @@ fn fix_note(finding: &Finding) -> Option<String> {
 /// The layout of [`render_with_snippets`] written directly, for the common case: no color, a
 /// snippet of one line of printable ASCII with the finding inside it, and one-line texts.
 /// Laying a finding out through annotate-snippets costs about a hundred times as much, and
-/// a large workspace has tens of thousands of findings. `None` for any other finding.
+/// a large workspace has tens of thousands of findings; it also reads the whole line for
+/// each finding, which on a long line (generated code) with many findings is quadratic.
+/// `None` for any other finding.
 fn render_plain_one_line(finding: &Finding, path: &str, options: &RenderOptions) -> Option<String> {
     if options.color {
         return None;
     }
     let text = finding.snippet.text.strip_suffix('\n').unwrap_or(&finding.snippet.text);
-    let printable = |s: &str| s.bytes().all(|b| (b' '..=b'~').contains(&b));
     let one_line = |s: &str| !s.contains(['\n', '\r']);
     let range = snippet_range(finding);
     if text.is_empty()
-        || text.len() > PLAIN_MAX_LINE
-        || !printable(text)
+        || !is_printable_ascii(text)
         || text.ends_with(' ')
-        || text.len() - text.trim_start_matches(' ').len() > PLAIN_MAX_INDENT
         || range.start >= range.end
         || range.end > text.len()
         || !one_line(&finding.message)
@@ -92,18 +91,35 @@ fn render_plain_one_line(finding: &Finding, path: &str, options: &RenderOptions)
     if !fix_note.as_deref().is_none_or(one_line) {
         return None;
     }
+    let window = Window::of(text, range.clone(), finding.snippet.first_line)?;
     let level = match finding.severity {
         Severity::Warning => "warning",
         Severity::Error => "error",
     };
     // Written piece by piece (no formatting machinery): tens of thousands of findings.
     let number = finding.snippet.first_line.to_string();
+    let mut code = text.as_bytes()[window.shown.clone()].to_vec();
+    // The cuts are marked over the text, as annotate-snippets writes them.
+    let mut mark = |at: usize| {
+        if code.len() < at + 3 {
+            code.resize(at + 3, b' ');
+        }
+        code[at..at + 3].copy_from_slice(b"...");
+    };
+    if window.cut_left {
+        mark(0);
+    }
+    if window.cut_right {
+        mark(window.shown.len() - 3);
+    }
+    let code = String::from_utf8_lossy(&code);
+    let underline_at = range.start - window.shown.start;
     let column = (range.start + 1).to_string();
     let help = finding.help.as_deref();
     let mut out = String::with_capacity(
         160 + finding.message.len()
             + path.len()
-            + 2 * text.len()
+            + 2 * code.len()
             + help.map_or(0, str::len)
             + fix_note.as_ref().map_or(0, String::len),
     );
@@ -116,12 +132,12 @@ fn render_plain_one_line(finding: &Finding, path: &str, options: &RenderOptions)
         out.push_str(piece);
     }
     pad(&mut out, 1);
-    for piece in ["|\n", &number, " | ", text, "\n"] {
+    for piece in ["|\n", &number, " | ", &code, "\n"] {
         out.push_str(piece);
     }
     pad(&mut out, 1);
     out.push_str("| ");
-    out.extend(std::iter::repeat_n(' ', range.start));
+    out.extend(std::iter::repeat_n(' ', underline_at));
     out.extend(std::iter::repeat_n('^', range.end - range.start));
     out.push('\n');
     pad(&mut out, 1);
@@ -137,13 +153,84 @@ fn render_plain_one_line(finding: &Finding, path: &str, options: &RenderOptions)
     Some(out)
 }
 
-/// The longest snippet line [`render_plain_one_line`] lays out (annotate-snippets trims long
-/// lines to the terminal's width).
-const PLAIN_MAX_LINE: usize = 100;
+/// Whether every byte of `text` is printable ASCII (space to `~`). Folded in blocks without
+/// stopping early, which the compiler turns into wide instructions: long lines are read for
+/// each of their findings.
+fn is_printable_ascii(text: &str) -> bool {
+    text.as_bytes()
+        .chunks(64)
+        .all(|block| block.iter().fold(true, |all, &b| all & (b.wrapping_sub(b' ') < 95)))
+}
 
-/// The deepest indentation [`render_plain_one_line`] lays out (annotate-snippets elides deep
-/// indentation with `...`).
-const PLAIN_MAX_INDENT: usize = 20;
+/// The part of a long line annotate-snippets shows (its `Margin`, for a line of printable
+/// ASCII with one unlabelled span in it): as much as fits the terminal width around the span,
+/// and deep indentation left out.
+#[derive(Debug, PartialEq, Eq)]
+struct Window {
+    /// The bytes of the line shown.
+    shown: Range<usize>,
+    /// `...` replaces the first three characters shown.
+    cut_left: bool,
+    /// `...` replaces the last three characters shown.
+    cut_right: bool,
+}
+
+impl Window {
+    /// `None` where the layout would need more than this (a span in the indentation, or a
+    /// window too narrow for its marks).
+    fn of(text: &str, span: Range<usize>, line_number: usize) -> Option<Window> {
+        // annotate-snippets' `DEFAULT_TERM_WIDTH` and `Margin` constants.
+        const TERM_WIDTH: usize = 140;
+        const ELLIPSIS_PASSING: usize = 6;
+        const LONG_WHITESPACE: usize = 20;
+        const LONG_WHITESPACE_PADDING: usize = 4;
+        let line_len = text.len();
+        let indent = line_len - text.trim_start_matches(' ').len();
+        if span.start < indent {
+            return None;
+        }
+        // The width left beside `N | `, counted for the number of the line after the snippet.
+        let term_width = TERM_WIDTH.saturating_sub(3 + (line_number + 1).to_string().len());
+        let whitespace_left = indent.saturating_sub(ELLIPSIS_PASSING);
+        let span_left = span.start.saturating_sub(ELLIPSIS_PASSING);
+        let span_right = span.end + ELLIPSIS_PASSING;
+        // Without a label, the label ends where the span does.
+        let label_right = span_right;
+        let mut left = if whitespace_left > LONG_WHITESPACE {
+            whitespace_left - (LONG_WHITESPACE - LONG_WHITESPACE_PADDING)
+        } else {
+            0
+        };
+        let mut right = line_len.max(left);
+        if right - left > term_width {
+            if label_right - whitespace_left <= term_width {
+                left = whitespace_left;
+                right = left + term_width;
+            } else if label_right - span_left <= term_width {
+                left = span_left.saturating_sub((term_width - (label_right - span_left)) / 2);
+                right = left + term_width;
+            } else if span_right - span_left <= term_width {
+                left = span_left.saturating_sub((term_width - (span_right - span_left)) / 5 * 2);
+                right = left + term_width;
+            } else {
+                left = span_left;
+                right = span_right;
+            }
+        }
+        let shown_left = left.min(line_len);
+        let shown_right =
+            if line_len.saturating_sub(left) <= term_width { line_len } else { line_len.min(right) };
+        let padded_right =
+            if right == span_right || right == label_right { right - ELLIPSIS_PASSING } else { right };
+        let window = Window {
+            shown: shown_left..shown_right,
+            cut_left: left > 0,
+            cut_right: padded_right < line_len && left + term_width < line_len,
+        };
+        let marks = 3 * (usize::from(window.cut_left) + usize::from(window.cut_right));
+        (span.start >= shown_left && window.shown.len() >= marks.max(3)).then_some(window)
+    }
+}
 
 /// A finding laid out by annotate-snippets, rustc's layout.
 fn render_with_snippets(finding: &Finding, path: &str, options: &RenderOptions) -> String {
@@ -181,7 +268,7 @@ fn render_with_snippets(finding: &Finding, path: &str, options: &RenderOptions) 
 /// by the same amount. A finding longer than its snippet (snippets are capped) is cut at
 /// the snippet's end.
 pub(super) fn snippet_range(finding: &Finding) -> Range<usize> {
-    let text = finding.snippet.text.as_str();
+    let text = &*finding.snippet.text;
     let start = offset_in_snippet(text, finding.snippet.first_line, finding.start);
     let snippet_start_in_file = finding.range.start.saturating_sub(start);
     let end = finding.range.end.saturating_sub(snippet_start_in_file).min(text.len());
@@ -204,7 +291,13 @@ fn offset_in_snippet(text: &str, first_line: usize, at: LineCol) -> usize {
     }
     let line_end = text[line_start..].find('\n').map_or(text.len(), |newline| line_start + newline);
     let line = &text[line_start..line_end];
-    let within = line.char_indices().nth(at.column.saturating_sub(1)).map_or(line.len(), |(i, _)| i);
+    let column = at.column.saturating_sub(1);
+    // Counting characters along a long line for each finding on it would be quadratic.
+    let within = if line.is_ascii() {
+        column.min(line.len())
+    } else {
+        line.char_indices().nth(column).map_or(line.len(), |(i, _)| i)
+    };
     line_start + within
 }
 
@@ -444,10 +537,50 @@ mod tests {
                 broken.start = LineCol { line: 99, column: 99 };
                 broken.snippet.first_line = 0;
                 render_finding(&broken, &sample::options());
-                broken.snippet.text.clear();
+                broken.snippet.text = "".into();
                 render_finding(&broken, &sample::options());
             }
         }
+    }
+
+    /// Long lines of random printable text, indentation and spans: wherever the direct
+    /// layout is used, it is annotate-snippets' layout.
+    #[test]
+    fn the_direct_layout_is_the_snippet_layout_on_random_long_lines() {
+        let path = Path::new(sample::BASE).join("src/lib.rs");
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % below as u64).unwrap_or(0)
+        };
+        let mut direct = 0;
+        for _ in 0..3_000 {
+            let indent = [0, 3, 21, 27, 40, 150][next(6)];
+            let len = [1, 50, 130, 137, 140, 145, 300, 2_000][next(8)] + next(10);
+            let body: String = (0..len).map(|_| char::from(b"ab (){};.: "[next(11)])).collect();
+            let line = format!("{}z{}z", " ".repeat(indent), body);
+            let line_number = [1, 9, 99, 1_000][next(4)];
+            let text = format!("{}{line}\n", "\n".repeat(line_number - 1));
+            let start = text.len() - 1 - line.len();
+            let from = start + next(line.len());
+            let span = [3, 120, 140, 400][next(4)];
+            let to = (from + 1 + next(span)).min(start + line.len());
+            let finding =
+                sample::finding("r", Severity::Warning, "m", Some("h"), &path, &text, from..to, None);
+            let options = sample::options();
+            let shown = display_path(&finding.path, options.base.as_deref());
+            if let Some(plain) = render_plain_one_line(&finding, &shown, &options) {
+                direct += 1;
+                assert_eq!(
+                    plain,
+                    render_with_snippets(&finding, &shown, &options),
+                    "{from}..{to} of {line:?}"
+                );
+            }
+        }
+        assert!(direct > 2_000, "the direct layout was used {direct} times");
     }
 
     /// The direct layout is annotate-snippets' layout, byte for byte, wherever it is used; and
@@ -466,14 +599,37 @@ mod tests {
             "\tx.unwrap();",
         ];
         let long = format!("let a = {}.unwrap();", "b".repeat(120));
+        // Long lines and deep indentation, which annotate-snippets shows a window of.
+        let wide = [
+            format!("f({});", "x, ".repeat(3_000)),
+            format!("{}x.unwrap();", " ".repeat(25)),
+            format!("{}let v = [{}];", " ".repeat(60), "1, ".repeat(200)),
+            format!("{}y", " ".repeat(200)),
+            format!("{}z{}", " ".repeat(30), "w".repeat(130)),
+            "a".repeat(134),
+            "a".repeat(135),
+            "a".repeat(136),
+            "a".repeat(137),
+        ];
         let fix = |applicability| Fix { title: "do it".to_owned(), applicability, edits: Vec::new() };
         let mut direct = 0;
-        for line in lines.iter().copied().chain([long.as_str()]) {
+        let mut windows = 0;
+        for line in lines.iter().copied().chain([long.as_str()]).chain(wide.iter().map(String::as_str)) {
             for line_number in [1, 9, 10, 99, 100, 12_345] {
                 let text = format!("{}{line}\nnext line\n", "\n".repeat(line_number - 1));
                 let start = text.find(line.trim_start()).unwrap_or(0);
                 let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
-                for range in [start..end, start + 1..start + 3, end - 1..end] {
+                let at = |offset: usize| (start + offset).min(end);
+                let mut ranges = vec![start..end, start + 1..start + 3, end - 1..end];
+                if end - start > 100 {
+                    for (from, to) in [(60, 61), (60, 120), (60, 200), (60, 260), (100, 700), (1_000, 1_003)]
+                    {
+                        ranges.push(at(from)..at(to));
+                    }
+                    let back = |offset: usize| end.saturating_sub(offset).max(start);
+                    ranges.extend([back(130)..end, back(140)..back(2), start..at(150)]);
+                }
+                for range in ranges.into_iter().filter(|r| r.start < r.end && r.end <= end) {
                     for help in [None, Some("help text"), Some("two\nlines")] {
                         for fixed in [None, Some(Applicability::Safe), Some(Applicability::Unsafe)] {
                             for severity in [Severity::Warning, Severity::Error] {
@@ -492,6 +648,7 @@ mod tests {
                                 let shown = display_path(&finding.path, options.base.as_deref());
                                 if let Some(plain) = render_plain_one_line(&finding, &shown, &options) {
                                     direct += 1;
+                                    windows += usize::from(plain.contains("..."));
                                     let expected = render_with_snippets(&finding, &shown, &options);
                                     assert_eq!(plain, expected);
                                 }
@@ -502,5 +659,6 @@ mod tests {
             }
         }
         assert!(direct > 1000, "the direct layout was used {direct} times");
+        assert!(windows > 1000, "the direct layout showed part of a line {windows} times");
     }
 }

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::RuleMeta;
+use super::ancestors::NearestAncestors;
 use super::imports::Imports;
 use super::kept::{DeferredData, Keep};
 use super::tested::TestFacts;
@@ -151,6 +152,11 @@ pub struct FileCx<'a> {
     /// What a rule worked out about the node being checked, for the next rules called on
     /// it (see [`FileCx::memo_for_node`]).
     node_memo: std::cell::RefCell<Option<Box<dyn std::any::Any>>>,
+    /// What rules worked out once for the whole file, one value per type (see
+    /// [`FileCx::memo_for_file`]).
+    file_memo: std::cell::RefCell<Vec<std::rc::Rc<dyn std::any::Any>>>,
+    /// The scopes [`FileCx::expand_path_at`] looked in, for deep trees.
+    import_scopes: std::cell::RefCell<NearestAncestors>,
 }
 
 impl<'a> FileCx<'a> {
@@ -187,6 +193,8 @@ impl<'a> FileCx<'a> {
             rust_minor: OnceCell::new(),
             scope_imports: std::cell::RefCell::default(),
             node_memo: std::cell::RefCell::default(),
+            file_memo: std::cell::RefCell::default(),
+            import_scopes: std::cell::RefCell::default(),
         }
     }
 
@@ -272,6 +280,19 @@ impl<'a> FileCx<'a> {
         value
     }
 
+    /// `compute()` worked out once per file and shared by every rule and node that asks,
+    /// one value per type: an index of the file tree (`cx.root`) that saves each node a
+    /// walk over the file.
+    pub(crate) fn memo_for_file<T: 'static>(&self, compute: impl FnOnce() -> T) -> std::rc::Rc<T> {
+        let known = self.file_memo.borrow().iter().find_map(|memo| memo.clone().downcast::<T>().ok());
+        if let Some(known) = known {
+            return known;
+        }
+        let value = std::rc::Rc::new(compute());
+        self.file_memo.borrow_mut().push(value.clone());
+        value
+    }
+
     /// Called by the walk before the rules see the next node.
     pub(crate) fn forget_node_memo(&mut self) {
         self.node_memo.get_mut().take();
@@ -298,18 +319,20 @@ impl<'a> FileCx<'a> {
     /// module's own, or the file's). A module does not see its parent's imports.
     pub fn expand_path_at(&self, node: &SyntaxNode, path: &str) -> String {
         let path = path.trim_start_matches("::");
-        for scope in node.ancestors() {
+        let mut from = Some(node.clone());
+        while let Some(below) = from {
+            // A module body, or a block that imports something: blocks without imports are
+            // passed over, and most blocks and module bodies import nothing (asked of the
+            // green tree, before the scope's items are read).
+            let scope = self.import_scopes.borrow_mut().find(&below, |scope| {
+                scope.kind() == SyntaxKind::ITEM_LIST
+                    || (scope.kind() == SyntaxKind::STMT_LIST
+                        && crate::source::parse::has_child_of_kind(scope, SyntaxKind::USE))
+            });
+            let Some(scope) = scope else { break };
             let is_module = scope.kind() == SyntaxKind::ITEM_LIST;
-            if !is_module && scope.kind() != SyntaxKind::STMT_LIST {
-                continue;
-            }
-            // Most blocks and module bodies import nothing: ask the green tree before reading
-            // the scope's items.
-            if !crate::source::parse::has_child_of_kind(&scope, SyntaxKind::USE) {
-                if is_module {
-                    return path.to_owned();
-                }
-                continue;
+            if is_module && !crate::source::parse::has_child_of_kind(&scope, SyntaxKind::USE) {
+                return path.to_owned();
             }
             // Read once per scope: rules ask at many nodes of the same module or block.
             let key = (self.base, scope.text_range());
@@ -325,6 +348,7 @@ impl<'a> FileCx<'a> {
             if local.covers(path) || is_module {
                 return local.expand(path);
             }
+            from = scope.parent();
         }
         self.imports().expand(path)
     }

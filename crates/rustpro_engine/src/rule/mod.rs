@@ -1,6 +1,7 @@
 //! The rule framework: metadata, the per-file context rules report into, and the
 //! single traversal that dispatches nodes to the rules that declared their kinds.
 
+pub(crate) mod ancestors;
 mod attrs;
 mod context;
 pub(crate) mod imports;

@@ -4,6 +4,10 @@
 //! are normalised once; every position the rules report is an offset into the normalised
 //! text and is mapped back with [`SourceText::to_original`].
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 /// A decoded file: the original text and, when it differs, the normalised text.
 #[derive(Debug)]
 pub struct SourceText {
@@ -68,6 +72,11 @@ pub struct LineCol {
 #[derive(Debug)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The text is all ASCII: a column is a count of bytes.
+    ascii: bool,
+    /// The snippets cut from the text so far, by first and last line: the findings on the
+    /// same lines share one (a file written on one long line has all its findings there).
+    snippets: RefCell<HashMap<(usize, usize), Arc<str>>>,
 }
 
 impl LineIndex {
@@ -75,7 +84,7 @@ impl LineIndex {
         let mut starts = vec![0];
         // A char pattern searches with memchr, many bytes at a time.
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex { starts, ascii: text.is_ascii(), snippets: RefCell::default() }
     }
 
     /// The 0-based line that holds `offset`.
@@ -92,12 +101,14 @@ impl LineIndex {
         self.starts.len()
     }
 
-    /// Line and column (both 1-based, column in characters) of a byte offset in `text`.
+    /// Line and column (both 1-based, column in characters) of a byte offset in `text` (the
+    /// text the index was built from).
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
         let start = self.line_start(line).min(offset);
-        let column = text[start..offset].chars().count() + 1;
+        // Counting the characters of a long line for each finding on it would be quadratic.
+        let column = if self.ascii { offset - start } else { text[start..offset].chars().count() } + 1;
         LineCol { line: line + 1, column }
     }
 
@@ -106,6 +117,13 @@ impl LineIndex {
         let start = self.line_start(first).min(text.len());
         let end = if last + 1 < self.starts.len() { self.starts[last + 1] } else { text.len() };
         text[start..end.max(start)].trim_end_matches(['\n', '\r'])
+    }
+
+    /// [`LineIndex::lines`] as a shared copy, cut once for all the findings on these lines.
+    /// `text` is the text the index was built from.
+    pub fn snippet(&self, text: &str, first: usize, last: usize) -> Arc<str> {
+        let mut snippets = self.snippets.borrow_mut();
+        snippets.entry((first, last)).or_insert_with(|| Arc::from(self.lines(text, first, last))).clone()
     }
 }
 
@@ -119,6 +137,19 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The findings on one line share its snippet: a file on one long line does not copy
+    /// the line for each of them.
+    #[test]
+    fn snippets_of_the_same_lines_are_shared() {
+        let text = format!("{}\nsecond\n", "x ".repeat(1_000));
+        let index = LineIndex::new(&text);
+        let first = index.snippet(&text, 0, 0);
+        assert!(Arc::ptr_eq(&first, &index.snippet(&text, 0, 0)));
+        assert_eq!(&*first, index.lines(&text, 0, 0));
+        assert_eq!(&*index.snippet(&text, 0, 1), index.lines(&text, 0, 1));
+        assert_eq!(&*index.snippet(&text, 1, 1), "second");
+    }
 
     #[test]
     fn lf_text_is_not_copied() {

@@ -1,8 +1,11 @@
+use std::cell::RefCell;
+
 use crate::declare_rule;
+use crate::rule::ancestors::NearestAncestors;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{
     first_code_token, first_line_range, has_safety_comment_before, has_safety_comment_inside,
-    macro_call_in_file, token_in_file, unsafe_in_macro_bodies,
+    macro_call_in_file, token_in_file, unsafe_in_macro_bodies, walking_file_tree,
 };
 use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextSize, ast};
 
@@ -106,20 +109,21 @@ fn check_block(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         return;
     }
     let Some(file_keyword) = token_in_file(cx, &keyword) else { return };
-    let limit = function_body_start(&file_keyword);
-    if has_safety_comment_before(&file_keyword, limit) {
+    let limit = function_body_start(cx, &file_keyword);
+    if has_safety_comment_before(&file_keyword, limit, Some(&*cx)) {
         return;
     }
     if let Some(anchor) = statement_anchor(cx, node)
         && let Some(first) = first_code_token(&anchor)
         && let Some(first) = token_in_file(cx, &first)
         && first != file_keyword
-        && has_safety_comment_before(&first, limit)
+        && has_safety_comment_before(&first, limit, Some(&*cx))
     {
         return;
     }
     let Some(close) = node.last_token() else { return };
-    cx.report(first_line_range(&keyword, &close), MESSAGE).help(HELP);
+    let range = first_line_range(&keyword, &close, walking_file_tree(cx));
+    cx.report(range, MESSAGE).help(HELP);
 }
 
 /// `unsafe { .. }` written in the body of a macro definition: the comment must be right
@@ -132,19 +136,26 @@ fn check_macro_bodies(node: &SyntaxNode, cx: &mut FileCx<'_>) {
             continue;
         }
         let limit = body.first_token().map(|t| t.text_range().end());
-        if has_safety_comment_before(&keyword, limit) {
+        if has_safety_comment_before(&keyword, limit, walking_file_tree(cx)) {
             continue;
         }
         let Some(close) = tree.last_token() else { continue };
-        cx.report(first_line_range(&keyword, &close), MESSAGE).help(HELP);
+        let range = first_line_range(&keyword, &close, walking_file_tree(cx));
+        cx.report(range, MESSAGE).help(HELP);
     }
 }
 
-/// The `{` of the body of the function around `token`: a comment above the function does
-/// not document a block on the function's first line.
-fn function_body_start(token: &SyntaxToken) -> Option<TextSize> {
-    let function = token.parent_ancestors().find_map(ast::Fn::cast)?;
-    let open = function.body()?.stmt_list()?.l_curly_token()?;
+/// The nearest functions around the `unsafe` blocks of a file, remembered for deep trees.
+#[derive(Default)]
+struct Functions(RefCell<NearestAncestors>);
+
+/// The `{` of the body of the function around `token` (a token of the file tree): a
+/// comment above the function does not document a block on the function's first line.
+fn function_body_start(cx: &FileCx<'_>, token: &SyntaxToken) -> Option<TextSize> {
+    let parent = token.parent()?;
+    let function =
+        cx.memo_for_file(Functions::default).0.borrow_mut().find(&parent, |n| n.kind() == SyntaxKind::FN)?;
+    let open = ast::Fn::cast(function)?.body()?.stmt_list()?.l_curly_token()?;
     Some(open.text_range().end())
 }
 

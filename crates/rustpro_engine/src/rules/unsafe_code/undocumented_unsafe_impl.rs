@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{
-    first_code_token, first_line_range, has_safety_comment_before, unsafe_in_macro_bodies,
+    first_code_token, first_line_range, has_safety_comment_before, unsafe_in_macro_bodies, walking_file_tree,
 };
 use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize, ast};
 
@@ -79,7 +79,7 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         return;
     }
     let Some(first) = first_code_token(node) else { return };
-    if has_safety_comment_before(&first, enclosing_list_start(node)) {
+    if has_safety_comment_before(&first, enclosing_list_start(node), walking_file_tree(cx)) {
         return;
     }
     let last = imp
@@ -87,7 +87,8 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         .and_then(|list| list.l_curly_token())
         .or_else(|| node.last_token())
         .unwrap_or_else(|| first.clone());
-    cx.report(first_line_range(&first, &last), MESSAGE).help(HELP);
+    let range = first_line_range(&first, &last, walking_file_tree(cx));
+    cx.report(range, MESSAGE).help(HELP);
 }
 
 /// `unsafe impl` written in the body of a macro definition.
@@ -95,11 +96,12 @@ fn check_macro_bodies(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     for (keyword, next, body) in unsafe_in_macro_bodies(node) {
         let Some(impl_keyword) = next.as_token().filter(|t| is_impl_keyword(t)) else { continue };
         let limit = body.first_token().map(|t| t.text_range().end());
-        if has_safety_comment_before(&keyword, limit) {
+        if has_safety_comment_before(&keyword, limit, walking_file_tree(cx)) {
             continue;
         }
         let last = body.last_token().unwrap_or_else(|| impl_keyword.clone());
-        cx.report(first_line_range(&keyword, &last), MESSAGE).help(HELP);
+        let range = first_line_range(&keyword, &last, walking_file_tree(cx));
+        cx.report(range, MESSAGE).help(HELP);
     }
 }
 

@@ -9,7 +9,7 @@ use crate::rule::{FileCx, FileFix, Lazy};
 use crate::rules::util::removal_range;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
 use crate::source::parse::{
-    AstNode, AstToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast, parse_expr,
+    AstNode, AstToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, parse_expr,
 };
 
 /// A field as thiserror names it: `0` or `name` (raw identifiers without `r#`).
@@ -224,6 +224,44 @@ fn attr_paths(item: &impl HasAttrs) -> Vec<(String, Vec<SyntaxToken>)> {
 /// Attributes thiserror reads, which a type without its derive cannot have for thiserror.
 const THISERROR_ATTRS: &[&str] = &["error", "source", "from", "backtrace"];
 
+/// Types at least this long are looked up in the file's [`ThiserrorAttrs`] rather than
+/// walked: in a file that lost its closing braces, each type holds all the types after it.
+const INDEXED_FROM: TextSize = TextSize::new(16 * 1024);
+
+/// The path of the first attribute in `node` (itself included) that thiserror reads.
+fn first_thiserror_attr(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<String> {
+    let range = node.text_range();
+    if range.len() >= INDEXED_FROM && cx.base() == TextSize::from(0) {
+        return cx.memo_for_file(|| ThiserrorAttrs::of_tree(cx.root)).first_in(range);
+    }
+    thiserror_attrs(node).next().map(|(_, path)| path)
+}
+
+/// The attributes thiserror reads in the tree under `node`, in preorder, with where each
+/// starts.
+fn thiserror_attrs(node: &SyntaxNode) -> impl Iterator<Item = (TextSize, String)> {
+    node.descendants().filter_map(ast::Attr::cast).filter_map(|attr| {
+        let (path, _) = crate::rule::attr_tokens(&attr)?;
+        THISERROR_ATTRS.contains(&path.as_str()).then(|| (attr.syntax().text_range().start(), path))
+    })
+}
+
+/// The attributes thiserror reads in the file tree, by where they start: those of a node
+/// are those that start within its range (attributes start with `#`, so one nested in
+/// another starts after it, and preorder is the order of their starts).
+struct ThiserrorAttrs(Vec<(TextSize, String)>);
+
+impl ThiserrorAttrs {
+    fn of_tree(root: &SyntaxNode) -> ThiserrorAttrs {
+        ThiserrorAttrs(thiserror_attrs(root).collect())
+    }
+
+    fn first_in(&self, range: TextRange) -> Option<String> {
+        let index = self.0.partition_point(|(start, _)| *start < range.start());
+        self.0.get(index).filter(|(start, _)| *start < range.end()).map(|(_, path)| path.clone())
+    }
+}
+
 fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, TextRange)> {
     let adt = ast::Adt::cast(node.clone())?;
     let name = adt.name()?.text().to_string();
@@ -314,15 +352,8 @@ fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, 
         }
         ast::Adt::Union(_) => return None,
     };
-    if !derives_thiserror {
-        let conflict = node
-            .descendants()
-            .filter_map(ast::Attr::cast)
-            .filter_map(|a| crate::rule::attr_tokens(&a))
-            .find(|(p, _)| THISERROR_ATTRS.contains(&p.as_str()));
-        if let Some((path, _)) = conflict {
-            blocker = Some(format!("`{name}` already has a `#[{path}]` attribute that thiserror would read"));
-        }
+    if !derives_thiserror && let Some(path) = first_thiserror_attr(node, cx) {
+        blocker = Some(format!("`{name}` already has a `#[{path}]` attribute that thiserror would read"));
     }
     let fact = TypeFact {
         name,
@@ -1161,6 +1192,28 @@ mod tests {
         assert!(parse_format_string("{:.*}").is_none());
         assert!(parse_format_string("unclosed {").is_none());
         assert!(parse_format_string("stray }").is_none());
+    }
+
+    /// In a file without closing braces, each type holds all the types after it: the index
+    /// finds the attribute thiserror reads that walking the type finds.
+    #[test]
+    fn the_attribute_index_finds_what_the_walk_finds() {
+        let item = |i: usize| match i % 4 {
+            0 => format!("pub struct S{i} {{ a: u8,\n"),
+            1 => format!("#[derive(Debug)] pub enum E{i} {{ #[error(\"e\")] A,\n"),
+            2 => format!("pub struct T{i} {{ #[source] b: E,\n"),
+            _ => format!("impl X for S{i} {{ fn f(&self) {{ #[from] let x = 1;\n"),
+        };
+        let text: String = (0..400).map(item).collect();
+        let root = crate::source::parse::parse_file(&text, crate::project::Edition::E2021).root;
+        let index = ThiserrorAttrs::of_tree(&root);
+        let mut found = 0;
+        for node in root.descendants().filter(|n| ast::Adt::can_cast(n.kind())) {
+            let walked = thiserror_attrs(&node).next().map(|(_, path)| path);
+            assert_eq!(index.first_in(node.text_range()), walked, "{:?}", node.text_range());
+            found += usize::from(walked.is_some());
+        }
+        assert!(found > 100, "{found} types with such an attribute");
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! Finding the `SAFETY:` comment that documents an `unsafe` block or impl.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::rule::FileCx;
+use crate::rule::ancestors::NearestAncestors;
 use crate::source::parse::{
     AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast,
 };
@@ -41,10 +46,21 @@ pub(crate) fn first_code_token(node: &SyntaxNode) -> Option<SyntaxToken> {
     })
 }
 
+/// The attributes around tokens of the file tree, remembered for deep trees: the scan up
+/// from each of 10,000 nested blocks meets the `{` of the block around it.
+#[derive(Default)]
+struct Attributes(RefCell<NearestAncestors>);
+
 /// Where an attribute that ends with `token` starts: an attribute node, or `#[..]` / `#![..]`
-/// written as tokens inside a macro body.
-fn attribute_start(token: &SyntaxToken) -> Option<SyntaxToken> {
-    if let Some(attr) = token.parent_ancestors().find(|a| a.kind() == SyntaxKind::ATTR) {
+/// written as tokens inside a macro body. `attributes` is the file's memo, for a token of
+/// the file tree.
+fn attribute_start(token: &SyntaxToken, attributes: Option<&Attributes>) -> Option<SyntaxToken> {
+    let is_attr = |node: &SyntaxNode| node.kind() == SyntaxKind::ATTR;
+    let attr = match attributes {
+        Some(memo) => token.parent().and_then(|parent| memo.0.borrow_mut().find(&parent, is_attr)),
+        None => token.parent_ancestors().find(is_attr),
+    };
+    if let Some(attr) = attr {
         return attr.first_token();
     }
     if token.kind() != SyntaxKind::R_BRACK {
@@ -66,6 +82,144 @@ fn attribute_start(token: &SyntaxToken) -> Option<SyntaxToken> {
 /// cover the whole file.
 const MAX_LINE_TOKENS: usize = 2_000;
 
+/// How many tokens a scan steps through in the tree before it asks the file's
+/// [`LineTokens`] how it ends: lines of real code are shorter, so the table is only built
+/// for files with long lines.
+const TREE_SCAN_TOKENS: usize = 64;
+
+/// What a scan along a line needs to know of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenClass {
+    /// Whitespace that holds a line break: where a line ends.
+    LineBreak,
+    /// Whitespace within a line.
+    Space,
+    /// A comment that begins with `SAFETY:`.
+    SafetyComment,
+    Comment,
+    Code,
+}
+
+impl TokenClass {
+    fn of(kind: SyntaxKind, text: &str) -> TokenClass {
+        match kind {
+            SyntaxKind::WHITESPACE if text.contains('\n') => TokenClass::LineBreak,
+            SyntaxKind::WHITESPACE => TokenClass::Space,
+            SyntaxKind::COMMENT if starts_with_safety(comment_text(text)) => TokenClass::SafetyComment,
+            SyntaxKind::COMMENT => TokenClass::Comment,
+            _ => TokenClass::Code,
+        }
+    }
+
+    fn is_trivia(self) -> bool {
+        self != TokenClass::Code
+    }
+}
+
+/// The tokens of the file tree in a flat table, for scans along long lines: stepping
+/// through the tree allocates a node per token, and 10,000 `unsafe` blocks on one line
+/// each scan thousands of tokens. The scans below read this table instead once a line
+/// proves long, and give the same answers as the scans through the tree.
+#[derive(Debug)]
+pub(crate) struct LineTokens {
+    /// Where each token starts, in file order; a token ends where the next one starts.
+    starts: Vec<TextSize>,
+    classes: Vec<TokenClass>,
+    end: TextSize,
+}
+
+impl LineTokens {
+    /// The table of the tree under `root` (the file tree, which starts at offset 0).
+    pub(crate) fn of_tree(root: &SyntaxNode) -> LineTokens {
+        let mut starts = Vec::new();
+        let mut classes = Vec::new();
+        let mut at = root.text_range().start();
+        crate::source::parse::with_green(root, |green| {
+            green.any_token(|kind, text| {
+                starts.push(at);
+                classes.push(TokenClass::of(kind, text));
+                at += TextSize::of(text);
+                false
+            })
+        });
+        LineTokens { starts, classes, end: at }
+    }
+
+    /// The index of `token`, when it is a token of the table's tree (with a length: empty
+    /// tokens share their offset with the next one).
+    fn index_of(&self, token: &SyntaxToken) -> Option<usize> {
+        let range = token.text_range();
+        if range.is_empty() {
+            return None;
+        }
+        let index = self.starts.partition_point(|&start| start < range.start());
+        (self.starts.get(index) == Some(&range.start()) && self.end_of(index) == range.end()).then_some(index)
+    }
+
+    fn end_of(&self, index: usize) -> TextSize {
+        self.starts.get(index + 1).copied().unwrap_or(self.end)
+    }
+
+    /// How the scan back from `start` along its line ends (see [`has_safety_comment_before`]).
+    fn scan_back(&self, start: &SyntaxToken) -> Option<LineBefore> {
+        let index = self.index_of(start)?;
+        for (scanned, class) in self.classes[..index].iter().rev().enumerate() {
+            if scanned + 1 > MAX_LINE_TOKENS {
+                return Some(LineBefore::TooLong);
+            }
+            match class {
+                TokenClass::LineBreak => return Some(LineBefore::Ends),
+                TokenClass::SafetyComment => return Some(LineBefore::SafetyComment),
+                _ => {}
+            }
+        }
+        Some(LineBefore::Ends)
+    }
+
+    /// The end of [`first_line_range`]`(first, last)`.
+    fn first_line_end(&self, first: &SyntaxToken, last: &SyntaxToken) -> Option<TextSize> {
+        let index = self.index_of(first)?;
+        let mut end = first.text_range().end();
+        let stop = last.text_range().end();
+        for (scanned, next) in (index + 1..self.starts.len()).enumerate() {
+            let class = self.classes[next];
+            if scanned + 1 > MAX_LINE_TOKENS || self.starts[next] >= stop || class == TokenClass::LineBreak {
+                break;
+            }
+            if !class.is_trivia() {
+                end = self.end_of(next);
+            }
+        }
+        Some(end)
+    }
+}
+
+/// How the scan back from a token along its line ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineBefore {
+    /// At a comment that begins with `SAFETY:`.
+    SafetyComment,
+    /// After more tokens than a scan looks at.
+    TooLong,
+    /// At the line's start.
+    Ends,
+}
+
+/// A token table, built when first asked for.
+type TableOnDemand<'t> = dyn Fn() -> Option<Rc<LineTokens>> + 't;
+
+/// The file's [`LineTokens`] (`file`: see [`has_safety_comment_before`]).
+fn table(file: Option<&FileCx<'_>>) -> Option<Rc<LineTokens>> {
+    let cx = file?;
+    Some(cx.memo_for_file(|| LineTokens::of_tree(cx.root)))
+}
+
+/// What to pass as `file` to the scans below for a token of the tree being walked: the
+/// context while that is the file tree, nothing inside macro arguments parsed on their own.
+pub(crate) fn walking_file_tree<'c, 'a>(cx: &'c FileCx<'a>) -> Option<&'c FileCx<'a>> {
+    (cx.base == TextSize::from(0)).then_some(cx)
+}
+
 /// Whether a safety comment documents the code that starts at `start` (an `unsafe` keyword,
 /// or the first code token of the statement or item around it):
 ///
@@ -80,8 +234,25 @@ const MAX_LINE_TOKENS: usize = 2_000;
 ///   after a finished statement or item (`;`, `}`) such a comment is about that one.
 ///
 /// `limit` is where the search must stay after: the `{` of the enclosing function body (a
-/// comment above a function does not document the blocks on its first line).
-pub(crate) fn has_safety_comment_before(start: &SyntaxToken, limit: Option<TextSize>) -> bool {
+/// comment above a function does not document the blocks on its first line). `file` is the
+/// file's context when `start` is a token of the file tree (not of macro arguments parsed
+/// on their own): a long line is then read from the file's token table.
+pub(crate) fn has_safety_comment_before(
+    start: &SyntaxToken,
+    limit: Option<TextSize>,
+    file: Option<&FileCx<'_>>,
+) -> bool {
+    let attributes = file.map(|cx| cx.memo_for_file(Attributes::default));
+    safety_comment_before(start, limit, &|| table(file), attributes.as_deref())
+}
+
+/// [`has_safety_comment_before`], with the token table (built on demand) of `start`'s tree.
+fn safety_comment_before(
+    start: &SyntaxToken,
+    limit: Option<TextSize>,
+    table: &TableOnDemand<'_>,
+    attributes: Option<&Attributes>,
+) -> bool {
     let mut line_first = start.clone();
     let mut current = start.prev_token();
     let mut scanned = 0usize;
@@ -90,6 +261,14 @@ pub(crate) fn has_safety_comment_before(start: &SyntaxToken, limit: Option<TextS
         if scanned > MAX_LINE_TOKENS {
             // A line of generated code: where it starts is too far to look for.
             return false;
+        }
+        if scanned == TREE_SCAN_TOKENS {
+            match table().and_then(|table| table.scan_back(start)) {
+                Some(LineBefore::SafetyComment) => return true,
+                Some(LineBefore::TooLong) => return false,
+                // The line starts within reach: the scan goes on to find its first token.
+                Some(LineBefore::Ends) | None => {}
+            }
         }
         if token.kind() == SyntaxKind::WHITESPACE {
             if token.text().contains('\n') {
@@ -120,7 +299,7 @@ pub(crate) fn has_safety_comment_before(start: &SyntaxToken, limit: Option<TextS
                 comments.push(token.clone());
                 newline = false;
             }
-            _ => match attribute_start(&token) {
+            _ => match attribute_start(&token, attributes) {
                 Some(attr) => {
                     newline = true;
                     current = attr.prev_token();
@@ -179,7 +358,17 @@ pub(crate) fn has_safety_comment_inside(open: &SyntaxToken) -> bool {
 
 /// The range from `first` to the last code token on its line, not beyond `last` (a later
 /// token of the same tree): what a finding on a construct that spans lines highlights.
-pub(crate) fn first_line_range(first: &SyntaxToken, last: &SyntaxToken) -> TextRange {
+/// `file` as for [`has_safety_comment_before`].
+pub(crate) fn first_line_range(
+    first: &SyntaxToken,
+    last: &SyntaxToken,
+    file: Option<&FileCx<'_>>,
+) -> TextRange {
+    line_range(first, last, &|| table(file))
+}
+
+/// [`first_line_range`], with the token table (built on demand) of the tokens' tree.
+fn line_range(first: &SyntaxToken, last: &SyntaxToken, table: &TableOnDemand<'_>) -> TextRange {
     let mut end = first.text_range().end();
     let mut current = first.next_token();
     let mut scanned = 0usize;
@@ -187,6 +376,11 @@ pub(crate) fn first_line_range(first: &SyntaxToken, last: &SyntaxToken) -> TextR
         scanned += 1;
         if scanned > MAX_LINE_TOKENS {
             break;
+        }
+        if scanned == TREE_SCAN_TOKENS
+            && let Some(end) = table().and_then(|table| table.first_line_end(first, last))
+        {
+            return TextRange::new(first.text_range().start(), end);
         }
         if token.text_range().start() >= last.text_range().end()
             || (token.kind() == SyntaxKind::WHITESPACE && token.text().contains('\n'))
@@ -256,4 +450,73 @@ pub(crate) fn unsafe_in_macro_bodies(node: &SyntaxNode) -> Vec<(SyntaxToken, Syn
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Edition;
+    use crate::source::parse::parse_file;
+
+    /// Lines of every length around the scans' limits, with `unsafe` blocks nested and side
+    /// by side, `SAFETY:` comments near and far, and line breaks inside block comments: for
+    /// every `unsafe`, the scans that read the token table answer what the scans through the
+    /// tree answer.
+    #[test]
+    fn the_token_table_gives_the_tree_scans_answers() {
+        let mut text = String::from("// SAFETY: above\n");
+        for count in [1, 5, 30, 60, 200, 400, 700] {
+            text.push_str(&format!("fn f{count}() {{ "));
+            for i in 0..count {
+                // A second cycle, so that tokens of every kind fall at every distance.
+                if i % 5 == 0 {
+                    text.push_str("q;");
+                }
+                match i % 7 {
+                    0 => text.push_str("unsafe { g(); } "),
+                    1 => text.push_str("/* SAFETY: here */ unsafe { unsafe { h() } } "),
+                    2 => text.push_str("let x = unsafe { *p }; "),
+                    3 => text.push_str("/* a\n b */ unsafe { k() }; "),
+                    4 => text.push_str("f(a, b, c, d, e, unsafe { 1 }); "),
+                    5 => text.push_str("unsafe { "),
+                    _ => text.push_str("} "),
+                }
+            }
+            text.push_str("}\n// SAFETY: between\n#[inline]\n");
+        }
+        // A comment, and a line start, at every distance around the limit of a scan.
+        for filler in 995..1_005 {
+            for odd in ["", ";"] {
+                text.push_str(&format!(
+                    "fn h() {{ /* SAFETY: far */ {}{odd}unsafe {{ }} }}\n",
+                    "x ".repeat(filler)
+                ));
+                text.push_str(&format!("fn k() {{ {}{odd}unsafe {{ }} }}\n", "x ".repeat(filler)));
+            }
+        }
+        let root = parse_file(&text, Edition::E2021).root;
+        let table = Rc::new(LineTokens::of_tree(&root));
+        let attributes = Attributes::default();
+        let tokens: Vec<SyntaxToken> =
+            root.descendants_with_tokens().filter_map(NodeOrToken::into_token).collect();
+        let last = tokens.last().cloned().expect("tokens");
+        let (mut checked, mut long) = (0, 0);
+        for (index, start) in tokens.iter().enumerate().filter(|(_, t)| t.kind() == SyntaxKind::UNSAFE_KW) {
+            let through_tree = safety_comment_before(start, None, &|| None, None);
+            let with_table = safety_comment_before(start, None, &|| Some(table.clone()), Some(&attributes));
+            assert_eq!(through_tree, with_table, "at {:?}", start.text_range());
+            for end in [
+                &tokens[(index + 3).min(tokens.len() - 1)],
+                &tokens[(index + 500).min(tokens.len() - 1)],
+                &last,
+            ] {
+                let through_tree = line_range(start, end, &|| None);
+                assert_eq!(through_tree, line_range(start, end, &|| Some(table.clone())));
+                long += usize::from(through_tree.len() > TextSize::from(1_000));
+            }
+            checked += 1;
+        }
+        assert!(checked > 1_000, "{checked} `unsafe` checked");
+        assert!(long > 100, "{long} ranges reach far along their line");
+    }
 }
