@@ -1378,7 +1378,6 @@ impl Stages<'_> {
     ) -> Vec<Finding> {
         let Stages { packages, tests, workspace_texts, settings, filters, .. } = *self;
         let finish = |(rule, group): (usize, Vec<Deferred>)| {
-            let mut out = Vec::new();
             let mut cx = WorkspaceCx {
                 packages,
                 tests,
@@ -1388,7 +1387,7 @@ impl Stages<'_> {
                 manifest: Vec::new(),
             };
             registry::all()[rule].finish(&mut cx);
-            out.extend(cx.out);
+            let mut out = cx.out;
             let name = registry::all()[rule].meta().name;
             for (index, raw) in cx.manifest {
                 let Some(package) = packages.get(index) else { continue };

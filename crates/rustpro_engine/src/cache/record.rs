@@ -279,7 +279,7 @@ pub(crate) fn encode_stage_findings(findings: &[Finding]) -> Option<Vec<u8>> {
 pub(crate) fn decode_stage_findings(bytes: &[u8]) -> Option<Vec<Finding>> {
     let stored: Vec<StoredStageFinding> = codec::from_bytes(bytes)?;
     // Findings of one target share its origin, as they do when the stages make them.
-    let mut origins: Vec<Arc<Origin>> = Vec::new();
+    let mut origins: std::collections::HashSet<Arc<Origin>> = std::collections::HashSet::new();
     stored
         .into_iter()
         .map(|StoredStageFinding { path, origin, finding }| {
@@ -293,11 +293,11 @@ pub(crate) fn decode_stage_findings(bytes: &[u8]) -> Option<Vec<Finding>> {
                     target_root: o.target_root,
                     edition: o.edition.as_str(),
                 };
-                match origins.iter().find(|known| ***known == origin) {
+                match origins.get(&origin) {
                     Some(known) => known.clone(),
                     None => {
                         let origin = Arc::new(origin);
-                        origins.push(origin.clone());
+                        origins.insert(origin.clone());
                         origin
                     }
                 }
