@@ -147,11 +147,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         // Files under `src/` that no module tree reached (`mod` inside macros such as
         // `cfg_if!`, or modules not yet declared).
         timings.mark("module trees");
-        let orphans: Vec<Vec<Job>> = (0..packages.len())
-            .into_par_iter()
-            .map(|index| shared.orphans(index, &packages[index]))
-            .collect();
-        let orphans: Vec<Job> = orphans.into_iter().flatten().collect();
+        let orphans = shared.orphans(threads);
         shared.check_level(orphans);
     };
     in_pool(pool.as_ref(), || run(&shared));
@@ -639,6 +635,8 @@ struct Job {
     public: bool,
     /// Items of a private module re-exported by name (public although the module is not).
     public_items: Vec<String>,
+    /// The file's stamp, when finding the file read it already.
+    stamp: Option<project::FileStamp>,
 }
 
 impl Job {
@@ -656,6 +654,7 @@ impl Job {
             follow_modules,
             public,
             public_items,
+            stamp: _,
         } = self;
         (path, target, origin, crate_root, in_test, allows, follow_modules, public, public_items).hash(state);
     }
@@ -680,6 +679,7 @@ impl Job {
             follow_modules: true,
             public: true,
             public_items: Vec::new(),
+            stamp: None,
         }
     }
 }
@@ -748,42 +748,74 @@ impl Shared<'_> {
         });
     }
 
-    fn orphans(&self, index: usize, package: &Package) -> Vec<Job> {
-        let src = package.dir.join("src");
-        if !src.is_dir() {
-            return Vec::new();
+    /// The files under the packages' `src/` folders that no module tree reached, as jobs in
+    /// package and path order. One walk covers every package (the walker reads the global
+    /// git configuration once, and reads each folder's ignore files from its listing instead
+    /// of probing for them).
+    fn orphans(&self, threads: usize) -> Vec<Job> {
+        // Each walked `src/` with the packages it belongs to (two packages may share a folder).
+        let mut roots: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for (index, package) in self.packages.iter().enumerate() {
+            let src = package.dir.join("src");
+            // A nested package (with its own manifest) is not part of this one.
+            if src.is_dir() && !src.join("Cargo.toml").is_file() {
+                roots.entry(src).or_default().push(index);
+            }
         }
-        // A nested package (with its own manifest) is not part of this one.
-        if src.join("Cargo.toml").is_file() {
-            return Vec::new();
+        let mut order: Vec<&PathBuf> = roots.keys().collect();
+        order.sort();
+        let Some((first, rest)) = order.split_first() else { return Vec::new() };
+        let mut walk = ignore::WalkBuilder::new(first);
+        for root in rest {
+            walk.add(root);
         }
-        let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(&src)
-            .follow_links(false)
+        let found = Mutex::new(Vec::new());
+        walk.follow_links(false)
+            .threads(threads)
             .filter_entry(|e| {
                 e.depth() == 0
                     || !e.file_type().is_some_and(|t| t.is_dir())
                     || !e.path().join("Cargo.toml").is_file()
             })
-            .build()
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_type().is_some_and(|t| t.is_file()) && e.path().extension().is_some_and(|x| x == "rs")
-            })
-            .map(|e| e.into_path())
-            .collect();
-        let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
-        files.retain(|p| !visited.contains_key(p));
-        files.sort();
-        // An orphan belongs to the module whose folder holds it (data or `include!`d files of
-        // a `#[cfg(test)]` module are test code too).
-        let in_test: Vec<bool> =
-            files.iter().map(|path| enclosing_module_is_test(path, &src, &visited)).collect();
-        drop(visited);
-        files
-            .into_iter()
-            .zip(in_test)
-            .map(|(path, in_test)| Job::module(index, package, path, in_test))
-            .collect()
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    if let Ok(e) = entry
+                        && e.file_type().is_some_and(|t| t.is_file())
+                        && e.path().extension().is_some_and(|x| x == "rs")
+                    {
+                        found.lock().unwrap_or_else(PoisonError::into_inner).push(e.into_path());
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        // A file belongs to the nearest walked folder above it: a walk stops at a nested
+        // package, whose own `src/` is walked as a root of its own.
+        let mut files: Vec<Vec<PathBuf>> = vec![Vec::new(); self.packages.len()];
+        for path in found.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            let Some(owners) = path.ancestors().skip(1).find_map(|dir| roots.get(dir)) else { continue };
+            if let Some((last, others)) = owners.split_last() {
+                for &index in others {
+                    files[index].push(path.clone());
+                }
+                files[*last].push(path);
+            }
+        }
+        let mut jobs = Vec::new();
+        for (index, mut files) in files.into_iter().enumerate() {
+            let package = &self.packages[index];
+            let src = package.dir.join("src");
+            let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
+            files.retain(|p| !visited.contains_key(p));
+            files.sort();
+            // An orphan belongs to the module whose folder holds it (data or `include!`d
+            // files of a `#[cfg(test)]` module are test code too).
+            for path in files {
+                let in_test = enclosing_module_is_test(&path, &src, &visited);
+                jobs.push(Job::module(index, package, path, in_test));
+            }
+        }
+        jobs
     }
 
     /// Checks the module tree of a target, breadth first: the files of one level in
@@ -872,12 +904,13 @@ impl Shared<'_> {
         }
         let mut children = Vec::new();
         for child in modules {
-            let Some(path) = project::resolve_module(&job.path, job.crate_root, &child.decl) else {
+            let Some(file) = project::resolve_module(&job.path, job.crate_root, &child.decl) else {
                 continue;
             };
             children.push(Job {
                 package: job.package,
-                path,
+                path: file.path,
+                stamp: file.stamp,
                 target: job.target,
                 origin: job.origin.clone(),
                 crate_root: false,
@@ -913,7 +946,7 @@ impl Shared<'_> {
         });
         if let (Some(cache), Some(probe)) = (cache, &probe)
             && probe.has_entry()
-            && let Some(stamp) = project::FileStamp::of_path(&job.path)
+            && let Some(stamp) = job.stamp.or_else(|| project::FileStamp::of_path(&job.path))
             && let Some(output) = cache.unchanged(probe, &stamp, &job.path, job.package, &job.origin)
         {
             return (Source::Cached(Box::new(output)), None);

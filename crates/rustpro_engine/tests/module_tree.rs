@@ -117,3 +117,36 @@ fn a_file_that_two_packages_reach_is_checked_in_each() {
     assert_eq!(report.matches("util.rs:2 unwrap_in_production").count(), 1, "{report}");
     assert!(report.contains("util.rs:2 unwrap_in_production (one)"), "{report}");
 }
+
+#[test]
+fn files_no_module_declares_belong_to_the_nearest_package_and_ignored_ones_to_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let unwraps = "pub fn first(v: &[u8]) -> u8 {\n    *v.first().unwrap()\n}\n";
+    package(root, "outer", "outer");
+    write(root, "outer/src/lib.rs", "");
+    write(root, "outer/src/stray.rs", unwraps);
+    write(root, "outer/src/deep/er/stray_too.rs", unwraps);
+    // A package inside another's `src/`: its files are its own, not the outer package's.
+    package(root, "outer/src/inner", "inner");
+    write(root, "outer/src/inner/src/lib.rs", "");
+    write(root, "outer/src/inner/src/loose.rs", unwraps);
+    write(root, "outer/src/inner/build_helper.rs", unwraps);
+    // Ignored by git, hidden, or not Rust: not checked.
+    fs::create_dir_all(root.join("outer/.git")).expect("mkdir");
+    write(root, "outer/.gitignore", "src/generated.rs\n");
+    write(root, "outer/src/generated.rs", unwraps);
+    write(root, "outer/src/.hidden/secret.rs", unwraps);
+    write(root, "outer/src/notes.txt", unwraps);
+    let report = stable(root);
+    let files: Vec<&str> = report.lines().filter(|l| l.contains("unwrap_in_production")).collect();
+    assert_eq!(
+        files,
+        [
+            "stray_too.rs:2 unwrap_in_production (outer)",
+            "loose.rs:2 unwrap_in_production (inner)",
+            "stray.rs:2 unwrap_in_production (outer)",
+        ],
+        "{report}"
+    );
+}

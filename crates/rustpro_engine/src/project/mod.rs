@@ -14,7 +14,8 @@ pub use manifest::{
 };
 pub(crate) use manifest::{KeepAllParsed, forget_parsed, parsed as parsed_manifest};
 pub use modules::{
-    FileRead, FileStamp, ModuleDecl, read_source_bytes, read_source_file, resolve_module, source_text,
+    FileRead, FileStamp, ModuleDecl, ModuleFile, read_source_bytes, read_source_file, resolve_module,
+    source_text,
 };
 pub use overlay::Overlay;
 

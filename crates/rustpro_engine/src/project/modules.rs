@@ -126,9 +126,25 @@ pub struct ModuleDecl {
     pub inline_path: Vec<String>,
 }
 
+/// A module's file, with the stamp of the metadata read to find it (so that the file need
+/// not be looked up again to see whether it changed).
+#[derive(Debug)]
+pub struct ModuleFile {
+    pub path: PathBuf,
+    pub stamp: Option<FileStamp>,
+}
+
+impl ModuleFile {
+    /// The file at `path`, if there is one (symbolic links followed).
+    fn at(path: PathBuf) -> Option<ModuleFile> {
+        let metadata = fs::metadata(&path).ok().filter(fs::Metadata::is_file)?;
+        Some(ModuleFile { stamp: FileStamp::of(&metadata), path })
+    }
+}
+
 /// The file a `mod` declaration in `parent` names, if it exists. `parent_owns_dir` is true
 /// for crate roots and `mod.rs` files, whose children live beside them.
-pub fn resolve_module(parent: &Path, parent_owns_dir: bool, decl: &ModuleDecl) -> Option<PathBuf> {
+pub fn resolve_module(parent: &Path, parent_owns_dir: bool, decl: &ModuleDecl) -> Option<ModuleFile> {
     let parent_dir = parent.parent()?;
     let mut base = if parent_owns_dir || parent.file_name().is_some_and(|n| n == "mod.rs") {
         parent_dir.to_path_buf()
@@ -141,14 +157,13 @@ pub fn resolve_module(parent: &Path, parent_owns_dir: bool, decl: &ModuleDecl) -
         } else {
             base.join(decl.inline_path.join("/"))
         };
-        let file = super::normalize(&dir.join(path))?;
-        return file.is_file().then_some(file);
+        return ModuleFile::at(super::normalize(&dir.join(path))?);
     }
     for segment in &decl.inline_path {
         base.push(segment);
     }
     let name = decl.name.strip_prefix("r#").unwrap_or(&decl.name);
-    [base.join(format!("{name}.rs")), base.join(name).join("mod.rs")].into_iter().find(|p| p.is_file())
+    ModuleFile::at(base.join(format!("{name}.rs"))).or_else(|| ModuleFile::at(base.join(name).join("mod.rs")))
 }
 
 #[cfg(test)]
@@ -166,16 +181,29 @@ mod tests {
         }
         let decl = |name: &str| ModuleDecl { name: name.into(), path_attr: None, inline_path: vec![] };
         let lib = src.join("lib.rs");
-        assert_eq!(resolve_module(&lib, true, &decl("a")), Some(src.join("a.rs")));
-        assert_eq!(resolve_module(&lib, true, &decl("c")), Some(src.join("c/mod.rs")));
-        assert_eq!(resolve_module(&src.join("a.rs"), false, &decl("b")), Some(src.join("a/b.rs")));
-        assert_eq!(resolve_module(&src.join("c/mod.rs"), false, &decl("d")), Some(src.join("c/d.rs")));
+        assert_eq!(resolve_module(&lib, true, &decl("a")).map(|f| f.path), Some(src.join("a.rs")));
+        assert_eq!(resolve_module(&lib, true, &decl("c")).map(|f| f.path), Some(src.join("c/mod.rs")));
+        assert_eq!(
+            resolve_module(&src.join("a.rs"), false, &decl("b")).map(|f| f.path),
+            Some(src.join("a/b.rs"))
+        );
+        assert_eq!(
+            resolve_module(&src.join("c/mod.rs"), false, &decl("d")).map(|f| f.path),
+            Some(src.join("c/d.rs"))
+        );
         let inline = ModuleDecl { name: "y".into(), path_attr: None, inline_path: vec!["x".into()] };
-        assert_eq!(resolve_module(&lib, true, &inline), Some(src.join("x/y.rs")));
+        assert_eq!(resolve_module(&lib, true, &inline).map(|f| f.path), Some(src.join("x/y.rs")));
         let with_path =
             ModuleDecl { name: "z".into(), path_attr: Some("elsewhere.rs".into()), inline_path: vec![] };
-        assert_eq!(resolve_module(&src.join("a.rs"), false, &with_path), Some(src.join("elsewhere.rs")));
-        assert_eq!(resolve_module(&lib, true, &decl("missing")), None);
+        assert_eq!(
+            resolve_module(&src.join("a.rs"), false, &with_path).map(|f| f.path),
+            Some(src.join("elsewhere.rs"))
+        );
+        assert_eq!(resolve_module(&lib, true, &decl("missing")).map(|f| f.path), None);
+        // The stamp read while finding the file is the file's own.
+        let found = resolve_module(&lib, true, &decl("c")).and_then(|f| f.stamp);
+        assert!(found.is_some());
+        assert_eq!(found, FileStamp::of_path(&src.join("c/mod.rs")));
     }
 
     #[test]
