@@ -248,6 +248,10 @@ pub fn load(
 
 /// `workspace.metadata.rustpro` or `package.metadata.rustpro` when the manifest has it.
 fn metadata_prefix(manifest: &str) -> &'static str {
+    // Most manifests never name rustpro: those need not be parsed here.
+    if !manifest.contains("rustpro") {
+        return "";
+    }
     let Some(doc) = crate::project::parsed_manifest(manifest) else { return "" };
     let has = |section: &str| {
         doc.get(section).and_then(|s| s.get("metadata")).and_then(|m| m.get("rustpro")).is_some()

@@ -1,7 +1,7 @@
 //! Finding the packages to check from the paths a user names: the enclosing workspace of a
 //! path inside a project, or every package and workspace below a folder that holds many.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +22,7 @@ pub struct Discovery {
     pub filters: Vec<PathBuf>,
 }
 
+#[derive(Clone)]
 struct Loaded {
     dir: PathBuf,
     path: PathBuf,
@@ -38,6 +39,32 @@ struct Discoverer {
     seen_manifests: HashSet<PathBuf>,
     /// Workspace roots whose members were loaded already.
     loaded_workspaces: HashSet<PathBuf>,
+    /// Manifests that a folder walk read and parsed as it found them (in parallel), by path.
+    prefetched: HashMap<PathBuf, Result<Loaded, Unloaded>>,
+}
+
+/// Why a manifest gave no package.
+#[derive(Clone)]
+enum Unloaded {
+    /// It cannot be read (the error's message).
+    Unreadable(String),
+    /// It does not parse.
+    Invalid { text: String, error: ManifestError },
+}
+
+/// Reads and parses the manifest at `path`.
+fn read_manifest(overlay: &Overlay, path: &Path) -> Result<Loaded, Unloaded> {
+    let text = overlay.read_to_string(path).map_err(|err| Unloaded::Unreadable(err.to_string()))?;
+    match parse_manifest(&text) {
+        Ok(manifest) => Ok(Loaded {
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            path: path.to_path_buf(),
+            text,
+            manifest,
+            workspace: None,
+        }),
+        Err(error) => Err(Unloaded::Invalid { text, error }),
+    }
 }
 
 /// Finds the packages for `paths` (files or folders). Never fails: unreadable paths and
@@ -144,8 +171,10 @@ impl Discoverer {
 
     /// Every package and workspace below `dir`.
     fn discover_below(&mut self, dir: &Path) {
-        // Walked in parallel (a vendor folder has thousands of folders), then sorted.
+        // Walked in parallel (a vendor folder has thousands of folders), each manifest read
+        // and parsed where it is found; then sorted.
         let found = std::sync::Mutex::new(Vec::new());
+        let overlay = &self.overlay;
         ignore::WalkBuilder::new(dir)
             .hidden(true)
             .git_ignore(true)
@@ -158,14 +187,19 @@ impl Discoverer {
                         && e.file_name() == "Cargo.toml"
                         && e.file_type().is_some_and(|t| t.is_file())
                     {
-                        found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(e.into_path());
+                        let read = read_manifest(overlay, e.path());
+                        found
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push((e.into_path(), read));
                     }
                     ignore::WalkState::Continue
                 })
             });
-        let mut manifests: Vec<PathBuf> =
-            found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut manifests: Vec<PathBuf> = found.iter().map(|(path, _)| path.clone()).collect();
         manifests.sort();
+        self.prefetched.extend(found);
         // Workspaces first, so that their members are read with the workspace's settings.
         let mut loaded: Vec<Loaded> = manifests.iter().filter_map(|m| self.load(m)).collect();
         loaded.sort_by_key(|l| l.manifest.workspace.is_none());
@@ -240,22 +274,17 @@ impl Discoverer {
     }
 
     fn load_uncached(&mut self, manifest_path: &Path) -> Option<Loaded> {
-        let text = match self.overlay.read_to_string(manifest_path) {
-            Ok(text) => text,
-            Err(err) => {
-                self.problem(manifest_path, None, format!("cannot read manifest: {err}"));
-                return None;
-            }
+        let read = match self.prefetched.get(manifest_path) {
+            Some(read) => read.clone(),
+            None => read_manifest(&self.overlay, manifest_path),
         };
-        match parse_manifest(&text) {
-            Ok(manifest) => Some(Loaded {
-                dir: manifest_path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                path: manifest_path.to_path_buf(),
-                text,
-                manifest,
-                workspace: None,
-            }),
-            Err(ManifestError { message, span }) => {
+        match read {
+            Ok(loaded) => Some(loaded),
+            Err(Unloaded::Unreadable(err)) => {
+                self.problem(manifest_path, None, format!("cannot read manifest: {err}"));
+                None
+            }
+            Err(Unloaded::Invalid { text, error: ManifestError { message, span } }) => {
                 if self.seen_manifests.insert(manifest_path.to_path_buf()) {
                     let line_col = span.map(|span| {
                         let index = LineIndex::new(&text);
@@ -653,12 +682,26 @@ mod tests {
         write(root, "one/Cargo.toml", "[package]\nname = \"one\"\nedition = \"2021\"\n");
         write(root, "two/Cargo.toml", "[package]\nname = \"two\"\nedition = \"2021\n");
         write(root, "three/Cargo.toml", "[package]\nname = \"three\"\n");
+        fs::create_dir_all(root.join("four")).expect("mkdir");
+        fs::write(root.join("four/Cargo.toml"), b"[package]\nname = \"\xff\"\n").expect("write");
         let found = discover(&[root.to_path_buf()]);
         let names: Vec<_> = found.packages.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["one", "three"]);
         assert_eq!(found.packages[1].edition, Edition::E2015);
-        assert_eq!(found.problems.len(), 1);
-        assert_eq!(found.problems[0].line_col.map(|lc| lc.0), Some(3));
+        let problems: Vec<_> = found
+            .problems
+            .iter()
+            .map(|p| (p.path.strip_prefix(root).expect("inside").to_owned(), p.line_col.map(|lc| lc.0)))
+            .collect();
+        assert_eq!(
+            problems,
+            [(PathBuf::from("four/Cargo.toml"), None), (PathBuf::from("two/Cargo.toml"), Some(3))]
+        );
+        assert!(
+            found.problems[0].message.starts_with("cannot read manifest: "),
+            "{}",
+            found.problems[0].message
+        );
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl Drop for KeepAllParsed {
 }
 
 /// A manifest as written, before workspace inheritance is resolved.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct RawManifest {
     pub package: Option<RawPackage>,
     pub workspace: Option<RawWorkspace>,
@@ -86,7 +86,7 @@ pub(crate) struct RawManifest {
     pub default_features: Vec<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct RawPackage {
     pub name: Option<String>,
     pub version: Option<Inheritable>,
@@ -117,7 +117,7 @@ pub(crate) enum BuildSetting {
     Disabled,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct RawWorkspace {
     pub members: Vec<String>,
     pub exclude: Vec<String>,
@@ -141,7 +141,7 @@ pub(crate) struct RawTarget {
     pub doctest: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) enum RawLints {
     #[default]
     Absent,
@@ -370,7 +370,7 @@ pub fn newer_manifest_keys(text: &str, root: bool) -> NewerManifestKeys {
 }
 
 /// A manifest that does not parse as TOML.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ManifestError {
     pub message: String,
     pub span: Option<TomlSpan>,
