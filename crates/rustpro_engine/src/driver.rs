@@ -88,7 +88,7 @@ impl Outcome {
 pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let timings = Timings::from_env();
     let _parsed = ForgetParsedManifests;
-    let Prepared { mut problems, packages, roots, workspace_texts, settings_of, rules, filters } =
+    let Prepared { mut problems, packages, roots, workspace_texts, settings_of, rules, filters, walked } =
         prepare(request)?;
     timings.mark("discovery and configuration");
     let dispatch = Dispatch::new(if request.parse_only { &[] } else { &rules });
@@ -120,6 +120,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         root_of: &settings_of,
         cache,
         filters,
+        walked: &walked,
         visited: packages.iter().map(|_| Mutex::new(HashMap::new())).collect(),
         findings: Mutex::new(Vec::new()),
         deferred: Mutex::new(Vec::new()),
@@ -318,6 +319,8 @@ struct Prepared {
     /// The rules enabled anywhere.
     rules: Vec<&'static dyn Rule>,
     filters: Vec<PathBuf>,
+    /// What folder walks saw of the packages' files.
+    walked: Vec<project::Walked>,
 }
 
 /// Finds the packages and loads their configuration.
@@ -374,6 +377,7 @@ fn prepare(request: &CheckRequest) -> Result<Prepared, ConfigError> {
         settings_of,
         rules,
         filters: discovery.filters,
+        walked: discovery.walked,
     })
 }
 
@@ -447,6 +451,7 @@ impl Session {
             root_of: &prepared.settings_of,
             cache: None,
             filters: Vec::new(),
+            walked: &[],
             visited: Vec::new(),
             findings: Mutex::new(Vec::new()),
             deferred: Mutex::new(Vec::new()),
@@ -713,6 +718,8 @@ struct Shared<'a> {
     root_of: &'a [usize],
     cache: Option<(RunCache<'a>, ContextKeys)>,
     filters: Vec<PathBuf>,
+    /// What folder walks saw of the packages' files (see [`Shared::orphans`]).
+    walked: &'a [project::Walked],
     /// Per package: the files taken up so far, with whether they are test code. A file that
     /// two packages reach (`#[path]` into another package) is checked in each, as cargo
     /// compiles it in each.
@@ -762,9 +769,49 @@ impl Shared<'_> {
                 roots.entry(src).or_default().push(index);
             }
         }
+        let mut files: Vec<Vec<PathBuf>> = vec![Vec::new(); self.packages.len()];
+        // The folders a walk of a folder of many packages saw need no second look.
+        roots.retain(|src, owners| {
+            let Some(seen) = self.walked.iter().find_map(|walked| walked.files_under(src)) else {
+                return true;
+            };
+            for &index in owners.iter() {
+                files[index].clone_from(&seen);
+            }
+            false
+        });
         let mut order: Vec<&PathBuf> = roots.keys().collect();
         order.sort();
-        let Some((first, rest)) = order.split_first() else { return Vec::new() };
+        if let Some((first, rest)) = order.split_first() {
+            self.walk_for_orphans(first, rest, threads, &roots, &mut files);
+        }
+        let mut jobs = Vec::new();
+        for (index, mut files) in files.into_iter().enumerate() {
+            let package = &self.packages[index];
+            let src = package.dir.join("src");
+            let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
+            files.retain(|p| !visited.contains_key(p));
+            files.sort();
+            // An orphan belongs to the module whose folder holds it (data or `include!`d
+            // files of a `#[cfg(test)]` module are test code too).
+            for path in files {
+                let in_test = enclosing_module_is_test(&path, &src, &visited);
+                jobs.push(Job::module(index, package, path, in_test));
+            }
+        }
+        jobs
+    }
+
+    /// Adds to `files` the `.rs` files of the walked folders `first` and `rest` (the keys of
+    /// `roots`, each with the packages it belongs to), in one walk.
+    fn walk_for_orphans(
+        &self,
+        first: &Path,
+        rest: &[&PathBuf],
+        threads: usize,
+        roots: &HashMap<PathBuf, Vec<usize>>,
+        files: &mut [Vec<PathBuf>],
+    ) {
         let mut walk = ignore::WalkBuilder::new(first);
         for root in rest {
             walk.add(root);
@@ -791,7 +838,6 @@ impl Shared<'_> {
             });
         // A file belongs to the nearest walked folder above it: a walk stops at a nested
         // package, whose own `src/` is walked as a root of its own.
-        let mut files: Vec<Vec<PathBuf>> = vec![Vec::new(); self.packages.len()];
         for path in found.into_inner().unwrap_or_else(PoisonError::into_inner) {
             let Some(owners) = path.ancestors().skip(1).find_map(|dir| roots.get(dir)) else { continue };
             if let Some((last, others)) = owners.split_last() {
@@ -801,21 +847,6 @@ impl Shared<'_> {
                 files[*last].push(path);
             }
         }
-        let mut jobs = Vec::new();
-        for (index, mut files) in files.into_iter().enumerate() {
-            let package = &self.packages[index];
-            let src = package.dir.join("src");
-            let visited = self.visited[index].lock().unwrap_or_else(PoisonError::into_inner);
-            files.retain(|p| !visited.contains_key(p));
-            files.sort();
-            // An orphan belongs to the module whose folder holds it (data or `include!`d
-            // files of a `#[cfg(test)]` module are test code too).
-            for path in files {
-                let in_test = enclosing_module_is_test(&path, &src, &visited);
-                jobs.push(Job::module(index, package, path, in_test));
-            }
-        }
-        jobs
     }
 
     /// Checks the module tree of a target, breadth first: the files of one level in

@@ -138,15 +138,41 @@ fn files_no_module_declares_belong_to_the_nearest_package_and_ignored_ones_to_no
     write(root, "outer/src/generated.rs", unwraps);
     write(root, "outer/src/.hidden/secret.rs", unwraps);
     write(root, "outer/src/notes.txt", unwraps);
-    let report = stable(root);
-    let files: Vec<&str> = report.lines().filter(|l| l.contains("unwrap_in_production")).collect();
+    let orphans = |path: &Path| -> Vec<String> {
+        let request = CheckRequest {
+            paths: vec![path.to_path_buf()],
+            cli: CliSettings { select: Some(vec!["unwrap_in_production".into()]), ..Default::default() },
+            threads: 4,
+            ..Default::default()
+        };
+        summary(&check(&request).expect("check"))
+            .lines()
+            .filter(|l| l.contains(".rs:"))
+            .map(str::to_owned)
+            .collect()
+    };
+    // Found by the walk of a folder of packages, and by a walk of one package's `src/`.
     assert_eq!(
-        files,
+        orphans(root),
         [
             "stray_too.rs:2 unwrap_in_production (outer)",
             "loose.rs:2 unwrap_in_production (inner)",
             "stray.rs:2 unwrap_in_production (outer)",
-        ],
-        "{report}"
+        ]
+    );
+    assert_eq!(
+        orphans(&root.join("outer")),
+        ["stray_too.rs:2 unwrap_in_production (outer)", "stray.rs:2 unwrap_in_production (outer)"]
+    );
+    // A folder walk skips folders named `target`; a module folder of that name is still read.
+    write(root, "outer/src/target/odd.rs", unwraps);
+    assert_eq!(
+        orphans(root),
+        [
+            "stray_too.rs:2 unwrap_in_production (outer)",
+            "loose.rs:2 unwrap_in_production (inner)",
+            "stray.rs:2 unwrap_in_production (outer)",
+            "odd.rs:2 unwrap_in_production (outer)",
+        ]
     );
 }

@@ -20,6 +20,49 @@ pub struct Discovery {
     /// When a path names a part of a package (a folder or a file), only files under these
     /// paths are checked. Empty means everything.
     pub filters: Vec<PathBuf>,
+    /// What the walks of folders that hold many packages saw, so that the files under the
+    /// packages' `src/` need not be listed again.
+    pub walked: Vec<Walked>,
+}
+
+/// The Rust files a folder walk found (it honours ignore files and skips hidden entries and
+/// folders named `target`, as the file walk of a package does).
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub root: PathBuf,
+    /// Every `.rs` file (symbolic links not followed), sorted.
+    pub rust_files: Vec<PathBuf>,
+    /// The folders that hold a `Cargo.toml` (a file, or a link to one).
+    pub manifest_dirs: HashSet<PathBuf>,
+    /// The folders named `target` that the walk did not enter.
+    pub skipped: Vec<PathBuf>,
+}
+
+impl Walked {
+    /// The files under `src` (a package's `src/` folder) outside nested packages, sorted;
+    /// `None` when the walk did not see all of them.
+    pub fn files_under(&self, src: &Path) -> Option<Vec<PathBuf>> {
+        if !src.starts_with(&self.root)
+            || self.skipped.iter().any(|s| s.starts_with(src) || src.starts_with(s))
+        {
+            return None;
+        }
+        let start = self.rust_files.partition_point(|f| f.as_path() < src);
+        Some(
+            self.rust_files[start..]
+                .iter()
+                .take_while(|f| f.starts_with(src))
+                .filter(|f| {
+                    // A folder with its own manifest below `src` is another package.
+                    !f.ancestors()
+                        .skip(1)
+                        .take_while(|dir| *dir != src)
+                        .any(|dir| self.manifest_dirs.contains(dir))
+                })
+                .cloned()
+                .collect(),
+        )
+    }
 }
 
 #[derive(Clone)]
@@ -50,6 +93,11 @@ enum Unloaded {
     Unreadable(String),
     /// It does not parse.
     Invalid { text: String, error: ManifestError },
+}
+
+/// The value in `mutex`, even if a thread panicked holding it.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Reads and parses the manifest at `path`.
@@ -174,28 +222,46 @@ impl Discoverer {
         // Walked in parallel (a vendor folder has thousands of folders), each manifest read
         // and parsed where it is found; then sorted.
         let found = std::sync::Mutex::new(Vec::new());
+        let seen = std::sync::Mutex::new(Walked { root: dir.to_path_buf(), ..Walked::default() });
         let overlay = &self.overlay;
+        let skipped = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let skipped_by_filter = Arc::clone(&skipped);
         ignore::WalkBuilder::new(dir)
             .hidden(true)
             .git_ignore(true)
             .follow_links(false)
-            .filter_entry(|e| e.file_name() != "target")
+            .filter_entry(move |e| {
+                let skip = e.file_name() == "target";
+                if skip && e.file_type().is_some_and(|t| t.is_dir()) {
+                    lock(&skipped_by_filter).push(e.path().to_path_buf());
+                }
+                !skip
+            })
             .build_parallel()
             .run(|| {
                 Box::new(|entry| {
-                    if let Ok(e) = entry
-                        && e.file_name() == "Cargo.toml"
-                        && e.file_type().is_some_and(|t| t.is_file())
+                    let Ok(e) = entry else { return ignore::WalkState::Continue };
+                    let Some(kind) = e.file_type() else { return ignore::WalkState::Continue };
+                    if e.file_name() == "Cargo.toml"
+                        && (kind.is_file() || kind.is_symlink() && e.path().is_file())
                     {
-                        let read = read_manifest(overlay, e.path());
-                        found
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .push((e.into_path(), read));
+                        if let Some(parent) = e.path().parent() {
+                            lock(&seen).manifest_dirs.insert(parent.to_path_buf());
+                        }
+                        if kind.is_file() {
+                            let read = read_manifest(overlay, e.path());
+                            lock(&found).push((e.into_path(), read));
+                        }
+                    } else if kind.is_file() && e.path().extension().is_some_and(|x| x == "rs") {
+                        lock(&seen).rust_files.push(e.into_path());
                     }
                     ignore::WalkState::Continue
                 })
             });
+        let mut walked = seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        walked.rust_files.sort();
+        walked.skipped = std::mem::take(&mut *lock(&skipped));
+        self.out.walked.push(walked);
         let found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut manifests: Vec<PathBuf> = found.iter().map(|(path, _)| path.clone()).collect();
         manifests.sort();

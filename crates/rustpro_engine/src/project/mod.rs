@@ -7,7 +7,7 @@ mod manifest;
 mod modules;
 mod overlay;
 
-pub use discover::{Discovery, discover, discover_with};
+pub use discover::{Discovery, Walked, discover, discover_with};
 pub use manifest::{
     Dependency, DependencyKind, LintLevel, Lints, NewerManifestKeys, ReleaseProfile, TomlSpan, locate,
     newer_manifest_keys, release_profile, string_at, workspace_dependencies,
