@@ -756,9 +756,10 @@ impl Shared<'_> {
     }
 
     /// The files under the packages' `src/` folders that no module tree reached, as jobs in
-    /// package and path order. One walk covers every package (the walker reads the global
-    /// git configuration once, and reads each folder's ignore files from its listing instead
-    /// of probing for them).
+    /// package and path order. A package found by a walk of a folder of many packages takes
+    /// that walk's listing; one more walk covers all the others (the walker reads the global
+    /// git configuration once, and each folder's ignore files from its listing instead of
+    /// probing for them).
     fn orphans(&self, threads: usize) -> Vec<Job> {
         // Each walked `src/` with the packages it belongs to (two packages may share a folder).
         let mut roots: HashMap<PathBuf, Vec<usize>> = HashMap::new();
