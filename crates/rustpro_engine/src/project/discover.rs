@@ -29,13 +29,13 @@ pub struct Discovery {
 /// folders named `target`, as the file walk of a package does).
 #[derive(Debug, Default)]
 pub struct Walked {
-    pub root: PathBuf,
+    root: PathBuf,
     /// Every `.rs` file (symbolic links not followed), sorted.
-    pub rust_files: Vec<PathBuf>,
+    rust_files: Vec<PathBuf>,
     /// The folders that hold a `Cargo.toml` (a file, or a link to one).
-    pub manifest_dirs: HashSet<PathBuf>,
+    manifest_dirs: HashSet<PathBuf>,
     /// The folders named `target` that the walk did not enter.
-    pub skipped: Vec<PathBuf>,
+    skipped: Vec<PathBuf>,
 }
 
 impl Walked {
@@ -205,11 +205,16 @@ impl Discoverer {
     /// package, the first manifest with `[workspace]`, if its members include the package).
     fn enclosing_workspace(&mut self, package: &Loaded) -> Option<Loaded> {
         let parent = package.dir.parent()?;
+        let names_workspace = |text: &str| text.contains("[workspace") || text.contains("workspace.");
+        // A manifest the folder walk read already is not read again.
         let manifest =
-            parent.ancestors().map(|d| d.join("Cargo.toml")).filter(|m| m.is_file()).find(|m| {
-                self.overlay
-                    .read_to_string(m)
-                    .is_ok_and(|t| t.contains("[workspace") || t.contains("workspace."))
+            parent.ancestors().map(|d| d.join("Cargo.toml")).filter(|m| m.is_file()).find(|m| match self
+                .prefetched
+                .get(m)
+            {
+                Some(Ok(Loaded { text, .. }) | Err(Unloaded::Invalid { text, .. })) => names_workspace(text),
+                Some(Err(Unloaded::Unreadable(_))) => false,
+                None => self.overlay.read_to_string(m).is_ok_and(|t| names_workspace(&t)),
             })?;
         let root = self.load_uncached(&manifest)?;
         let ws = root.manifest.workspace.as_ref()?;
