@@ -207,9 +207,12 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
                 timings.mark("package stage");
                 // Parallel walks finish in any order; the workspace stage sees files in a
                 // stable one.
-                let groups = in_file_order(deferred, &settings_of);
+                let (files, broken) = decode_items(pool.as_ref(), deferred);
+                let groups = in_file_order(files, &settings_of);
                 staged.extend(stages.workspace_stage(pool.as_ref(), groups));
-                if let Some((memo, key)) = memo.as_ref().zip(key) {
+                let complete = broken.is_empty();
+                problems.extend(broken);
+                if let Some((memo, key)) = memo.as_ref().zip(key).filter(|_| complete) {
                     memo.put(key, &staged);
                 }
                 findings.extend(staged);
@@ -726,8 +729,8 @@ struct Shared<'a> {
     visited: Vec<Mutex<HashMap<PathBuf, bool>>>,
     /// Each file's findings, one piece per file (appended once, at the end, in one go).
     findings: Mutex<Vec<Vec<Finding>>>,
-    /// What rules held back for their workspace stage, with the rule's index.
-    deferred: Mutex<Vec<Vec<(usize, Deferred)>>>,
+    /// What rules held back for their workspace stage, one piece per file.
+    deferred: Mutex<Vec<KeptFile>>,
     problems: Mutex<Vec<Problem>>,
     /// Per package; empty in a [`Session`].
     facts: Vec<Mutex<FileFacts>>,
@@ -926,7 +929,7 @@ impl Shared<'_> {
 
     /// Adds a file's output to the run's results; returns the jobs of the modules it declares.
     fn finish(&self, job: Job, output: FileOutput, started: std::time::Instant) -> Vec<Job> {
-        let modules = self.commit(job.package, output);
+        let modules = self.commit(&job, output);
         let elapsed = started.elapsed();
         if self.request.slow_file_limit.is_some_and(|limit| elapsed > limit) {
             self.slow.lock().unwrap_or_else(PoisonError::into_inner).push((job.path.clone(), elapsed));
@@ -979,7 +982,7 @@ impl Shared<'_> {
         if let (Some(cache), Some(probe)) = (cache, &probe)
             && probe.has_entry()
             && let Some(stamp) = job.stamp.or_else(|| project::FileStamp::of_path(&job.path))
-            && let Some(output) = cache.unchanged(probe, &stamp, &job.path, job.package, &job.origin)
+            && let Some(output) = cache.unchanged(probe, &stamp, &job.path, &job.origin)
         {
             return (Source::Cached(Box::new(output)), None);
         }
@@ -989,8 +992,7 @@ impl Shared<'_> {
                 Err(failed) => return (Source::Unreadable(failed), None),
             };
             if let (Some(cache), Some(probe)) = (cache, &mut probe)
-                && let Some(output) =
-                    cache.same_content(probe, bytes, stamp, &job.path, job.package, &job.origin)
+                && let Some(output) = cache.same_content(probe, bytes, stamp, &job.path, &job.origin)
             {
                 return (Source::Cached(Box::new(output)), None);
             }
@@ -1081,7 +1083,8 @@ impl Shared<'_> {
     }
 
     /// Adds a file's output to the run's results; returns its module declarations.
-    fn commit(&self, package: usize, output: FileOutput) -> Vec<ChildModule> {
+    fn commit(&self, job: &Job, output: FileOutput) -> Vec<ChildModule> {
+        let package = job.package;
         let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
         // A session keeps no facts: they feed package rules, which it does not run.
         if let Some(shared_facts) = self.facts.get(package) {
@@ -1098,7 +1101,17 @@ impl Shared<'_> {
         if !deferred.is_empty() {
             // A file's items as one piece: they are ordered a file at a time, never moved one
             // by one into a growing list.
-            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).push(deferred);
+            let path = match &deferred {
+                FileItems::Made(items) => items.first().map(|(_, item)| item.path.clone()),
+                FileItems::Stored(_) => None,
+            };
+            let kept = KeptFile {
+                path: path.unwrap_or_else(|| Arc::from(job.path.as_path())),
+                package,
+                origin: job.origin.clone(),
+                items: deferred,
+            };
+            self.deferred.lock().unwrap_or_else(PoisonError::into_inner).push(kept);
         }
         if !problems.is_empty() {
             self.problems.lock().unwrap_or_else(PoisonError::into_inner).extend(problems);
@@ -1193,7 +1206,14 @@ impl Shared<'_> {
                 }
             }
         }
-        FileOutput { findings, deferred, problems, facts: cx.facts, tests, modules }
+        FileOutput {
+            findings,
+            deferred: FileItems::Made(deferred),
+            problems,
+            facts: cx.facts,
+            tests,
+            modules,
+        }
     }
 }
 
@@ -1208,14 +1228,79 @@ enum Source {
 #[derive(Debug, Default)]
 pub(crate) struct FileOutput {
     pub findings: Vec<Finding>,
-    /// What rules held back for their workspace stage, with the rule's index.
-    pub deferred: Vec<(usize, Deferred)>,
+    /// What rules held back for their workspace stage.
+    pub deferred: FileItems,
     /// Syntax errors and rule failures in the file.
     pub problems: Vec<Problem>,
     pub facts: FileFacts,
     /// What the file's test code names, and the library's public functions it declares.
     pub tests: TestFacts,
     pub modules: Vec<ChildModule>,
+}
+
+/// The items one file held back for the workspace stage, each with its rule's index.
+#[derive(Debug)]
+pub(crate) enum FileItems {
+    /// As the rules kept them: the file was checked by this run.
+    Made(Vec<(usize, Deferred)>),
+    /// Still encoded in the cache file the file's results came from: decoded only when the
+    /// stages run, so a run whose stage results are reused decodes none.
+    Stored(cache::StoredItems),
+}
+
+impl Default for FileItems {
+    fn default() -> FileItems {
+        FileItems::Made(Vec::new())
+    }
+}
+
+impl FileItems {
+    fn is_empty(&self) -> bool {
+        match self {
+            FileItems::Made(items) => items.is_empty(),
+            FileItems::Stored(stored) => stored.is_empty(),
+        }
+    }
+}
+
+/// What one file held back for the workspace stage, and whose it is.
+struct KeptFile {
+    path: Arc<Path>,
+    package: usize,
+    origin: Arc<Origin>,
+    items: FileItems,
+}
+
+impl KeptFile {
+    /// The hash of the items, in order, with the file, package and target they were kept
+    /// for (what the stage key takes of them); `None` when one cannot be encoded. Made and
+    /// stored items hash alike: by their encoding.
+    fn key(&self) -> Option<u128> {
+        let made;
+        let encoded = match &self.items {
+            FileItems::Made(items) => {
+                made = cache::encode_items(items, &self.path)?;
+                made.as_slice()
+            }
+            FileItems::Stored(stored) => stored.bytes(),
+        };
+        let mut key = cache::StageKey::new();
+        key.add(self.path.as_os_str().as_encoded_bytes());
+        key.add(self.package);
+        key.add(&*self.origin);
+        key.add(encoded);
+        Some(key.finish())
+    }
+
+    /// The items, decoded; the file's path when stored ones do not decode.
+    fn into_items(self) -> Result<Vec<(usize, Deferred)>, Arc<Path>> {
+        match self.items {
+            FileItems::Made(items) => Ok(items),
+            FileItems::Stored(stored) => {
+                stored.decode(&self.path, self.package, &self.origin).ok_or(self.path)
+            }
+        }
+    }
 }
 
 /// Applies levels and suppressions to a file's raw findings and locates them in the original text.
@@ -1372,12 +1457,7 @@ struct Stages<'a> {
 impl Stages<'_> {
     /// The hash of everything the stages read (see [`cache::StageMemo`]), with the items
     /// kept for the workspace stage (one list per file); `None` when one cannot be encoded.
-    fn key(
-        &self,
-        pool: Option<&rayon::ThreadPool>,
-        keys: &ContextKeys,
-        files: &[Vec<(usize, Deferred)>],
-    ) -> Option<u128> {
+    fn key(&self, pool: Option<&rayon::ThreadPool>, keys: &ContextKeys, files: &[KeptFile]) -> Option<u128> {
         let mut key = cache::StageKey::new();
         key.add(keys.run);
         key.add(self.filters);
@@ -1393,8 +1473,7 @@ impl Stages<'_> {
         key.add(workspaces);
         self.tests.hash_into(&mut key);
         // Each file's items in the order its walk kept them; the files in any order (a sum).
-        let per_file: Option<Vec<u128>> =
-            in_pool(pool, || files.par_iter().map(|items| file_items_key(items)).collect());
+        let per_file: Option<Vec<u128>> = in_pool(pool, || files.par_iter().map(KeptFile::key).collect());
         let sum = per_file?.iter().fold(0_u128, |sum, key| sum.wrapping_add(*key));
         key.add((files.len(), sum));
         Some(key.finish())
@@ -1484,28 +1563,31 @@ impl Stages<'_> {
     }
 }
 
-/// The hash of the items one file kept for the workspace stage, in order; `None` when one
-/// cannot be encoded.
-fn file_items_key(items: &[(usize, Deferred)]) -> Option<u128> {
-    let mut key = cache::StageKey::new();
-    if let Some((_, first)) = items.first() {
-        key.add(first.path.as_os_str().as_encoded_bytes());
-    }
-    for (rule, item) in items {
-        // The file's items share its path, hashed once above.
-        let Deferred { path, package, finding, kept_edits, data } = item;
-        key.add((rule, package));
-        match finding {
-            Some(finding) => {
-                key.add(finding.origin.as_deref());
-                key.add_encoded(finding)?;
-            }
-            None => key.add(0_u8),
+/// Each file's items, decoded (in parallel) where they are still stored; a problem for each
+/// file whose stored items do not decode (the workspace stage then runs without them).
+fn decode_items(
+    pool: Option<&rayon::ThreadPool>,
+    files: Vec<KeptFile>,
+) -> (Vec<Vec<(usize, Deferred)>>, Vec<Problem>) {
+    let decoded: Vec<_> = in_pool(pool, || files.into_par_iter().map(KeptFile::into_items).collect());
+    let mut items = Vec::with_capacity(decoded.len());
+    let mut problems = Vec::new();
+    for file in decoded {
+        match file {
+            Ok(file) => items.push(file),
+            Err(path) => problems.push(Problem {
+                severity: ProblemSeverity::Error,
+                kind: ProblemKind::Internal,
+                path: path.to_path_buf(),
+                location: None,
+                message: "internal error: what the result cache kept of this file for cross-file rules \
+                          could not be read back, so those rules ran without it; run again with \
+                          `--no-cache`, and please report it"
+                    .to_owned(),
+            }),
         }
-        key.add(kept_edits.encoded(path)?);
-        key.add(data.encoded()?);
     }
-    Some(key.finish())
+    (items, problems)
 }
 
 /// The items rules held back, one group per rule and workspace (by rule, then workspace),

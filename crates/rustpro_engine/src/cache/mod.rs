@@ -29,9 +29,11 @@
 //!   by the kernel on every write, so restoring the modification time does not hide one.
 //!   Otherwise the file is read and its content hash (128-bit xxh3) compared.
 //!
-//! Kept values and the edits kept with them are read back in place from the cache file in
-//! memory and decoded when the workspace stage asks for them, so a warm run decodes what it
-//! uses, not what every file kept.
+//! What a file kept for the workspace stage stays encoded in the cache file in memory: a run
+//! whose stage results are reused never decodes it, and a run that runs the stages decodes
+//! each file's items, while kept values and the edits kept with them are decoded only when
+//! the workspace stage asks for them. A warm run decodes what it uses, not what every file
+//! kept.
 //!
 //! Files held by an overlay (the fix loop's texts, unsaved buffers) are neither looked up
 //! nor stored. `rustpro fix` runs without the cache; a check never writes an entry for text
@@ -65,7 +67,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 use crate::diagnostic::Origin;
 use crate::driver::FileOutput;
 use crate::project::FileStamp;
-pub(crate) use record::{decode_fix, encode_fix};
+pub(crate) use record::{StoredItems, decode_fix, encode_fix, encode_items};
 pub(crate) use stages::{StageKey, StageMemo};
 
 /// How a check uses the result cache.
@@ -263,7 +265,6 @@ impl<'a> RunCache<'a> {
         probe: &Probe,
         stamp: &FileStamp,
         path: &Path,
-        package: usize,
         origin: &Arc<Origin>,
     ) -> Option<FileOutput> {
         let store = &self.stores[probe.store];
@@ -271,7 +272,7 @@ impl<'a> RunCache<'a> {
         if entry.stamp.as_ref() != Some(stamp) {
             return None;
         }
-        self.hit(probe, path, package, origin)
+        self.hit(probe, path, origin)
     }
 
     /// The cached output of a file that was read: its text hashes to `content`, and its
@@ -282,7 +283,6 @@ impl<'a> RunCache<'a> {
         content: &[u8],
         stamp: Option<FileStamp>,
         path: &Path,
-        package: usize,
         origin: &Arc<Origin>,
     ) -> Option<FileOutput> {
         probe.content = xxh3_128(content);
@@ -293,7 +293,7 @@ impl<'a> RunCache<'a> {
         if entry.content != probe.content {
             return None;
         }
-        let output = self.hit(probe, path, package, origin)?;
+        let output = self.hit(probe, path, origin)?;
         self.hashed.fetch_add(1, Ordering::Relaxed);
         if entry.stamp != probe.stamp {
             store.restamped.lock().unwrap_or_else(PoisonError::into_inner).push((index, probe.stamp));
@@ -301,10 +301,10 @@ impl<'a> RunCache<'a> {
         Some(output)
     }
 
-    fn hit(&self, probe: &Probe, path: &Path, package: usize, origin: &Arc<Origin>) -> Option<FileOutput> {
+    fn hit(&self, probe: &Probe, path: &Path, origin: &Arc<Origin>) -> Option<FileOutput> {
         let store = &self.stores[probe.store];
         let index = probe.entry?;
-        let output = record::decode(store.bytes, store.old[index].record, path, package, origin)?;
+        let output = record::decode(store.bytes, store.old[index].record, path, origin)?;
         store.used[index].store(true, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(output)

@@ -12,7 +12,7 @@ use super::codec;
 use crate::diagnostic::{
     Applicability, Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet,
 };
-use crate::driver::FileOutput;
+use crate::driver::{FileItems, FileOutput};
 use crate::project::{Edition, TargetKind};
 use crate::registry;
 use crate::rule::tested::TestFacts;
@@ -22,8 +22,10 @@ use crate::source::LineCol;
 #[derive(Serialize, Deserialize)]
 struct Record<'a> {
     findings: Vec<StoredFinding>,
+    /// The items kept for the workspace stage, as [`encode_items`] gives them: read back in
+    /// place, and decoded only when the stages run ([`StoredItems`]).
     #[serde(borrow)]
-    deferred: Vec<StoredDeferred<'a>>,
+    deferred: &'a [u8],
     problems: Vec<StoredProblem>,
     facts: FileFacts,
     tests: TestFacts,
@@ -83,32 +85,13 @@ struct StoredProblem {
 /// then the file is simply not cached.
 pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
     let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
-    let kept: Vec<(u64, std::borrow::Cow<'_, [u8]>)> =
-        deferred.iter().map(|(_, item)| item.data.encoded()).collect::<Option<_>>()?;
-    let edits: Vec<Option<std::borrow::Cow<'_, [u8]>>> =
-        deferred.iter().map(|(_, item)| item.kept_edits.encoded(path)).collect::<Option<_>>()?;
+    let items = match deferred {
+        FileItems::Made(items) => std::borrow::Cow::Owned(encode_items(items, path)?),
+        FileItems::Stored(stored) => std::borrow::Cow::Borrowed(stored.bytes()),
+    };
     let record = Record {
         findings: findings.iter().map(|f| store_finding(f, path)).collect::<Option<_>>()?,
-        deferred: deferred
-            .iter()
-            .zip(kept.iter().zip(&edits))
-            .map(|((rule, item), ((kind, data), edits))| {
-                let Deferred { path: item_path, package: _, finding, kept_edits: _, data: _ } = item;
-                if **item_path != *path {
-                    return None;
-                }
-                Some(StoredDeferred {
-                    rule: u32::try_from(*rule).ok()?,
-                    finding: match finding {
-                        Some(finding) => Some(store_finding(finding, path)?),
-                        None => None,
-                    },
-                    edits: edits.as_deref(),
-                    kind: *kind,
-                    data,
-                })
-            })
-            .collect::<Option<_>>()?,
+        deferred: &items,
         problems: problems
             .iter()
             .map(|problem| {
@@ -128,30 +111,77 @@ pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
     codec::to_bytes(&record)
 }
 
-/// The output a record holds, for the file at `path` of package `package`, target `origin`;
-/// `None` when the bytes are not a record of this program. `record` lies in `file` (the
-/// cache file in memory), which kept values keep reading from.
-pub(crate) fn decode(
-    file: &Arc<[u8]>,
-    record: &[u8],
-    path: &Path,
-    package: usize,
-    origin: &Arc<Origin>,
-) -> Option<FileOutput> {
-    let Record { findings, deferred, problems, facts, tests, modules } = codec::from_bytes(record)?;
-    let finding = |stored: StoredFinding| restore_finding(stored, path, Some(origin));
-    let shared_path: Arc<Path> = Arc::from(path);
-    Some(FileOutput {
-        findings: findings.into_iter().map(finding).collect::<Option<_>>()?,
-        deferred: deferred
+/// The items a file (at `path`) kept for the workspace stage, encoded: what a record holds
+/// of them, and what the stage key hashes of them; `None` when one cannot be stored.
+pub(crate) fn encode_items(items: &[(usize, Deferred)], path: &Path) -> Option<Vec<u8>> {
+    let kept: Vec<(u64, std::borrow::Cow<'_, [u8]>)> =
+        items.iter().map(|(_, item)| item.data.encoded()).collect::<Option<_>>()?;
+    let edits: Vec<Option<std::borrow::Cow<'_, [u8]>>> =
+        items.iter().map(|(_, item)| item.kept_edits.encoded(path)).collect::<Option<_>>()?;
+    let stored: Vec<StoredDeferred<'_>> = items
+        .iter()
+        .zip(kept.iter().zip(&edits))
+        .map(|((rule, item), ((kind, data), edits))| {
+            let Deferred { path: item_path, package: _, finding, kept_edits: _, data: _ } = item;
+            if **item_path != *path {
+                return None;
+            }
+            Some(StoredDeferred {
+                rule: u32::try_from(*rule).ok()?,
+                finding: match finding {
+                    Some(finding) => Some(store_finding(finding, path)?),
+                    None => None,
+                },
+                edits: edits.as_deref(),
+                kind: *kind,
+                data,
+            })
+        })
+        .collect::<Option<_>>()?;
+    codec::to_bytes(&stored)
+}
+
+/// A cached file's items for the workspace stage, still encoded in the cache file: a run
+/// whose stage results are reused never decodes them.
+pub(crate) struct StoredItems {
+    /// The cache file in memory.
+    file: Arc<[u8]>,
+    /// Where the encoded items ([`encode_items`]) lie in it.
+    range: Range<usize>,
+}
+
+impl StoredItems {
+    /// The encoded items.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.file.get(self.range.clone()).unwrap_or_default()
+    }
+
+    /// Whether the file kept no item.
+    pub(crate) fn is_empty(&self) -> bool {
+        // A sequence's encoding starts with its length: one byte 0 for none.
+        self.bytes() == [0]
+    }
+
+    /// The items, as the file at `path` of package `package`, target `origin` kept them;
+    /// `None` when the bytes are not items of this program. Kept values and edits stay in
+    /// the cache file until the workspace stage asks for them.
+    pub(crate) fn decode(
+        &self,
+        path: &Arc<Path>,
+        package: usize,
+        origin: &Arc<Origin>,
+    ) -> Option<Vec<(usize, Deferred)>> {
+        let file = &self.file;
+        let stored: Vec<StoredDeferred<'_>> = codec::from_bytes(self.bytes())?;
+        stored
             .into_iter()
             .map(|stored| {
                 let rule = usize::try_from(stored.rule).ok().filter(|r| *r < registry::all().len())?;
                 let item = Deferred {
-                    path: shared_path.clone(),
+                    path: path.clone(),
                     package,
                     finding: match stored.finding {
-                        Some(stored) => Some(Box::new(finding(stored)?)),
+                        Some(stored) => Some(Box::new(restore_finding(stored, path, Some(origin))?)),
                         None => None,
                     },
                     kept_edits: match stored.edits {
@@ -162,7 +192,32 @@ pub(crate) fn decode(
                 };
                 Some((rule, item))
             })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for StoredItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredItems").field("bytes", &self.range.len()).finish_non_exhaustive()
+    }
+}
+
+/// The output a record holds, for the file at `path` of target `origin`; `None` when the
+/// bytes are not a record of this program. `record` lies in `file` (the cache file in
+/// memory), where the items kept for the workspace stage stay ([`StoredItems`]).
+pub(crate) fn decode(
+    file: &Arc<[u8]>,
+    record: &[u8],
+    path: &Path,
+    origin: &Arc<Origin>,
+) -> Option<FileOutput> {
+    let Record { findings, deferred, problems, facts, tests, modules } = codec::from_bytes(record)?;
+    Some(FileOutput {
+        findings: findings
+            .into_iter()
+            .map(|stored| restore_finding(stored, path, Some(origin)))
             .collect::<Option<_>>()?,
+        deferred: FileItems::Stored(StoredItems { file: file.clone(), range: range_in(file, deferred)? }),
         problems: problems
             .into_iter()
             .map(|p| Problem {
@@ -177,6 +232,13 @@ pub(crate) fn decode(
         tests,
         modules,
     })
+}
+
+/// `record` with `items` in place of the items it kept (to damage them in tests).
+#[cfg(test)]
+pub(crate) fn with_items(record: &[u8], items: &[u8]) -> Option<Vec<u8>> {
+    let record: Record<'_> = codec::from_bytes(record)?;
+    codec::to_bytes(&Record { deferred: items, ..record })
 }
 
 /// Where `part` (borrowed from `file`) lies in it.

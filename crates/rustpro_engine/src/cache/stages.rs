@@ -6,8 +6,9 @@
 //! The key ([`StageKey`]) is made from the stages' inputs themselves, not from file
 //! stamps: the program key and rule set, each package as discovered (manifest text
 //! included) with the settings at its manifest, the workspace root manifests, each package's
-//! merged facts, the test index, every item kept for the workspace stage (its file,
-//! package, finding, edits and value, in the stage's order), the path filters, and the one
+//! merged facts, the test index, the items each file kept for the workspace stage (by their
+//! encoding, the one the cache stores, with the file, package and target; so items read
+//! from the cache are hashed without being decoded), the path filters, and the one
 //! thing a package rule reads from disk (whether a workspace has a cargo-deny
 //! configuration). Anything else changing changes a per-file output, so the key.
 //!

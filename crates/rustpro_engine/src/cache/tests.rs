@@ -3,7 +3,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{CacheOptions, store};
+use super::{CacheOptions, record, store};
+use crate::diagnostic::ProblemKind;
 use crate::rule::DeferredData;
 use crate::{CheckRequest, Outcome, check};
 
@@ -77,4 +78,67 @@ fn kept_values_come_back_as_their_own_type_only() {
         assert!(stored.get::<Kept>().is_some());
         assert_eq!(stored.get::<String>(), None);
     }
+}
+
+/// The items a cached file kept for the workspace stage are decoded only when the stages run;
+/// items that do not decode then (a bug: the cache file's checksum held) give one problem for
+/// the file, the rest of the run goes on, and no stage results are kept from that run.
+#[test]
+fn stored_items_are_decoded_when_the_stages_run_and_a_broken_one_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache_dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::write(root.join("Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        .expect("write");
+    fs::create_dir_all(root.join("src")).expect("mkdir");
+    fs::write(root.join("src/lib.rs"), "mod shapes;\npub fn f(x: Option<u8>) -> u8 {\n    x.unwrap()\n}\n")
+        .expect("write");
+    // `boxed_return_in_trait` keeps the trait for the workspace stage.
+    fs::write(
+        root.join("src/shapes.rs"),
+        "pub trait Shapes {\n    fn items(&self) -> Box<dyn Iterator<Item = u8> + '_>;\n}\n",
+    )
+    .expect("write");
+    let options = CacheOptions::new(1, Some(cache_dir.path().to_path_buf()));
+    let expected = summary(&run(&root, None));
+    assert!(expected.iter().any(|(_, rule, _)| *rule == "boxed_return_in_trait"), "{expected:?}");
+    run(&root, Some(options.clone()));
+    let forget_stages = || {
+        for path in store::stage_locations(&[root.as_path()], Some(cache_dir.path())) {
+            let _ = fs::remove_file(path);
+        }
+    };
+
+    // Every file from the cache, the stages run again: the stored items are decoded.
+    forget_stages();
+    let decoded = run(&root, Some(options.clone()));
+    assert_eq!((decoded.cache.hits, decoded.cache.misses, decoded.cache.stages_reused), (2, 0, false));
+    assert_eq!(summary(&decoded), expected);
+    assert!(decoded.problems.is_empty(), "{:?}", decoded.problems);
+
+    let locations = store::locations(&root, Some(cache_dir.path()));
+    let bytes = store::read(&locations, 1);
+    let entries = store::decode(&bytes).expect("entries");
+    let damaged: Vec<Vec<u8>> = entries
+        .iter()
+        .map(|e| match e.path.ends_with("shapes.rs") {
+            // Three items, the first one cut short.
+            true => record::with_items(e.record, &[3, 0xff, 0xff]).expect("record"),
+            false => e.record.to_vec(),
+        })
+        .collect();
+    let entries: Vec<store::Entry<'_>> =
+        entries.iter().zip(&damaged).map(|(e, record)| store::Entry { record, ..*e }).collect();
+    assert!(store::write(&locations, 1, &entries));
+    forget_stages();
+    let broken = run(&root, Some(options.clone()));
+    assert_eq!(broken.cache.hits, 2);
+    let problems: Vec<_> =
+        broken.problems.iter().map(|p| (p.kind, p.path.ends_with("src/shapes.rs"))).collect();
+    assert_eq!(problems, [(ProblemKind::Internal, true)], "{:?}", broken.problems);
+    assert!(summary(&broken).iter().all(|(_, rule, _)| *rule != "boxed_return_in_trait"));
+    assert!(summary(&broken).iter().any(|(_, rule, _)| *rule == "unwrap_in_production"));
+    // Stage results made without the file's items were not kept.
+    let again = run(&root, Some(options));
+    assert!(!again.cache.stages_reused);
 }
