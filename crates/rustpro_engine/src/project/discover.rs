@@ -47,7 +47,7 @@ impl Walked {
         {
             return None;
         }
-        let start = self.rust_files.partition_point(|f| f.as_path() < src);
+        let start = self.rust_files.partition_point(|f| walk_order(f, src).is_lt());
         Some(
             self.rust_files[start..]
                 .iter()
@@ -63,6 +63,17 @@ impl Walked {
                 .collect(),
         )
     }
+}
+
+/// The order of [`Path`]'s `Ord` (component by component) for the paths a folder walk gives,
+/// computed on their bytes, several times faster: they have no `.` components and no
+/// repeated or trailing separators, so a separator, where a component ends, sorts before
+/// any other byte.
+fn walk_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let rank = |byte: &u8| if std::path::is_separator(char::from(*byte)) { 0 } else { u16::from(*byte) + 1 };
+    a.get(same).map(rank).cmp(&b.get(same).map(rank))
 }
 
 #[derive(Clone)]
@@ -264,7 +275,7 @@ impl Discoverer {
                 })
             });
         let mut walked = seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        walked.rust_files.sort();
+        walked.rust_files.sort_unstable_by(|a, b| walk_order(a, b));
         walked.skipped = std::mem::take(&mut *lock(&skipped));
         self.out.walked.push(walked);
         let found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -676,6 +687,29 @@ mod tests {
         let path = root.join(path);
         fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         fs::write(path, text).expect("write");
+    }
+
+    /// Paths made of components from a small alphabet (separators, `-`, `.` and bytes
+    /// above them inside names), in every pair: the byte order agrees with `Path`'s.
+    #[test]
+    fn walk_order_is_the_order_of_paths() {
+        let parts = ["a", "a-b", "a.rs", "ab", "b", "-", "a~", "é", "a/b", "a/b/c", "ab/c", "a-/b"];
+        let mut paths = Vec::new();
+        for first in &parts {
+            paths.push(PathBuf::from(format!("/r/{first}")));
+            for second in &parts {
+                paths.push(PathBuf::from(format!("/r/{first}/{second}")));
+            }
+        }
+        for a in &paths {
+            for b in &paths {
+                assert_eq!(walk_order(a, b), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
+        let mut sorted = paths.clone();
+        sorted.sort_by(|a, b| walk_order(a, b));
+        paths.sort();
+        assert_eq!(sorted, paths);
     }
 
     #[test]
