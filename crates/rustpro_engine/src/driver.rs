@@ -157,13 +157,11 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     for (package, root) in packages.iter().zip(&settings_of) {
         package_dirs[*root].push(package.dir.as_path());
     }
-    let (mut cache_stats, context_keys) = match shared.cache {
-        Some((cache, keys)) => (cache.save(&package_dirs), Some(keys)),
-        None => (CacheStats::default(), None),
-    };
+    // Written once the stages ran: the items they read may turn out unreadable.
+    let (run_cache, context_keys) = shared.cache.unzip();
     let mut findings = flatten(shared.findings.into_inner().unwrap_or_else(PoisonError::into_inner));
     problems.extend(shared.problems.into_inner().unwrap_or_else(PoisonError::into_inner));
-    timings.mark("cache write");
+    let mut stages_reused = false;
     let mut test_coverage = Vec::new();
     if !request.parse_only {
         let mut facts: Vec<FileFacts> = shared
@@ -199,7 +197,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         timings.mark("stage key");
         match memo.as_ref().zip(key).and_then(|(memo, key)| memo.get(key)) {
             Some(kept) => {
-                cache_stats.stages_reused = true;
+                stages_reused = true;
                 findings.extend(kept);
             }
             None => {
@@ -207,7 +205,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
                 timings.mark("package stage");
                 // Parallel walks finish in any order; the workspace stage sees files in a
                 // stable one.
-                let (files, broken) = decode_items(pool.as_ref(), deferred);
+                let (files, broken) = decode_items(pool.as_ref(), deferred, run_cache.as_ref(), &settings_of);
                 let groups = in_file_order(files, &settings_of);
                 staged.extend(stages.workspace_stage(pool.as_ref(), groups));
                 let complete = broken.is_empty();
@@ -220,6 +218,9 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         }
     }
     timings.mark("workspace stage");
+    let mut cache_stats = run_cache.map(|cache| cache.save(&package_dirs)).unwrap_or_default();
+    cache_stats.stages_reused = stages_reused;
+    timings.mark("cache write");
     let mut findings = in_path_order(findings);
     findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
     problems.sort_by(|a, b| (&a.path, a.location, &a.message).cmp(&(&b.path, b.location, &b.message)));
@@ -1263,6 +1264,9 @@ impl FileItems {
     }
 }
 
+/// The file and package of stored items that cannot be read back.
+type Unreadable = (Arc<Path>, usize);
+
 /// What one file held back for the workspace stage, and whose it is.
 struct KeptFile {
     path: Arc<Path>,
@@ -1274,30 +1278,27 @@ struct KeptFile {
 impl KeptFile {
     /// The hash of the items, in order, with the file, package and target they were kept
     /// for (what the stage key takes of them); `None` when one cannot be encoded. Made and
-    /// stored items hash alike: by their encoding.
+    /// stored items hash alike: by their encoding, whose hash the cache keeps with a stored
+    /// file's entry (so stored items are not read for it).
     fn key(&self) -> Option<u128> {
-        let made;
-        let encoded = match &self.items {
-            FileItems::Made(items) => {
-                made = cache::encode_items(items, &self.path)?;
-                made.as_slice()
-            }
-            FileItems::Stored(stored) => stored.bytes(),
+        let items = match &self.items {
+            FileItems::Made(items) => xxhash_rust::xxh3::xxh3_128(&cache::encode_items(items, &self.path)?),
+            FileItems::Stored(stored) => stored.hash(),
         };
         let mut key = cache::StageKey::new();
         key.add(self.path.as_os_str().as_encoded_bytes());
         key.add(self.package);
         key.add(&*self.origin);
-        key.add(encoded);
+        key.add(items);
         Some(key.finish())
     }
 
-    /// The items, decoded; the file's path when stored ones do not decode.
-    fn into_items(self) -> Result<Vec<(usize, Deferred)>, Arc<Path>> {
+    /// The items, decoded; the file's path and package when stored ones cannot be.
+    fn into_items(self) -> Result<Vec<(usize, Deferred)>, Unreadable> {
         match self.items {
             FileItems::Made(items) => Ok(items),
             FileItems::Stored(stored) => {
-                stored.decode(&self.path, self.package, &self.origin).ok_or(self.path)
+                stored.decode(&self.path, self.package, &self.origin).ok_or((self.path, self.package))
             }
         }
     }
@@ -1564,10 +1565,13 @@ impl Stages<'_> {
 }
 
 /// Each file's items, decoded (in parallel) where they are still stored; a problem for each
-/// file whose stored items do not decode (the workspace stage then runs without them).
+/// file whose stored items cannot be read back (the workspace stage then runs without them),
+/// and its entry dropped from the cache, so that the next run checks it again.
 fn decode_items(
     pool: Option<&rayon::ThreadPool>,
     files: Vec<KeptFile>,
+    cache: Option<&RunCache<'_>>,
+    root_of: &[usize],
 ) -> (Vec<Vec<(usize, Deferred)>>, Vec<Problem>) {
     let decoded: Vec<_> = in_pool(pool, || files.into_par_iter().map(KeptFile::into_items).collect());
     let mut items = Vec::with_capacity(decoded.len());
@@ -1575,16 +1579,21 @@ fn decode_items(
     for file in decoded {
         match file {
             Ok(file) => items.push(file),
-            Err(path) => problems.push(Problem {
-                severity: ProblemSeverity::Error,
-                kind: ProblemKind::Internal,
-                path: path.to_path_buf(),
-                location: None,
-                message: "internal error: what the result cache kept of this file for cross-file rules \
-                          could not be read back, so those rules ran without it; run again with \
-                          `--no-cache`, and please report it"
-                    .to_owned(),
-            }),
+            Err((path, package)) => {
+                if let Some(cache) = cache {
+                    cache.forget(root_of[package], &path);
+                }
+                problems.push(Problem {
+                    severity: ProblemSeverity::Error,
+                    kind: ProblemKind::Internal,
+                    path: path.to_path_buf(),
+                    location: None,
+                    message: "what the result cache kept of this file for cross-file rules could not be \
+                              read back (the cache file was damaged), so those rules ran without it; the \
+                              next run checks the file again"
+                        .to_owned(),
+                });
+            }
         }
     }
     (items, problems)

@@ -29,11 +29,14 @@
 //!   by the kernel on every write, so restoring the modification time does not hide one.
 //!   Otherwise the file is read and its content hash (128-bit xxh3) compared.
 //!
-//! What a file kept for the workspace stage stays encoded in the cache file in memory: a run
-//! whose stage results are reused never decodes it, and a run that runs the stages decodes
-//! each file's items, while kept values and the edits kept with them are decoded only when
-//! the workspace stage asks for them. A warm run decodes what it uses, not what every file
-//! kept.
+//! What a file kept for the workspace stage lies in a section of the cache file of its own,
+//! with its hash in the file's entry (the stage key takes the hash): a run whose stage
+//! results are reused never reads that section, and a run that runs the stages reads it
+//! and decodes each file's items, while kept values and the edits kept with them are
+//! decoded only when the workspace stage asks for them. A warm run reads and decodes what it
+//! uses, not what every file kept. When the section turns out unreadable (damaged after the
+//! entries were read), each file whose items are missing is reported, and its entry is
+//! dropped, so the next run checks it again.
 //!
 //! Files held by an overlay (the fix loop's texts, unsaved buffers) are neither looked up
 //! nor stored. `rustpro fix` runs without the cache; a check never writes an entry for text
@@ -160,6 +163,13 @@ impl Probe {
     }
 }
 
+/// An entry made by this run: the file's place, its record and its items.
+struct Fresh {
+    probe: Probe,
+    record: Vec<u8>,
+    items: Vec<u8>,
+}
+
 /// The caches of one run: one store per workspace root.
 pub(crate) struct RunCache<'a> {
     program_key: u128,
@@ -172,10 +182,10 @@ pub(crate) struct RunCache<'a> {
     misses: AtomicUsize,
 }
 
-/// The loaded bytes of each root's cache file; they outlive the [`RunCache`] that borrows them.
+/// Each root's cache file as read; they outlive the [`RunCache`] that borrows them.
 pub(crate) struct Loaded {
     options: CacheOptions,
-    files: Vec<(Vec<PathBuf>, Arc<[u8]>)>,
+    files: Vec<(Vec<PathBuf>, store::CacheFile)>,
 }
 
 impl Loaded {
@@ -185,8 +195,8 @@ impl Loaded {
             .par_iter()
             .map(|root| {
                 let locations = store::locations(root, options.user_dir.as_deref());
-                let bytes = store::read(&locations, options.program_key);
-                (locations, bytes)
+                let file = store::read(&locations, options.program_key);
+                (locations, file)
             })
             .collect();
         Loaded { options: options.clone(), files }
@@ -195,17 +205,19 @@ impl Loaded {
 
 struct Store<'a> {
     locations: &'a [PathBuf],
-    /// The cache file in memory: kept values of hits read from it.
-    bytes: &'a Arc<[u8]>,
+    /// The cache file's items section: hits' items for the workspace stage lie in it.
+    items: &'a Arc<store::ItemsSection>,
     old: Vec<store::Entry<'a>>,
     /// Old entries by path and context.
     by_key: HashMap<(&'a str, u128), usize>,
     /// Per old entry: whether this run used it.
     used: Vec<AtomicBool>,
+    /// Per old entry: whether its items turned out unreadable (it is dropped).
+    forgotten: Vec<AtomicBool>,
     /// Old entries used with a new stamp (the file was read and its text had not changed).
     restamped: Mutex<Vec<(usize, Option<FileStamp>)>>,
     /// Entries made by this run.
-    fresh: Mutex<Vec<(Probe, Vec<u8>)>>,
+    fresh: Mutex<Vec<Fresh>>,
 }
 
 impl<'a> RunCache<'a> {
@@ -213,14 +225,15 @@ impl<'a> RunCache<'a> {
         let stores = loaded
             .files
             .par_iter()
-            .map(|(locations, bytes)| {
+            .map(|(locations, file)| {
                 // Entries that do not decode are no entries: the file will be rewritten.
-                let old = store::decode(bytes).unwrap_or_default();
+                let old = store::decode(&file.entries).unwrap_or_default();
                 let by_key = old.iter().enumerate().map(|(i, e)| ((e.path, e.context), i)).collect();
                 Store {
                     locations,
-                    bytes,
+                    items: &file.items,
                     used: old.iter().map(|_| AtomicBool::new(false)).collect(),
+                    forgotten: old.iter().map(|_| AtomicBool::new(false)).collect(),
                     by_key,
                     old,
                     restamped: Mutex::new(Vec::new()),
@@ -304,7 +317,9 @@ impl<'a> RunCache<'a> {
     fn hit(&self, probe: &Probe, path: &Path, origin: &Arc<Origin>) -> Option<FileOutput> {
         let store = &self.stores[probe.store];
         let index = probe.entry?;
-        let output = record::decode(store.bytes, store.old[index].record, path, origin)?;
+        let entry = &store.old[index];
+        let items = record::StoredItems::new(store.items, entry.items)?;
+        let output = record::decode(entry.record, path, origin, items)?;
         store.used[index].store(true, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(output)
@@ -322,17 +337,30 @@ impl<'a> RunCache<'a> {
         }
     }
 
+    /// Drops the entries of the file at `path` in root `store`'s cache when it is saved (what
+    /// was kept for the file cannot be read back): the next run checks the file again.
+    pub(crate) fn forget(&self, store: usize, path: &Path) {
+        let Some(store) = self.stores.get(store) else { return };
+        let Some(path) = path.to_str() else { return };
+        for (index, entry) in store.old.iter().enumerate() {
+            if entry.path == path {
+                store.forgotten[index].store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Keeps a file's fresh output under the keys `probe` took when the file was read.
     pub(crate) fn insert(&self, probe: Probe, path: &Path, output: &FileOutput) {
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let Some(bytes) = record::encode(output, path) else { return };
+        let Some((record, items)) = record::encode(output, path) else { return };
         let store = &self.stores[probe.store];
-        store.fresh.lock().unwrap_or_else(PoisonError::into_inner).push((probe, bytes));
+        store.fresh.lock().unwrap_or_else(PoisonError::into_inner).push(Fresh { probe, record, items });
     }
 
     /// Writes every store that changed. `checked[i]` holds the folders of the packages of
     /// root `i` that this run checked: their old entries that the run did not use are dropped
-    /// (the file is gone, excluded or changed); those of other packages are kept.
+    /// (the file is gone, excluded or changed); those of other packages are kept. So are the
+    /// entries whose items this run found unreadable (the next run checks their files again).
     pub(crate) fn save(self, checked: &[Vec<&Path>]) -> CacheStats {
         let mut files_written = 0;
         for (store, checked) in self.stores.into_iter().zip(checked) {
@@ -340,13 +368,19 @@ impl<'a> RunCache<'a> {
             let restamped: HashMap<usize, Option<FileStamp>> =
                 store.restamped.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter().collect();
             let fresh_keys: HashSet<(&str, u128)> =
-                fresh.iter().map(|(probe, _)| (probe.path.as_str(), probe.context)).collect();
+                fresh.iter().map(|f| (f.probe.path.as_str(), f.probe.context)).collect();
+            let items_lost = store.items.failed();
             let mut kept: Vec<store::Entry<'_>> = Vec::with_capacity(store.old.len() + fresh.len());
             let mut dropped = false;
             for (index, entry) in store.old.iter().enumerate() {
                 let replaced = fresh_keys.contains(&(entry.path, entry.context));
                 let used = store.used[index].load(Ordering::Relaxed);
-                if replaced || (!used && checked.iter().any(|dir| Path::new(entry.path).starts_with(dir))) {
+                let unreadable =
+                    items_lost && entry.items.len > 0 || store.forgotten[index].load(Ordering::Relaxed);
+                if replaced
+                    || unreadable
+                    || (!used && checked.iter().any(|dir| Path::new(entry.path).starts_with(dir)))
+                {
                     dropped |= !replaced;
                     continue;
                 }
@@ -359,15 +393,40 @@ impl<'a> RunCache<'a> {
             if fresh.is_empty() && !dropped && restamped.is_empty() {
                 continue;
             }
-            kept.extend(fresh.iter().map(|(probe, record)| store::Entry {
-                path: &probe.path,
-                content: probe.content,
-                context: probe.context,
-                stamp: probe.stamp,
-                record,
+            // The items of the entries kept, from the old section, then those of new ones.
+            let old_items =
+                kept.iter().any(|entry| entry.items.len > 0).then(|| store.items.bytes()).flatten();
+            let mut items = Vec::new();
+            kept.retain_mut(|entry| {
+                if entry.items.len == 0 {
+                    return true;
+                }
+                // Unreadable (the section was damaged): the file is checked again next run.
+                let Some(bytes) = old_items.and_then(|old| old.get(entry.items.range()?)) else {
+                    return false;
+                };
+                entry.items.start = items.len() as u64;
+                items.extend_from_slice(bytes);
+                true
+            });
+            kept.extend(fresh.iter().map(|Fresh { probe, record, items: fresh_items }| {
+                let at = store::ItemsAt {
+                    start: items.len() as u64,
+                    len: fresh_items.len() as u64,
+                    hash: xxh3_128(fresh_items),
+                };
+                items.extend_from_slice(fresh_items);
+                store::Entry {
+                    path: &probe.path,
+                    content: probe.content,
+                    context: probe.context,
+                    stamp: probe.stamp,
+                    record,
+                    items: at,
+                }
             }));
             kept.sort_by(|a, b| (a.path, a.context).cmp(&(b.path, b.context)));
-            if store::write(store.locations, self.program_key, &kept) {
+            if store::write(store.locations, self.program_key, &kept, &items) {
                 files_written += 1;
             }
         }

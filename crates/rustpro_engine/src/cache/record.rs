@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::codec;
+use super::store::{ItemsAt, ItemsSection};
 use crate::diagnostic::{
     Applicability, Edit, Finding, Fix, Origin, Problem, ProblemKind, ProblemSeverity, Severity, Snippet,
 };
@@ -20,12 +21,8 @@ use crate::rule::{ChildModule, Deferred, DeferredData, FileFacts, KeptEdits};
 use crate::source::LineCol;
 
 #[derive(Serialize, Deserialize)]
-struct Record<'a> {
+struct Record {
     findings: Vec<StoredFinding>,
-    /// The items kept for the workspace stage, as [`encode_items`] gives them: read back in
-    /// place, and decoded only when the stages run ([`StoredItems`]).
-    #[serde(borrow)]
-    deferred: &'a [u8],
     problems: Vec<StoredProblem>,
     facts: FileFacts,
     tests: TestFacts,
@@ -81,17 +78,19 @@ struct StoredProblem {
     message: String,
 }
 
-/// `output` (of the file at `path`) encoded; `None` when part of it cannot be stored, and
-/// then the file is simply not cached.
-pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
+/// `output` (of the file at `path`) encoded: its record, and apart from it the items it kept
+/// for the workspace stage ([`encode_items`]), which go to the cache file's items section;
+/// `None` when part of it cannot be stored, and then the file is simply not cached.
+pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
     let FileOutput { findings, deferred, problems, facts, tests, modules } = output;
     let items = match deferred {
-        FileItems::Made(items) => std::borrow::Cow::Owned(encode_items(items, path)?),
-        FileItems::Stored(stored) => std::borrow::Cow::Borrowed(stored.bytes()),
+        // No items take no bytes (and a stored file with none is skipped without reading).
+        FileItems::Made(items) if items.is_empty() => Vec::new(),
+        FileItems::Made(items) => encode_items(items, path)?,
+        FileItems::Stored(stored) => stored.bytes()?.to_vec(),
     };
     let record = Record {
         findings: findings.iter().map(|f| store_finding(f, path)).collect::<Option<_>>()?,
-        deferred: &items,
         problems: problems
             .iter()
             .map(|problem| {
@@ -108,7 +107,7 @@ pub(crate) fn encode(output: &FileOutput, path: &Path) -> Option<Vec<u8>> {
         tests: tests.clone(),
         modules: modules.clone(),
     };
-    codec::to_bytes(&record)
+    Some((codec::to_bytes(&record)?, items))
 }
 
 /// The items a file (at `path`) kept for the workspace stage, encoded: what a record holds
@@ -141,38 +140,50 @@ pub(crate) fn encode_items(items: &[(usize, Deferred)], path: &Path) -> Option<V
     codec::to_bytes(&stored)
 }
 
-/// A cached file's items for the workspace stage, still encoded in the cache file: a run
-/// whose stage results are reused never decodes them.
+/// A cached file's items for the workspace stage, in its cache file's items section: a run
+/// whose stage results are reused never reads them.
 pub(crate) struct StoredItems {
-    /// The cache file in memory.
-    file: Arc<[u8]>,
-    /// Where the encoded items ([`encode_items`]) lie in it.
+    section: Arc<ItemsSection>,
+    /// Where the encoded items ([`encode_items`]) lie in the section.
     range: Range<usize>,
+    /// Their hash, stored with the entry.
+    hash: u128,
 }
 
 impl StoredItems {
-    /// The encoded items.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        self.file.get(self.range.clone()).unwrap_or_default()
+    pub(crate) fn new(section: &Arc<ItemsSection>, at: ItemsAt) -> Option<StoredItems> {
+        Some(StoredItems { section: section.clone(), range: at.range()?, hash: at.hash })
+    }
+
+    /// The encoded items; `None` when the section cannot be read.
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
+        self.section.bytes()?.get(self.range.clone())
+    }
+
+    /// The 128-bit xxh3 hash of [`StoredItems::bytes`], without reading them.
+    pub(crate) fn hash(&self) -> u128 {
+        self.hash
     }
 
     /// Whether the file kept no item.
     pub(crate) fn is_empty(&self) -> bool {
-        // A sequence's encoding starts with its length: one byte 0 for none.
-        self.bytes() == [0]
+        self.range.is_empty()
     }
 
     /// The items, as the file at `path` of package `package`, target `origin` kept them;
-    /// `None` when the bytes are not items of this program. Kept values and edits stay in
-    /// the cache file until the workspace stage asks for them.
+    /// `None` when the section cannot be read or the bytes are not items of this program.
+    /// Kept values and edits stay in the section until the workspace stage asks for them.
     pub(crate) fn decode(
         &self,
         path: &Arc<Path>,
         package: usize,
         origin: &Arc<Origin>,
     ) -> Option<Vec<(usize, Deferred)>> {
-        let file = &self.file;
-        let stored: Vec<StoredDeferred<'_>> = codec::from_bytes(self.bytes())?;
+        if self.is_empty() {
+            return Some(Vec::new());
+        }
+        let file = self.section.bytes()?;
+        let stored: Vec<StoredDeferred<'_>> = codec::from_bytes(file.get(self.range.clone())?)?;
         stored
             .into_iter()
             .map(|stored| {
@@ -202,22 +213,22 @@ impl std::fmt::Debug for StoredItems {
     }
 }
 
-/// The output a record holds, for the file at `path` of target `origin`; `None` when the
-/// bytes are not a record of this program. `record` lies in `file` (the cache file in
-/// memory), where the items kept for the workspace stage stay ([`StoredItems`]).
+/// The output a record holds, for the file at `path` of target `origin`, with the items it
+/// kept for the workspace stage (`items`, still in the cache file); `None` when the bytes
+/// are not a record of this program.
 pub(crate) fn decode(
-    file: &Arc<[u8]>,
     record: &[u8],
     path: &Path,
     origin: &Arc<Origin>,
+    items: StoredItems,
 ) -> Option<FileOutput> {
-    let Record { findings, deferred, problems, facts, tests, modules } = codec::from_bytes(record)?;
+    let Record { findings, problems, facts, tests, modules } = codec::from_bytes(record)?;
     Some(FileOutput {
         findings: findings
             .into_iter()
             .map(|stored| restore_finding(stored, path, Some(origin)))
             .collect::<Option<_>>()?,
-        deferred: FileItems::Stored(StoredItems { file: file.clone(), range: range_in(file, deferred)? }),
+        deferred: FileItems::Stored(items),
         problems: problems
             .into_iter()
             .map(|p| Problem {
@@ -232,13 +243,6 @@ pub(crate) fn decode(
         tests,
         modules,
     })
-}
-
-/// `record` with `items` in place of the items it kept (to damage them in tests).
-#[cfg(test)]
-pub(crate) fn with_items(record: &[u8], items: &[u8]) -> Option<Vec<u8>> {
-    let record: Record<'_> = codec::from_bytes(record)?;
-    codec::to_bytes(&Record { deferred: items, ..record })
 }
 
 /// Where `part` (borrowed from `file`) lies in it.

@@ -83,9 +83,8 @@ impl StageMemo {
     /// The stages' findings kept for `key`; `None` when the memo is another run's (or
     /// missing, or not whole).
     pub(crate) fn get(&self, key: u128) -> Option<Vec<Finding>> {
-        let bytes = store::read(&self.locations, self.program_key);
-        let body = store::entries(&bytes);
-        let (stored_key, findings) = body.split_at_checked(16)?;
+        let file = store::read(&self.locations, self.program_key);
+        let (stored_key, findings) = file.entries.split_at_checked(16)?;
         if u128::from_le_bytes(stored_key.try_into().ok()?) != key {
             return None;
         }
@@ -98,7 +97,7 @@ impl StageMemo {
         let mut body = Vec::with_capacity(16 + encoded.len());
         body.extend_from_slice(&key.to_le_bytes());
         body.extend_from_slice(&encoded);
-        store::write_body(&self.locations, self.program_key, &body)
+        store::write_sections(&self.locations, self.program_key, &body, &[])
     }
 }
 

@@ -1,7 +1,7 @@
 //! Cache files: where they live, how they are read (never trusted unless whole and written
 //! by this program) and how they are written (a temporary file renamed over the old one).
 //!
-//! Layout: a 48-byte header, then the entries.
+//! Layout: a 68-byte header, the entries, then the items section.
 //!
 //! | bytes | what |
 //! |---|---|
@@ -10,13 +10,20 @@
 //! | 20..36 | program key (see `CacheOptions::program_key`), little-endian |
 //! | 36..44 | length of the entries, little-endian |
 //! | 44..52 | 64-bit xxh3 checksum of the entries, little-endian |
-//! | 52.. | the entries: one per file and context (path, content hash, context hash, stamp, record) |
+//! | 52..60 | length of the items section, little-endian |
+//! | 60..68 | 64-bit xxh3 checksum of the items section, little-endian |
+//! | 68.. | the entries: one per file and context (path, content hash, context hash, stamp, record, where its items lie) |
+//! | then | the items section: what each file kept for the workspace stage, one piece per entry |
+//!
+//! The items section is read only when a run asks for it ([`ItemsSection::bytes`]), from the
+//! file opened with the entries: a run whose stage results are reused never reads it, and a
+//! newer file renamed over this one in between does not change what this run reads.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
@@ -27,8 +34,8 @@ use crate::project::FileStamp;
 const MAGIC: &[u8; 16] = b"rustpro-cache\0\0\0";
 /// Bump when the layout or a stored type changes in a way the program key would not show
 /// (it always changes with the program, so in practice: never needed, but cheap).
-const FORMAT: u32 = 2;
-const HEADER: usize = 16 + 4 + 16 + 8 + 8;
+const FORMAT: u32 = 3;
+const HEADER: usize = 16 + 4 + 16 + 8 + 8 + 8 + 8;
 
 /// The file name of a workspace's cache in its `target/rustpro/` folder.
 const FILE_NAME: &str = "check-cache.bin";
@@ -45,6 +52,70 @@ pub(crate) struct Entry<'a> {
     /// shows the same stamp, its text is the one hashed, and it is not read again.
     pub stamp: Option<FileStamp>,
     pub record: &'a [u8],
+    /// What the file kept for the workspace stage, in the items section.
+    pub items: ItemsAt,
+}
+
+/// Where an entry's items lie in the items section, and their hash (128-bit xxh3 of those
+/// bytes, so that the stage key takes them in without reading them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ItemsAt {
+    pub start: u64,
+    pub len: u64,
+    pub hash: u128,
+}
+
+impl ItemsAt {
+    /// The bytes of the items section they lie in.
+    pub(crate) fn range(&self) -> Option<std::ops::Range<usize>> {
+        let start = usize::try_from(self.start).ok()?;
+        Some(start..start.checked_add(usize::try_from(self.len).ok()?)?)
+    }
+}
+
+/// A cache file as read: its entries, and its items section, read when first asked for.
+pub(crate) struct CacheFile {
+    /// The entries part ([`decode`] reads them); empty when no location holds a whole file
+    /// of this program.
+    pub entries: Arc<[u8]>,
+    pub items: Arc<ItemsSection>,
+}
+
+/// The items section of a cache file, read from the open file when first asked for.
+pub(crate) struct ItemsSection {
+    /// The file, and where the section starts in it, until the section is read.
+    source: Mutex<Option<(fs::File, u64)>>,
+    len: u64,
+    checksum: u64,
+    bytes: OnceLock<Option<Arc<[u8]>>>,
+}
+
+impl ItemsSection {
+    fn empty() -> ItemsSection {
+        ItemsSection { source: Mutex::new(None), len: 0, checksum: xxh3_64(&[]), bytes: OnceLock::new() }
+    }
+
+    /// The section, read whole; `None` when it cannot be read or its checksum fails (the
+    /// file was damaged after its entries were read).
+    pub(crate) fn bytes(&self) -> Option<&Arc<[u8]>> {
+        self.bytes
+            .get_or_init(|| {
+                if self.len == 0 {
+                    return Some(Arc::from(Vec::new()));
+                }
+                let (mut file, start) = self.source.lock().unwrap_or_else(PoisonError::into_inner).take()?;
+                let mut bytes = vec![0; usize::try_from(self.len).ok()?];
+                file.seek(SeekFrom::Start(start)).ok()?;
+                file.read_exact(&mut bytes).ok()?;
+                (xxh3_64(&bytes) == self.checksum).then(|| Arc::from(bytes))
+            })
+            .as_ref()
+    }
+
+    /// Whether the section was asked for and could not be read.
+    pub(crate) fn failed(&self) -> bool {
+        matches!(self.bytes.get(), Some(None))
+    }
 }
 
 /// Where the cache of the workspace rooted at `root` may be, best first: in the workspace's
@@ -62,47 +133,60 @@ pub(crate) fn locations(root: &Path, user_dir: Option<&Path>) -> Vec<PathBuf> {
     out
 }
 
-/// The first of `locations` that holds a whole cache file of this program, read whole (its
-/// entries are [`entries`]); empty when none does.
-pub(crate) fn read(locations: &[PathBuf], program_key: u128) -> Arc<[u8]> {
-    locations
-        .iter()
-        .find_map(|path| fs::read(path).ok().filter(|bytes| is_whole(bytes, program_key)))
-        .unwrap_or_default()
-        .into()
+/// The first of `locations` that holds a whole cache file of this program: its entries
+/// read (their checksum checked), its items section left in the open file.
+pub(crate) fn read(locations: &[PathBuf], program_key: u128) -> CacheFile {
+    locations.iter().find_map(|path| read_one(path, program_key)).unwrap_or_else(|| CacheFile {
+        entries: Arc::from(Vec::new()),
+        items: Arc::new(ItemsSection::empty()),
+    })
 }
 
-/// The entries part of a cache file's bytes from [`read`].
-pub(crate) fn entries(bytes: &[u8]) -> &[u8] {
-    bytes.get(HEADER..).unwrap_or_default()
-}
-
-/// Whether a cache file's header says it is this program's and the checksum matches.
-fn is_whole(bytes: &[u8], program_key: u128) -> bool {
-    let Some(header) = bytes.get(..HEADER) else { return false };
-    let (magic, rest) = header.split_at(16);
-    let (format, rest) = rest.split_at(4);
-    let (key, rest) = rest.split_at(16);
-    let (len, checksum) = rest.split_at(8);
-    let number = |b: &[u8]| b.iter().rev().fold(0_u128, |n, byte| n << 8 | u128::from(*byte));
-    magic == MAGIC
-        && number(format) == u128::from(FORMAT)
-        && number(key) == program_key
-        && number(len) == (bytes.len() - HEADER) as u128
-        && number(checksum) == u128::from(xxh3_64(&bytes[HEADER..]))
+fn read_one(path: &Path, program_key: u128) -> Option<CacheFile> {
+    let mut file = fs::File::open(path).ok()?;
+    let mut header = [0_u8; HEADER];
+    file.read_exact(&mut header).ok()?;
+    let number = |range: std::ops::Range<usize>| {
+        header[range].iter().rev().fold(0_u128, |n, byte| n << 8 | u128::from(*byte))
+    };
+    let (entries_len, entries_checksum) = (number(36..44), number(44..52));
+    let (items_len, items_checksum) = (number(52..60), number(60..68));
+    let whole = header[..16] == *MAGIC
+        && number(16..20) == u128::from(FORMAT)
+        && number(20..36) == program_key
+        && file.metadata().ok().map(|m| u128::from(m.len()))
+            == Some(HEADER as u128 + entries_len + items_len);
+    if !whole {
+        return None;
+    }
+    let mut entries = vec![0; usize::try_from(entries_len).ok()?];
+    file.read_exact(&mut entries).ok()?;
+    if u128::from(xxh3_64(&entries)) != entries_checksum {
+        return None;
+    }
+    let items = ItemsSection {
+        len: u64::try_from(items_len).ok()?,
+        checksum: u64::try_from(items_checksum).ok()?,
+        source: Mutex::new(
+            (items_len > 0).then_some((file, (HEADER as u64).checked_add(entries_len as u64)?)),
+        ),
+        bytes: OnceLock::new(),
+    };
+    Some(CacheFile { entries: Arc::from(entries), items: Arc::new(items) })
 }
 
 /// The entries of a cache file read by [`read`]; `None` when they do not decode.
-pub(crate) fn decode(bytes: &[u8]) -> Option<Vec<Entry<'_>>> {
-    if bytes.is_empty() {
+pub(crate) fn decode(entries: &[u8]) -> Option<Vec<Entry<'_>>> {
+    if entries.is_empty() {
         return Some(Vec::new());
     }
-    codec::from_bytes(entries(bytes))
+    codec::from_bytes(entries)
 }
 
-/// Writes `entries` to the first of `locations` where that works; returns whether one did.
-pub(crate) fn write(locations: &[PathBuf], program_key: u128, entries: &[Entry<'_>]) -> bool {
-    codec::to_bytes(entries).is_some_and(|body| write_body(locations, program_key, &body))
+/// Writes `entries`, whose items lie in `items`, to the first of `locations` where that
+/// works; returns whether one did.
+pub(crate) fn write(locations: &[PathBuf], program_key: u128, entries: &[Entry<'_>], items: &[u8]) -> bool {
+    codec::to_bytes(entries).is_some_and(|body| write_sections(locations, program_key, &body, items))
 }
 
 /// Where the results of the package and workspace stages of a run over `roots` are kept:
@@ -119,16 +203,19 @@ pub(crate) fn stage_locations(roots: &[&Path], user_dir: Option<&Path>) -> Vec<P
         .collect()
 }
 
-/// Writes `body` under this program's header to the first of `locations` where that
-/// works; returns whether one did. [`read`] and [`entries`] give `body` back.
-pub(crate) fn write_body(locations: &[PathBuf], program_key: u128, body: &[u8]) -> bool {
-    let mut bytes = Vec::with_capacity(HEADER + body.len());
+/// Writes `entries` and `items` under this program's header to the first of `locations`
+/// where that works; returns whether one did. [`read`] gives them back.
+pub(crate) fn write_sections(locations: &[PathBuf], program_key: u128, entries: &[u8], items: &[u8]) -> bool {
+    let mut bytes = Vec::with_capacity(HEADER + entries.len() + items.len());
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&FORMAT.to_le_bytes());
     bytes.extend_from_slice(&program_key.to_le_bytes());
-    bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&xxh3_64(body).to_le_bytes());
-    bytes.extend_from_slice(body);
+    bytes.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&xxh3_64(entries).to_le_bytes());
+    bytes.extend_from_slice(&(items.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&xxh3_64(items).to_le_bytes());
+    bytes.extend_from_slice(entries);
+    bytes.extend_from_slice(items);
     locations.iter().any(|path| write_atomic(path, &bytes).is_ok())
 }
 

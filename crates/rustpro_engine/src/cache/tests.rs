@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{CacheOptions, record, store};
+use super::{CacheOptions, store};
 use crate::diagnostic::ProblemKind;
 use crate::rule::DeferredData;
 use crate::{CheckRequest, Outcome, check};
@@ -42,17 +42,19 @@ fn entries_of_another_program_are_never_used() {
     run(&root, Some(options(1)));
 
     let locations = store::locations(&root, Some(cache_dir.path()));
-    let bytes = store::read(&locations, 1);
-    let mut entries = store::decode(&bytes).expect("entries");
-    let quiet = entries.iter().find(|e| e.path.ends_with("quiet.rs")).expect("quiet.rs").record;
+    let file = store::read(&locations, 1);
+    let items = file.items.bytes().expect("items").clone();
+    let mut entries = store::decode(&file.entries).expect("entries");
+    let quiet = *entries.iter().find(|e| e.path.ends_with("quiet.rs")).expect("quiet.rs");
     for entry in entries.iter_mut().filter(|e| e.path.ends_with("lib.rs")) {
-        entry.record = quiet;
+        entry.record = quiet.record;
+        entry.items = quiet.items;
     }
-    assert!(store::write(&locations, 1, &entries));
+    assert!(store::write(&locations, 1, &entries, &items));
 
     let forged = run(&root, Some(options(1)));
     assert!(summary(&forged).is_empty(), "the forged entry was not used: {:?}", summary(&forged));
-    assert!(store::write(&locations, 1, &entries));
+    assert!(store::write(&locations, 1, &entries, &items));
     let other = run(&root, Some(options(2)));
     assert_eq!(summary(&other), expected);
     assert_eq!(other.cache.hits, 0);
@@ -84,7 +86,7 @@ fn kept_values_come_back_as_their_own_type_only() {
 /// items that do not decode then (a bug: the cache file's checksum held) give one problem for
 /// the file, the rest of the run goes on, and no stage results are kept from that run.
 #[test]
-fn stored_items_are_decoded_when_the_stages_run_and_a_broken_one_is_reported() {
+fn stored_items_are_read_when_the_stages_run_and_unreadable_ones_are_checked_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cache_dir = tempfile::tempdir().expect("tempdir");
     let root = fs::canonicalize(dir.path()).expect("canonical");
@@ -116,20 +118,17 @@ fn stored_items_are_decoded_when_the_stages_run_and_a_broken_one_is_reported() {
     assert_eq!(summary(&decoded), expected);
     assert!(decoded.problems.is_empty(), "{:?}", decoded.problems);
 
+    // Items that do not decode (three items, the first one cut short), for one file.
     let locations = store::locations(&root, Some(cache_dir.path()));
-    let bytes = store::read(&locations, 1);
-    let entries = store::decode(&bytes).expect("entries");
-    let damaged: Vec<Vec<u8>> = entries
-        .iter()
-        .map(|e| match e.path.ends_with("shapes.rs") {
-            // Three items, the first one cut short.
-            true => record::with_items(e.record, &[3, 0xff, 0xff]).expect("record"),
-            false => e.record.to_vec(),
-        })
-        .collect();
-    let entries: Vec<store::Entry<'_>> =
-        entries.iter().zip(&damaged).map(|(e, record)| store::Entry { record, ..*e }).collect();
-    assert!(store::write(&locations, 1, &entries));
+    let file = store::read(&locations, 1);
+    let mut items = file.items.bytes().expect("items").to_vec();
+    let mut entries = store::decode(&file.entries).expect("entries");
+    for entry in entries.iter_mut().filter(|e| e.path.ends_with("shapes.rs")) {
+        entry.items.start = items.len() as u64;
+        entry.items.len = 3;
+        items.extend_from_slice(&[3, 0xff, 0xff]);
+    }
+    assert!(store::write(&locations, 1, &entries, &items));
     forget_stages();
     let broken = run(&root, Some(options.clone()));
     assert_eq!(broken.cache.hits, 2);
@@ -138,7 +137,32 @@ fn stored_items_are_decoded_when_the_stages_run_and_a_broken_one_is_reported() {
     assert_eq!(problems, [(ProblemKind::Internal, true)], "{:?}", broken.problems);
     assert!(summary(&broken).iter().all(|(_, rule, _)| *rule != "boxed_return_in_trait"));
     assert!(summary(&broken).iter().any(|(_, rule, _)| *rule == "unwrap_in_production"));
-    // Stage results made without the file's items were not kept.
-    let again = run(&root, Some(options));
+    // Stage results made without the file's items were not kept, and the file is checked
+    // again.
+    let again = run(&root, Some(options.clone()));
     assert!(!again.cache.stages_reused);
+    assert_eq!((again.cache.hits, again.cache.misses), (1, 1));
+    assert_eq!(summary(&again), expected);
+    assert!(again.problems.is_empty(), "{:?}", again.problems);
+
+    // A damaged items section: unread while the stage results are reused; reported (and
+    // its entries dropped) when the stages need it.
+    let [cache_file] = store::locations(&root, Some(cache_dir.path())).try_into().expect("one location");
+    let mut bytes = fs::read(&cache_file).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    fs::write(&cache_file, &bytes).expect("damage");
+    let unread = run(&root, Some(options.clone()));
+    assert!(unread.cache.stages_reused);
+    assert_eq!(summary(&unread), expected);
+    forget_stages();
+    let broken = run(&root, Some(options.clone()));
+    let problems: Vec<_> =
+        broken.problems.iter().map(|p| (p.kind, p.path.ends_with("src/shapes.rs"))).collect();
+    assert_eq!(problems, [(ProblemKind::Internal, true)], "{:?}", broken.problems);
+    assert_eq!(broken.cache.files_written, 1);
+    let again = run(&root, Some(options));
+    assert_eq!((again.cache.hits, again.cache.misses), (1, 1));
+    assert_eq!(summary(&again), expected);
+    assert!(again.problems.is_empty(), "{:?}", again.problems);
 }
