@@ -328,23 +328,28 @@ impl<'a> RunCache<'a> {
     /// Keeps the old entries of a file whose text this run took from an overlay: the file on
     /// disk did not change.
     pub(crate) fn keep(&self, store: usize, path: &Path) {
-        let Some(store) = self.stores.get(store) else { return };
-        let Some(path) = path.to_str() else { return };
-        for (index, entry) in store.old.iter().enumerate() {
-            if entry.path == path {
-                store.used[index].store(true, Ordering::Relaxed);
-            }
-        }
+        self.flag_entries(store, path, |store| &store.used);
     }
 
     /// Drops the entries of the file at `path` in root `store`'s cache when it is saved (what
     /// was kept for the file cannot be read back): the next run checks the file again.
     pub(crate) fn forget(&self, store: usize, path: &Path) {
+        self.flag_entries(store, path, |store| &store.forgotten);
+    }
+
+    /// Sets the per-entry flag `flags` picks for every old entry of the file at `path` in root
+    /// `store`'s cache.
+    fn flag_entries(
+        &self,
+        store: usize,
+        path: &Path,
+        flags: impl for<'s> Fn(&'s Store<'a>) -> &'s [AtomicBool],
+    ) {
         let Some(store) = self.stores.get(store) else { return };
         let Some(path) = path.to_str() else { return };
         for (index, entry) in store.old.iter().enumerate() {
             if entry.path == path {
-                store.forgotten[index].store(true, Ordering::Relaxed);
+                flags(store)[index].store(true, Ordering::Relaxed);
             }
         }
     }

@@ -12,6 +12,22 @@ fn run(root: &Path, cache: Option<CacheOptions>) -> Outcome {
     check(&CheckRequest { paths: vec![root.to_path_buf()], cache, ..CheckRequest::default() }).expect("check")
 }
 
+/// A package `p` (edition 2021) with `files`, and a cache folder: the folders (kept alive)
+/// and the package's canonical path.
+fn package(files: &[(&str, &str)]) -> (tempfile::TempDir, tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache_dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::write(root.join("Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        .expect("write");
+    for (path, text) in files {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    (dir, cache_dir, root)
+}
+
 /// The findings in source files.
 fn summary(outcome: &Outcome) -> Vec<(PathBuf, &'static str, String)> {
     outcome
@@ -27,15 +43,10 @@ fn summary(outcome: &Outcome) -> Vec<(PathBuf, &'static str, String)> {
 /// under any other program key.
 #[test]
 fn entries_of_another_program_are_never_used() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cache_dir = tempfile::tempdir().expect("tempdir");
-    let root = fs::canonicalize(dir.path()).expect("canonical");
-    fs::write(root.join("Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
-        .expect("write");
-    fs::create_dir_all(root.join("src")).expect("mkdir");
-    fs::write(root.join("src/lib.rs"), "mod quiet;\npub fn f(x: Option<u8>) -> u8 {\n    x.unwrap()\n}\n")
-        .expect("write");
-    fs::write(root.join("src/quiet.rs"), "pub fn g() {}\n").expect("write");
+    let (_dir, cache_dir, root) = package(&[
+        ("src/lib.rs", "mod quiet;\npub fn f(x: Option<u8>) -> u8 {\n    x.unwrap()\n}\n"),
+        ("src/quiet.rs", "pub fn g() {}\n"),
+    ]);
     let options = |program_key| CacheOptions::new(program_key, Some(cache_dir.path().to_path_buf()));
     let expected = summary(&run(&root, None));
     assert!(expected.iter().any(|(_, rule, _)| *rule == "unwrap_in_production"), "{expected:?}");
@@ -82,25 +93,20 @@ fn kept_values_come_back_as_their_own_type_only() {
     }
 }
 
-/// The items a cached file kept for the workspace stage are decoded only when the stages run;
-/// items that do not decode then (a bug: the cache file's checksum held) give one problem for
-/// the file, the rest of the run goes on, and no stage results are kept from that run.
+/// The items a cached file kept for the workspace stage are read and decoded only when the
+/// stages run; items that cannot be (they do not decode, or their section is damaged) give
+/// one problem per file, the rest of the run goes on, no stage results are kept from that
+/// run, and the next run checks those files again.
 #[test]
 fn stored_items_are_read_when_the_stages_run_and_unreadable_ones_are_checked_again() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cache_dir = tempfile::tempdir().expect("tempdir");
-    let root = fs::canonicalize(dir.path()).expect("canonical");
-    fs::write(root.join("Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
-        .expect("write");
-    fs::create_dir_all(root.join("src")).expect("mkdir");
-    fs::write(root.join("src/lib.rs"), "mod shapes;\npub fn f(x: Option<u8>) -> u8 {\n    x.unwrap()\n}\n")
-        .expect("write");
-    // `boxed_return_in_trait` keeps the trait for the workspace stage.
-    fs::write(
-        root.join("src/shapes.rs"),
-        "pub trait Shapes {\n    fn items(&self) -> Box<dyn Iterator<Item = u8> + '_>;\n}\n",
-    )
-    .expect("write");
+    let (_dir, cache_dir, root) = package(&[
+        ("src/lib.rs", "mod shapes;\npub fn f(x: Option<u8>) -> u8 {\n    x.unwrap()\n}\n"),
+        // `boxed_return_in_trait` keeps the trait for the workspace stage.
+        (
+            "src/shapes.rs",
+            "pub trait Shapes {\n    fn items(&self) -> Box<dyn Iterator<Item = u8> + '_>;\n}\n",
+        ),
+    ]);
     let options = CacheOptions::new(1, Some(cache_dir.path().to_path_buf()));
     let expected = summary(&run(&root, None));
     assert!(expected.iter().any(|(_, rule, _)| *rule == "boxed_return_in_trait"), "{expected:?}");
