@@ -26,6 +26,7 @@ use crate::rules::manifest::missing_deny_config::has_deny_config;
 use crate::source::parse::{
     AstNode, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
 };
+use crate::source::text::{text_contains, text_find_all};
 use crate::source::{LineCol, LineIndex, SourceText, suppression};
 
 /// What to check and how.
@@ -1140,7 +1141,7 @@ impl Shared<'_> {
         let mut walker = Walker::new(self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
         cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
-        cx.facts.mentions_async_trait = source.normalized().contains("async_trait")
+        cx.facts.mentions_async_trait = text_contains(source.normalized(), "async_trait")
             && crate::rules::async_code::async_trait_macro::async_trait_idents(root) > 0;
         if !job.crate_root {
             cx.facts.forbids_unsafe_code = false;
@@ -1313,7 +1314,7 @@ fn locate_findings(
     raw: Vec<crate::rule::RawFinding>,
 ) -> Vec<(Finding, Option<DeferredData>)> {
     let text = source.normalized();
-    let has_marker = text.contains("rustpro:allow(");
+    let has_marker = text_contains(text, "rustpro:allow(");
     if raw.is_empty() && !has_marker {
         return Vec::new();
     }
@@ -1689,7 +1690,7 @@ fn package_findings(
 
 /// Whether the text has the `unsafe` keyword in code (not in comments or strings).
 fn has_unsafe_keyword(text: &str, root: &SyntaxNode) -> bool {
-    text.match_indices("unsafe").any(|(at, _)| {
+    text_find_all(text, "unsafe").any(|at| {
         let Ok(offset) = u32::try_from(at) else { return false };
         root.token_at_offset(TextSize::from(offset)).right_biased().is_some_and(|t| {
             t.kind() == SyntaxKind::UNSAFE_KW || (t.kind() == SyntaxKind::IDENT && t.text() == "unsafe")

@@ -2,7 +2,9 @@
 //! attributes, `#[allow]`/`#[expect]` of lints, `#[path]` on modules and
 //! `#![forbid(unsafe_code)]`.
 
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, ast, first_child_node_kind};
+use crate::source::parse::{
+    AstNode, SyntaxKind, SyntaxNode, SyntaxToken, ast, first_child_node_kind, with_green,
+};
 
 /// What the outer attributes of an item (or the inner attributes of a file) say.
 #[derive(Debug, Default)]
@@ -52,9 +54,21 @@ pub(crate) fn attr_tokens(attr: &ast::Attr) -> Option<(String, Vec<SyntaxToken>)
     Some((path, rest))
 }
 
+/// Whether an attribute with this path can change the scope (see [`scope_attrs`]).
+fn is_scope_attr(path: &str) -> bool {
+    let last = path.rsplit("::").next().unwrap_or(path);
+    matches!(path, "cfg" | "allow" | "expect" | "forbid" | "deny" | "doc" | "cfg_attr" | "path")
+        || TEST_ATTRS.contains(&last)
+}
+
 pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
     let mut out = ScopeAttrs::default();
     for attr in leading_attrs(node) {
+        // Most attributes (`derive`, `repr`, `inline`, ..) say nothing of the scope: their
+        // path, read from the green tree, turns them down before their tokens are collected.
+        if !with_green(attr.syntax(), |attr| attr.attr_path().is_some_and(|path| is_scope_attr(&path))) {
+            continue;
+        }
         let Some((path, rest)) = attr_tokens(&attr) else { continue };
         let rest = &rest[..];
         let last = path.rsplit("::").next().unwrap_or(&path);
@@ -202,6 +216,22 @@ mod tests {
         assert!(attrs_of_first_item("#[tokio::test(flavor = \"multi_thread\")] async fn t() {}").test);
         assert!(attrs_of_first_item("#[test]\n#[should_panic] fn t() {}").test);
         assert!(!attrs_of_first_item("#[inline] fn t() {}").test);
+    }
+
+    #[test]
+    fn the_green_path_is_the_path_of_the_tokens() {
+        let src = "#![cfg_attr(test, allow(x))]\n#[tokio :: test(flavor = \"current_thread\")]\n#[doc = \"d\"]\n\
+                   #[unsafe(no_mangle)]\n#[derive(Debug)]\n#[rustfmt::skip]\n#[path=\"a.rs\"]\n#[x{y}]\n#[a::b[c]]\n\
+                   #[allow(\n    dead_code // why\n)]\n#[]\nfn f() {}";
+        let parsed = parse_file(src, Edition::E2021);
+        let attrs: Vec<ast::Attr> = parsed.root.descendants().filter_map(ast::Attr::cast).collect();
+        assert_eq!(attrs.len(), 11);
+        for attr in attrs {
+            let green = with_green(attr.syntax(), |g| g.attr_path());
+            assert_eq!(green, attr_tokens(&attr).map(|(path, _)| path), "{}", attr.syntax());
+        }
+        assert!(attrs_of_first_item("#[inline]\n#[tokio::test]\nasync fn t() {}").test);
+        assert!(!attrs_of_first_item("#[inline]\n#[my::helper]\nasync fn t() {}").test);
     }
 
     #[test]

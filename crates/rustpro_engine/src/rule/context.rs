@@ -262,7 +262,7 @@ impl<'a> FileCx<'a> {
         if let Some((_, found)) = known.iter().find(|(n, _)| std::ptr::eq(*n, needle)) {
             return *found;
         }
-        let found = self.text.contains(needle);
+        let found = crate::source::text::text_contains(self.text, needle);
         known.push((needle, found));
         found
     }

@@ -1,7 +1,7 @@
 //! The `use` imports of a file, to resolve names such as `Result` (from `use anyhow::Result`)
 //! or `thread::sleep` (from `use std::thread`) to full paths.
 
-use crate::source::parse::{AstNode, SyntaxNode, ast, ast::HasName};
+use crate::source::parse::{AstNode, SyntaxNode, ast, ast::HasName, text_without_spaces};
 
 /// Local names brought in by top-level `use` items, with the paths they stand for.
 #[derive(Debug, Default)]
@@ -26,7 +26,7 @@ impl Imports {
     }
 
     fn add_tree(&mut self, tree: &ast::UseTree, prefix: &str) {
-        let path = tree.path().map(|p| p.syntax().text().to_string().replace(char::is_whitespace, ""));
+        let path = tree.path().map(|p| text_without_spaces(p.syntax()));
         let full = match (&path, prefix.is_empty()) {
             (Some(path), true) => path.clone(),
             (Some(path), false) => format!("{prefix}::{path}"),

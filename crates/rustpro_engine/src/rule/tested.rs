@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::project::{Package, TargetKind, normalize};
 use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token};
+use crate::source::text::text_contains;
 
 /// A set of identifiers. Hundreds of thousands of short names are gathered, stored in the
 /// result cache and merged per package on every run: a fast non-cryptographic hash.
@@ -130,8 +131,8 @@ pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut Names) -> bool {
 /// marked `ignore`, `no_run`, `compile_fail`, or with another language (`text`, `toml`,
 /// `sh`, ..) run no code.
 pub(crate) fn scan_doc_tests(text: &str, markdown: bool, names: &mut Names) -> bool {
-    let backticks = text.contains("```");
-    let tildes = text.contains("~~~");
+    let backticks = text_contains(text, "```");
+    let tildes = text_contains(text, "~~~");
     if !backticks && !tildes {
         return false;
     }
@@ -140,7 +141,7 @@ pub(crate) fn scan_doc_tests(text: &str, markdown: bool, names: &mut Names) -> b
     }
     // Block doc comments need every line read in order; otherwise only the lines from each
     // fence on matter, which skips most of a file.
-    if text.contains("/**") || text.contains("/*!") {
+    if text_contains(text, "/**") || text_contains(text, "/*!") {
         return scan_fenced_lines(text, Scan::Comments, names).0;
     }
     let mut found = false;
@@ -287,7 +288,7 @@ fn add_words(line: &str, names: &mut Names) {
 /// the path starts with `env!("CARGO_MANIFEST_DIR")`.
 pub(crate) fn doc_includes(text: &str, file: &Path, package_dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    if !text.contains("include_str!") {
+    if !text_contains(text, "include_str!") {
         return out;
     }
     for line in text.lines() {

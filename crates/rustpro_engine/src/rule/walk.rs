@@ -13,7 +13,7 @@ use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
     AstNode, GreenRef, KIND_COUNT, SubtreeInterest, SyntaxElement, SyntaxKind, SyntaxNode, TextRange,
-    TextSize, WalkEvent, ast, kind_index, parse_expr, parse_items, subtree_interest, with_green,
+    TextSize, WalkEvent, ast, kind_index, node_text, parse_expr, parse_items, subtree_interest, with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -438,7 +438,7 @@ pub(crate) fn reexports(root: &SyntaxNode) -> Vec<(String, Option<String>)> {
         let mut trees = vec![(tree, Vec::<String>::new())];
         while let Some((tree, mut prefix)) = trees.pop() {
             if let Some(path) = tree.path() {
-                let text = path.syntax().text().to_string();
+                let text = node_text(path.syntax());
                 prefix.extend(
                     text.split("::")
                         .map(|s| s.trim().to_owned())

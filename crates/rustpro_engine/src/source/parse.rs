@@ -308,6 +308,40 @@ impl<'a> GreenRef<'a> {
         false
     }
 
+    /// The path of an attribute (an `ATTR` node) as written, without spaces: the tokens of
+    /// its meta up to the first `(`, `=`, `[` or `{` (`tokio::test`, `cfg`); `None` when it
+    /// has no meta. What `rule::attr_tokens` reads as the path, without creating a node.
+    pub fn attr_path(self) -> Option<String> {
+        let meta = self.child_nodes().find(|child| ast::Meta::can_cast(child.kind()))?;
+        let mut path = String::new();
+        meta.any_token(|kind, text| {
+            if matches!(text, "(" | "=" | "[" | "{") {
+                return true;
+            }
+            if !kind.is_trivia() {
+                path.push_str(text);
+            }
+            false
+        });
+        Some(path)
+    }
+
+    /// The first value `f` gives for a node of the subtree (itself included), in preorder.
+    pub fn find_map_node<T>(self, mut f: impl FnMut(GreenRef<'a>) -> Option<T>) -> Option<T> {
+        // Children are pushed last first, so that the first is taken next: the stack keeps
+        // this linear however deep the tree.
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            if let Some(found) = f(node) {
+                return Some(found);
+            }
+            let first = stack.len();
+            stack.extend(node.child_nodes());
+            stack[first..].reverse();
+        }
+        None
+    }
+
     /// Whether some token of the subtree satisfies `wanted` (with its kind and text).
     pub fn any_token(self, mut wanted: impl FnMut(SyntaxKind, &str) -> bool) -> bool {
         let mut stack = vec![self.0.children()];
@@ -326,6 +360,29 @@ impl<'a> GreenRef<'a> {
         }
         false
     }
+}
+
+/// The text of a node, as `node.text().to_string()` gives it, read from the green tree
+/// (which creates no token on the way).
+pub fn node_text(node: &SyntaxNode) -> String {
+    let green = node.green();
+    let mut out = String::with_capacity(u32::from(green.text_len()) as usize);
+    GreenRef(green).any_token(|_, text| {
+        out.push_str(text);
+        false
+    });
+    out
+}
+
+/// The text of a node without its whitespace characters (`Vec<u8>`, `a::b`), inside tokens
+/// too, read from the green tree.
+pub fn text_without_spaces(node: &SyntaxNode) -> String {
+    let mut out = String::new();
+    GreenRef(node.green()).any_token(|_, text| {
+        out.extend(text.chars().filter(|c| !c.is_whitespace()));
+        false
+    });
+    out
 }
 
 /// Runs `f` on the green node under `node`.

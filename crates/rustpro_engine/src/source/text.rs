@@ -8,6 +8,19 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Whether `needle` occurs in `text`: a vectorised search, for the questions asked of a
+/// whole file (`str::contains` compares a few bytes at a time).
+pub fn text_contains(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
+/// Where `needle` starts in `text`, each occurrence in order (as `str::match_indices`, which
+/// never overlaps them: neither does this for the needles used, which do not overlap
+/// themselves).
+pub fn text_find_all<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item = usize> + 't {
+    memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes())
+}
+
 /// A decoded file: the original text and, when it differs, the normalised text.
 #[derive(Debug)]
 pub struct SourceText {
@@ -82,8 +95,7 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        // A char pattern searches with memchr, many bytes at a time.
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts, ascii: text.is_ascii(), snippets: RefCell::default() }
     }
 

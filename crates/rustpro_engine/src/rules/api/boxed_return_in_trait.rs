@@ -8,7 +8,7 @@ use crate::rules::util::{
     relative_path, report_unused_imports,
 };
 use crate::source::parse::ast::{HasArgList, HasGenericArgs, HasGenericParams, HasName, HasVisibility};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, node_text};
 
 declare_rule! {
     /// ## What it does
@@ -401,7 +401,7 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let written = path_text(&path);
     let expanded = cx.expand_path_at(node, &written);
     let trait_name = expanded.rsplit("::").next().unwrap_or(&expanded).to_owned();
-    let self_type = im.self_ty().map(|t| t.syntax().text().to_string()).unwrap_or_default();
+    let self_type = im.self_ty().map(|t| node_text(t.syntax())).unwrap_or_default();
     for method in methods(im.assoc_item_list()) {
         let Some(ty) = method.ret_type().and_then(|r| r.ty()) else { continue };
         let Some(name) = method.name().map(|n| n.text().to_string()) else { continue };
@@ -415,7 +415,7 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some(boxed) = boxed_type(&ty, cx) else {
             // Kept in case the trait's method is boxed: then this type is the box under
             // another name (an alias), which would refine the trait's `impl Trait`.
-            let written = format!("writes the return type as `{}`", shorten(&ty.syntax().text().to_string()));
+            let written = format!("writes the return type as `{}`", shorten(&node_text(ty.syntax())));
             cx.defer(kept(None, Some(written)));
             continue;
         };
@@ -528,7 +528,7 @@ fn alias_args(segment: &ast::PathSegment) -> Option<(String, String)> {
     if args.next().is_some() {
         return None;
     }
-    Some((lifetime.syntax().text().to_string(), item.syntax().text().to_string()))
+    Some((node_text(lifetime.syntax()), node_text(item.syntax())))
 }
 
 /// `dyn Iterator<Item = T> + Send + 'a` as `impl Iterator<Item = T> + Send + 'a`: bounds as
@@ -610,10 +610,7 @@ fn unbox_body(body: &ast::BlockExpr, method: &str, boxed: Boxed) -> Result<Vec<(
             ast::Expr::IfExpr(_) | ast::Expr::MatchExpr(_) => {
                 "returns through an `if` or `match`, maybe a different type on each path".to_owned()
             }
-            other => format!(
-                "returns `{}`, not a `Box::new(..)` call",
-                shorten(&other.syntax().text().to_string())
-            ),
+            other => format!("returns `{}`, not a `Box::new(..)` call", shorten(&node_text(other.syntax()))),
         });
     };
     Ok(strip_around(site.syntax(), inner.syntax()))

@@ -3,7 +3,9 @@ use crate::diagnostic::Applicability;
 use crate::rule::{FileCx, FileFix, Rule};
 use crate::rules::util::{ancestors_in_file, is_method_call_named, macro_call_in_file, macro_name};
 use crate::source::parse::ast::{HasArgList, HasGenericArgs, HasName};
-use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextSize, ast};
+use crate::source::parse::{
+    AstNode, GreenRef, SyntaxKind, SyntaxNode, TextSize, ast, node_text, text_without_spaces,
+};
 
 declare_rule! {
     /// ## What it does
@@ -153,7 +155,7 @@ impl Rule for CloneThenBorrow {
             return;
         }
         // A receiver that is a shared reference already is passed as it is, not borrowed again.
-        let receiver_text = receiver.syntax().text().to_string();
+        let receiver_text = node_text(receiver.syntax());
         let borrow = if known.reference { receiver_text.clone() } else { format!("&{receiver_text}") };
         let what = if method == "to_string" { "a new string" } else { "a copy" };
         let help = if receiver_text.len() > 40 || receiver_text.contains('\n') {
@@ -198,7 +200,7 @@ fn root_name(expr: &ast::Expr) -> Option<String> {
             if path.qualifier().is_some() {
                 return None;
             }
-            Some(path.segment()?.syntax().text().to_string())
+            Some(node_text(path.segment()?.syntax()))
         }
         ast::Expr::FieldExpr(field) => root_name(&field.expr()?),
         ast::Expr::MethodCallExpr(call) => root_name(&call.receiver()?),
@@ -332,7 +334,7 @@ fn known_type(ty: &ast::Type) -> Known {
 /// Whether a type is a string (`str`, `String`, or a reference to one), and whether it is
 /// a `String` (or a reference to one).
 fn string_type(ty: &ast::Type) -> (bool, bool) {
-    let text: String = ty.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let text = text_without_spaces(ty.syntax());
     let mut rest = text.as_str();
     if let Some(inner) = rest.strip_prefix('&') {
         rest = inner;
@@ -360,7 +362,7 @@ fn is_string_value(expr: &ast::Expr) -> bool {
     match expr {
         ast::Expr::CallExpr(call) => {
             let Some(ast::Expr::PathExpr(path)) = call.expr() else { return false };
-            let text = path.syntax().text().to_string();
+            let text = node_text(path.syntax());
             matches!(text.as_str(), "String::new" | "String::from" | "String::with_capacity")
         }
         ast::Expr::MacroExpr(mac) => {

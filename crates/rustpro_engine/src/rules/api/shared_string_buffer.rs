@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule, WorkspaceCx};
 use crate::rules::util::{path_text, type_args};
-use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast, node_text};
 
 declare_rule! {
     /// ## What it does
@@ -191,7 +191,7 @@ fn buffer_kind(ty: &ast::Type, node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(St
         "Vec" | "std::vec::Vec" | "alloc::vec::Vec" => {
             let args = type_args(ty);
             let [element] = args.as_slice() else { return None };
-            let element = element.syntax().text().to_string();
+            let element = node_text(element.syntax());
             Some((format!("Vec<{element}>"), format!("[{element}]")))
         }
         _ => None,

@@ -10,7 +10,7 @@ use crate::rules::util::{
     line_indent, relative_path, removal_range,
 };
 use crate::source::parse::ast::{HasAttrs, HasGenericParams, HasName, HasTypeBounds, HasVisibility};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, node_text, text_without_spaces};
 
 declare_rule! {
     /// ## What it does
@@ -249,7 +249,7 @@ fn check_trait(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     )
     .delete(removal_range(attr.syntax()));
     let future = future_path(cx);
-    let supertraits = tr.type_bound_list().map(|b| b.syntax().text().to_string()).unwrap_or_default();
+    let supertraits = tr.type_bound_list().map(|b| node_text(b.syntax())).unwrap_or_default();
     let is_pub = tr.visibility().is_some();
     let methods =
         tr.assoc_item_list().into_iter().flat_map(|l| l.assoc_items()).filter_map(|item| match item {
@@ -316,8 +316,7 @@ fn convert_method(
             let predicate = format!("Self: {}", bounds.join(" + "));
             fix = match method.where_clause() {
                 Some(clause) => {
-                    let sep =
-                        if clause.syntax().text().to_string().trim_end().ends_with(',') { " " } else { ", " };
+                    let sep = if node_text(clause.syntax()).trim_end().ends_with(',') { " " } else { ", " };
                     fix.insert(clause.syntax().text_range().end(), format!("{sep}{predicate}"))
                 }
                 None => fix.insert(body.syntax().text_range().start(), format!("where {predicate} ")),
@@ -325,7 +324,7 @@ fn convert_method(
         }
     }
     let indent = line_indent(method.syntax());
-    let mut body_text = body.syntax().text().to_string();
+    let mut body_text = node_text(body.syntax());
     // One level deeper, unless a string literal spans lines (its text would change).
     let multi_line_literal = body
         .syntax()
@@ -372,7 +371,7 @@ fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
         return;
     }
     let Some(tree) = item.use_tree() else { return };
-    let text: String = tree.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let text = text_without_spaces(tree.syntax());
     if !matches!(text.as_str(), "async_trait::async_trait" | "::async_trait::async_trait") {
         return;
     }
@@ -450,7 +449,7 @@ fn async_methods(list: Option<ast::AssocItemList>) -> Vec<(String, Vec<bool>)> {
 /// For each lifetime parameter of `method`, in order: whether it is early-bound.
 fn early_bound_lifetimes(method: &ast::Fn) -> Vec<bool> {
     let Some(params) = method.generic_param_list() else { return Vec::new() };
-    let where_text = method.where_clause().map(|w| w.syntax().text().to_string()).unwrap_or_default();
+    let where_text = method.where_clause().map(|w| node_text(w.syntax())).unwrap_or_default();
     let all: Vec<ast::GenericParam> = params.generic_params().collect();
     all.iter()
         .filter_map(|param| match param {
@@ -468,7 +467,7 @@ fn early_bound_lifetimes(method: &ast::Fn) -> Vec<bool> {
             let others = all
                 .iter()
                 .filter(|p| p.syntax() != lifetime.syntax())
-                .any(|p| named_in(&p.syntax().text().to_string()));
+                .any(|p| named_in(&node_text(p.syntax())));
             own_bounds || others || named_in(&where_text)
         })
         .collect()

@@ -4,7 +4,7 @@ use crate::rules::util::{
     ancestors_in_file, callee_name, is_method_call_named, macro_name, method_call, type_name,
 };
 use crate::source::parse::ast::HasName;
-use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast, node_text};
 
 declare_rule! {
     /// ## What it does
@@ -262,7 +262,7 @@ fn is_env_var_call(expr: &ast::Expr) -> bool {
     let Some(ast::Expr::PathExpr(path)) = call.expr() else { return false };
     let Some(path) = path.path() else { return false };
     let is_var = path.segment().and_then(|s| s.name_ref()).is_some_and(|n| n.text() == "var");
-    let qualifier = path.qualifier().map(|q| q.syntax().text().to_string());
+    let qualifier = path.qualifier().map(|q| node_text(q.syntax()));
     is_var && qualifier.is_none_or(|q| q.ends_with("env"))
 }
 

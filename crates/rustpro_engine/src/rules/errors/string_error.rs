@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{is_hidden_or_deprecated, public_api_type, result_error_type, type_args, type_name};
-use crate::source::parse::{AstNode, SyntaxNode, ast};
+use crate::source::parse::{AstNode, SyntaxNode, ast, node_text, text_without_spaces};
 
 declare_rule! {
     /// ## What it does
@@ -107,7 +107,7 @@ fn stringly_kind(error: &ast::Type) -> Option<Kind> {
         }
         ast::Type::PathType(path) => match type_name(error)?.as_str() {
             "String" => {
-                let qualifier = path.path()?.qualifier().map(|q| q.syntax().text().to_string());
+                let qualifier = path.path()?.qualifier().map(|q| node_text(q.syntax()));
                 qualifier.is_none_or(|q| q.ends_with("string")).then_some(Kind::Text("String"))
             }
             "Box" => {
@@ -136,5 +136,5 @@ fn gives_back_an_argument(node: &SyntaxNode, error: &ast::Type) -> bool {
 }
 
 fn normalized(node: &SyntaxNode) -> String {
-    node.text().to_string().replace(char::is_whitespace, "")
+    text_without_spaces(node)
 }

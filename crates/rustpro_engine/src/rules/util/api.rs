@@ -2,7 +2,7 @@
 
 use crate::rule::FileCx;
 use crate::source::parse::ast::{HasDocComments, HasVisibility};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, ast};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, ast, node_text};
 
 /// Whether a visibility is exactly `pub` (not `pub(crate)`, `pub(super)`, `pub(in ..)`).
 pub(crate) fn is_exactly_pub(visibility: Option<ast::Visibility>) -> bool {
@@ -57,7 +57,7 @@ pub(crate) fn is_public_position(item: &SyntaxNode, cx: &FileCx<'_>) -> bool {
 /// name of the type it implements.
 fn top_level_name(item: &SyntaxNode) -> Option<String> {
     if let Some(imp) = ast::Impl::cast(item.clone()) {
-        let ty = imp.self_ty()?.syntax().text().to_string();
+        let ty = node_text(imp.self_ty()?.syntax());
         let name =
             ty.split('<').next().unwrap_or(&ty).rsplit("::").next().unwrap_or_default().trim().to_owned();
         return (!name.is_empty()).then_some(name);

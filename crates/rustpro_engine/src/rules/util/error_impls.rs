@@ -10,6 +10,7 @@ use crate::rules::util::removal_range;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
 use crate::source::parse::{
     AstNode, AstToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, parse_expr,
+    text_without_spaces, with_green,
 };
 
 /// A field as thiserror names it: `0` or `name` (raw identifiers without `r#`).
@@ -234,7 +235,18 @@ fn first_thiserror_attr(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<String> {
     if range.len() >= INDEXED_FROM && cx.base() == TextSize::from(0) {
         return cx.memo_for_file(|| ThiserrorAttrs::of_tree(cx.root)).first_in(range);
     }
-    thiserror_attrs(node).next().map(|(_, path)| path)
+    first_thiserror_attr_under(node)
+}
+
+/// [`first_thiserror_attr`] read from the green tree: most types have no such attribute,
+/// and finding that out should not create a node for each of theirs.
+fn first_thiserror_attr_under(node: &SyntaxNode) -> Option<String> {
+    with_green(node, |node| {
+        node.find_map_node(|node| {
+            let path = if node.kind() == SyntaxKind::ATTR { node.attr_path() } else { None };
+            path.filter(|path| THISERROR_ATTRS.contains(&path.as_str()))
+        })
+    })
 }
 
 /// The attributes thiserror reads in the tree under `node`, in preorder, with where each
@@ -403,8 +415,7 @@ fn read_fields(
         }
         let placeholder = FileFix::new("", crate::diagnostic::Applicability::Unsafe);
         *fix = anchor(std::mem::replace(fix, placeholder), start_after_attrs(&syntax));
-        let ty =
-            ty.map(|t| t.syntax().text().to_string().replace(char::is_whitespace, "")).unwrap_or_default();
+        let ty = ty.map(|t| text_without_spaces(t.syntax())).unwrap_or_default();
         let ty = cx.expand_path_at(&syntax, &ty);
         out.push(FieldFact {
             separator: separator_before(&syntax),
@@ -543,8 +554,7 @@ fn read_impl(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, 
         }
         _ => {
             let ty = from_ty?;
-            let source_ty =
-                cx.expand_path_at(node, &ty.syntax().text().to_string().replace(char::is_whitespace, ""));
+            let source_ty = cx.expand_path_at(node, &text_without_spaces(ty.syntax()));
             let from = method("from")?;
             let (variant, member, fields_set) = read_from(&from, &self_name)?;
             ErrorFact::From(FromFact { self_name, blocker, source_ty, variant, member, fields_set })
@@ -944,7 +954,7 @@ fn string_value(expr: &ast::Expr) -> Option<String> {
 }
 
 fn is_ok_unit(expr: &ast::Expr) -> bool {
-    expr.syntax().text().to_string().replace(char::is_whitespace, "") == "Ok(())"
+    text_without_spaces(expr.syntax()) == "Ok(())"
 }
 
 /// The tokens of each top-level, comma-separated argument of a macro call.
@@ -1211,6 +1221,7 @@ mod tests {
         for node in root.descendants().filter(|n| ast::Adt::can_cast(n.kind())) {
             let walked = thiserror_attrs(&node).next().map(|(_, path)| path);
             assert_eq!(index.first_in(node.text_range()), walked, "{:?}", node.text_range());
+            assert_eq!(first_thiserror_attr_under(&node), walked, "{:?}", node.text_range());
             found += usize::from(walked.is_some());
         }
         assert!(found > 100, "{found} types with such an attribute");

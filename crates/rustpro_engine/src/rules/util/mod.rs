@@ -21,7 +21,7 @@ pub(crate) use traits::*;
 use crate::rule::FileCx;
 use crate::source::parse::ast::HasArgList;
 use crate::source::parse::{
-    AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast,
+    AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, node_text,
 };
 
 /// Whether a green node is a method call `recv.name(..)` with one of the names: what rules
@@ -70,7 +70,7 @@ pub(crate) fn path_text(path: &ast::Path) -> String {
             absolute |= segment.coloncolon_token().is_some();
             match segment.name_ref() {
                 Some(name) => segments.push(name.text().to_string()),
-                None => segments.push(segment.syntax().text().to_string()),
+                None => segments.push(node_text(segment.syntax())),
             }
         }
         current = p.qualifier();

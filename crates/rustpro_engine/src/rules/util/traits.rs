@@ -7,7 +7,7 @@ use crate::diagnostic::Applicability;
 use crate::project::Edition;
 use crate::rule::{FileCx, FileFix, WorkspaceCx};
 use crate::source::parse::ast::{HasAttrs, HasName, HasVisibility};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, node_text};
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
 /// async fns and `impl Trait` returns make a trait dyn-incompatible, so such a trait must
@@ -259,7 +259,7 @@ pub(crate) fn report_unused_imports(
         else {
             return;
         };
-        let kept = kept.1.syntax().text().to_string();
+        let kept = node_text(kept.1.syntax());
         let (range, replacement) = if kept == "self" {
             (
                 TextRange::new(prefix.syntax().text_range().end(), list.syntax().text_range().end()),
