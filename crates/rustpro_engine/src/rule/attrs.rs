@@ -63,50 +63,64 @@ fn is_scope_attr(path: &str) -> bool {
 
 pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
     let mut out = ScopeAttrs::default();
-    for attr in leading_attrs(node) {
-        // Most attributes (`derive`, `repr`, `inline`, ..) say nothing of the scope: their
-        // path, read from the green tree, turns them down before their tokens are collected.
-        if !with_green(attr.syntax(), |attr| attr.attr_path().is_some_and(|path| is_scope_attr(&path))) {
-            continue;
+    // Read from the green tree: attributes are on most items, and reading them should not
+    // create a node for each of their tokens.
+    with_green(node, |node| {
+        for attr in node.child_nodes().take_while(|child| child.kind() == SyntaxKind::ATTR) {
+            let Some(mut tokens) = attr.attr_meta_tokens() else { continue };
+            let mut path = String::new();
+            let mut after_path = None;
+            for (kind, text) in tokens.by_ref() {
+                if matches!(text, "(" | "=" | "[" | "{") {
+                    after_path = Some((kind, text));
+                    break;
+                }
+                path.push_str(text);
+            }
+            // Most attributes (`derive`, `repr`, `inline`, ..) say nothing of the scope.
+            if !is_scope_attr(&path) {
+                continue;
+            }
+            let rest: Vec<(SyntaxKind, &str)> = after_path.into_iter().chain(tokens).collect();
+            read_scope_attr(&path, &rest, &mut out);
         }
-        let Some((path, rest)) = attr_tokens(&attr) else { continue };
-        let rest = &rest[..];
-        let last = path.rsplit("::").next().unwrap_or(&path);
-        match path.as_str() {
-            "cfg" => out.test |= cfg_requires_test(rest),
-            "allow" | "expect" => out.allows.extend(lint_paths(rest)),
-            "forbid" | "deny" => {
-                out.forbids_unsafe_code |= lint_paths(rest).iter().any(|l| l == "unsafe_code")
-            }
-            "doc" => out.doc_hidden |= rest.iter().any(|t| t.text() == "hidden"),
-            // `#![cfg_attr(not(feature = "simd"), forbid(unsafe_code))]`: a package that
-            // forbids `unsafe` in some builds has decided about it; allows under a condition
-            // are not honoured, since the condition may be off.
-            "cfg_attr" => {
-                let texts: Vec<&str> = rest.iter().map(SyntaxToken::text).collect();
-                out.forbids_unsafe_code |= texts.windows(3).any(|w| {
-                    matches!(w[0], "forbid" | "deny") && w[1] == "(" && texts.contains(&"unsafe_code")
-                });
-            }
-            "path" => {
-                out.path = rest
-                    .iter()
-                    .find(|t| t.kind() == SyntaxKind::STRING)
-                    .map(|t| t.text().trim_matches('"').to_owned())
-            }
-            _ if TEST_ATTRS.contains(&last) => out.test = true,
-            _ => {}
-        }
-    }
+    });
     out
+}
+
+/// Adds what one attribute (its path, then its other tokens without trivia) says.
+fn read_scope_attr(path: &str, rest: &[(SyntaxKind, &str)], out: &mut ScopeAttrs) {
+    let texts: Vec<&str> = rest.iter().map(|(_, text)| *text).collect();
+    let last = path.rsplit("::").next().unwrap_or(path);
+    match path {
+        "cfg" => out.test |= cfg_requires_test(&texts),
+        "allow" | "expect" => out.allows.extend(lint_paths(rest)),
+        "forbid" | "deny" => out.forbids_unsafe_code |= lint_paths(rest).iter().any(|l| l == "unsafe_code"),
+        "doc" => out.doc_hidden |= texts.contains(&"hidden"),
+        // `#![cfg_attr(not(feature = "simd"), forbid(unsafe_code))]`: a package that
+        // forbids `unsafe` in some builds has decided about it; allows under a condition
+        // are not honoured, since the condition may be off.
+        "cfg_attr" => {
+            out.forbids_unsafe_code |= texts
+                .windows(3)
+                .any(|w| matches!(w[0], "forbid" | "deny") && w[1] == "(" && texts.contains(&"unsafe_code"));
+        }
+        "path" => {
+            out.path = rest
+                .iter()
+                .find(|(kind, _)| *kind == SyntaxKind::STRING)
+                .map(|(_, text)| text.trim_matches('"').to_owned())
+        }
+        _ if TEST_ATTRS.contains(&last) => out.test = true,
+        _ => {}
+    }
 }
 
 /// Whether a `cfg(..)` predicate only holds in test builds: `test`, `all(.., test, ..)`, or
 /// `any(..)` whose every alternative is test-only. `any(test, feature = "std")` is not: that
 /// code ships whenever the feature is on. `not(..)` never is.
-fn cfg_requires_test(tokens: &[SyntaxToken]) -> bool {
-    let texts: Vec<&str> = tokens.iter().map(SyntaxToken::text).collect();
-    // `tokens` starts with the `(` of `cfg(..)`.
+fn cfg_requires_test(texts: &[&str]) -> bool {
+    // `texts` starts with the `(` of `cfg(..)`.
     match texts.split_first() {
         Some((&"(", rest)) => {
             // Code that is off whenever `test` is off, whatever else is on.
@@ -166,12 +180,12 @@ pub(crate) fn eval_cfg(
 }
 
 /// The lint paths of an `allow(..)`-like list: `clippy::unwrap_used`, `dead_code`, ...
-fn lint_paths(tokens: &[SyntaxToken]) -> Vec<String> {
+fn lint_paths(tokens: &[(SyntaxKind, &str)]) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut in_value = false;
-    for token in tokens {
-        match token.text() {
+    for &(kind, text) in tokens {
+        match text {
             "(" => current.clear(),
             "," | ")" => {
                 if !current.is_empty() && !in_value {
@@ -182,7 +196,7 @@ fn lint_paths(tokens: &[SyntaxToken]) -> Vec<String> {
             }
             // `reason = "..."` is no lint.
             "=" => in_value = true,
-            text if token.kind() == SyntaxKind::IDENT || text == ":" => current.push_str(text),
+            text if kind == SyntaxKind::IDENT || text == ":" => current.push_str(text),
             _ => {}
         }
     }

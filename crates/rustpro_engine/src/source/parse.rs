@@ -312,18 +312,40 @@ impl<'a> GreenRef<'a> {
     /// its meta up to the first `(`, `=`, `[` or `{` (`tokio::test`, `cfg`); `None` when it
     /// has no meta. What `rule::attr_tokens` reads as the path, without creating a node.
     pub fn attr_path(self) -> Option<String> {
-        let meta = self.child_nodes().find(|child| ast::Meta::can_cast(child.kind()))?;
+        let mut tokens = self.attr_meta_tokens()?;
         let mut path = String::new();
-        meta.any_token(|kind, text| {
+        for (_, text) in tokens.by_ref() {
             if matches!(text, "(" | "=" | "[" | "{") {
-                return true;
+                break;
             }
-            if !kind.is_trivia() {
-                path.push_str(text);
-            }
-            false
-        });
+            path.push_str(text);
+        }
         Some(path)
+    }
+
+    /// The tokens of an attribute's meta without trivia (what `rule::attr_tokens` splits
+    /// into the path and the rest); `None` when it has no meta.
+    pub fn attr_meta_tokens(self) -> Option<impl Iterator<Item = (SyntaxKind, &'a str)>> {
+        let meta = self.child_nodes().find(|child| ast::Meta::can_cast(child.kind()))?;
+        Some(meta.tokens().filter(|(kind, _)| !kind.is_trivia()))
+    }
+
+    /// The tokens of the subtree in order, with their kinds.
+    pub fn tokens(self) -> impl Iterator<Item = (SyntaxKind, &'a str)> {
+        let mut stack = vec![self.0.children()];
+        std::iter::from_fn(move || {
+            loop {
+                match stack.last_mut()?.next() {
+                    Some(NodeOrToken::Node(child)) => stack.push(child.children()),
+                    Some(NodeOrToken::Token(token)) => {
+                        return Some((SyntaxKind::from(token.kind().0), token.text()));
+                    }
+                    None => {
+                        stack.pop();
+                    }
+                }
+            }
+        })
     }
 
     /// The first value `f` gives for a node of the subtree (itself included), in preorder.

@@ -405,12 +405,15 @@ fn read_fields(
     // Kept until the workspace stage for every type of the package: no room to spare.
     let mut out = Vec::with_capacity(fields.len());
     for (member, ty, syntax) in fields {
-        let field_attrs: Vec<(String, Vec<SyntaxToken>)> = syntax
-            .children()
-            .filter_map(ast::Attr::cast)
-            .filter_map(|a| crate::rule::attr_tokens(&a))
-            .collect();
-        if field_attrs.iter().any(|(p, _)| p == "cfg" || p == "cfg_attr") {
+        // Only their paths matter, read from the green tree.
+        let field_attrs: Vec<String> = with_green(&syntax, |field| {
+            field
+                .child_nodes()
+                .filter(|c| c.kind() == SyntaxKind::ATTR)
+                .filter_map(|a| a.attr_path())
+                .collect()
+        });
+        if field_attrs.iter().any(|p| p == "cfg" || p == "cfg_attr") {
             *blocker = Some(format!("a field of `{name}` is under `cfg`"));
         }
         let placeholder = FileFix::new("", crate::diagnostic::Applicability::Unsafe);
@@ -419,8 +422,8 @@ fn read_fields(
         let ty = cx.expand_path_at(&syntax, &ty);
         out.push(FieldFact {
             separator: separator_before(&syntax),
-            source_attr: field_attrs.iter().any(|(p, _)| p == "source"),
-            from_attr: field_attrs.iter().any(|(p, _)| p == "from"),
+            source_attr: field_attrs.iter().any(|p| p == "source"),
+            from_attr: field_attrs.iter().any(|p| p == "from"),
             member,
             ty,
             anchor: *next_anchor,
