@@ -77,8 +77,9 @@ impl Dispatch {
         if !active.kinds.get(kind).copied().unwrap_or(false) {
             return false;
         }
-        self.always[kind]
-            || self.by_kind[kind].iter().any(|&i| active.rules[i] && self.rules[i].accepts(node))
+        let always =
+            self.always[kind] && (node.kind() != SyntaxKind::MACRO_CALL || macro_args_may_be_walked(node));
+        always || self.by_kind[kind].iter().any(|&i| active.rules[i] && self.rules[i].accepts(node))
     }
 
     /// Which nodes under `root` the walk must reach.
@@ -399,6 +400,15 @@ impl Walker<'_> {
     }
 }
 
+/// Whether [`Walker::walk_macro_args`] could parse anything of a macro call: a braced body
+/// (items, where the call stands where items do) or a delimited group in its arguments (only
+/// segments holding one are parsed). Calls with neither (`println!("{}", x)`) are reached
+/// only when a rule wants them or something under them.
+fn macro_args_may_be_walked(call: GreenRef<'_>) -> bool {
+    let Some(tt) = call.child(SyntaxKind::TOKEN_TREE) else { return false };
+    tt.first_token_text() == Some("{") || tt.child(SyntaxKind::TOKEN_TREE).is_some()
+}
+
 /// Whether a macro argument could hold anything the walk acts on, given the words every
 /// node the rules accept holds one of: one of those words, or what the walk follows on its
 /// own (functions, modules, attributes). Read from the text, comments and strings included,
@@ -700,5 +710,26 @@ mod tests {
         assert!(may_matter("{ #[cfg(test)] mod t {} }", &words));
         assert!(!may_matter("x.unwrap_or(1)", &words));
         assert!(!may_matter("format(a, b.len())", &words));
+    }
+
+    #[test]
+    fn macro_calls_without_a_group_or_a_body_are_passed_over() {
+        let text = "fn f() {\n    println!(\"{}\", x);\n    println!(\"{}\", y.h());\n    assert!(z);\n    m!();\n}\n\
+                    m! { fn g() { w.h(); } }\nn! { struct S; }\nvec![a, [b]];\n";
+        let root = parse_file(text, Edition::E2021).root;
+        let calls: Vec<(String, bool)> = root
+            .descendants()
+            .filter(|node| node.kind() == SyntaxKind::MACRO_CALL)
+            .map(|call| (call.to_string(), with_green(&call, macro_args_may_be_walked)))
+            .collect();
+        let walked: Vec<&str> = calls.iter().filter(|(_, walked)| *walked).map(|(c, _)| c.as_str()).collect();
+        assert_eq!(
+            walked,
+            ["println!(\"{}\", y.h())", "m! { fn g() { w.h(); } }", "n! { struct S; }", "vec![a, [b]];"]
+        );
+        // What is under a call passed over is still reached through the rules that want it.
+        let (_, found) = walk_lib_file(text, &[&CallsOfH]);
+        let found: Vec<&str> = found.into_iter().map(|range| &text[range]).collect();
+        assert_eq!(found, ["y.h()", "w.h()"]);
     }
 }

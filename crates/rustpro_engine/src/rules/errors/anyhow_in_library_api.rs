@@ -59,6 +59,12 @@ declare_rule! {
 }
 
 impl Rule for AnyhowInLibraryApi {
+    /// Paths expand through the file's own imports only, so a type resolves to one of these
+    /// crates only where the file names the crate.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.file_mentions("anyhow") || cx.file_mentions("eyre")
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some((item, ty)) = public_api_type(node, cx) else { return };
         let Some((found, at)) = application_error_in(&ty, cx) else { return };
