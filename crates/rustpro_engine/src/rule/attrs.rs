@@ -67,22 +67,11 @@ pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
     // create a node for each of their tokens.
     with_green(node, |node| {
         for attr in node.child_nodes().take_while(|child| child.kind() == SyntaxKind::ATTR) {
-            let Some(mut tokens) = attr.attr_meta_tokens() else { continue };
-            let mut path = String::new();
-            let mut after_path = None;
-            for (kind, text) in tokens.by_ref() {
-                if matches!(text, "(" | "=" | "[" | "{") {
-                    after_path = Some((kind, text));
-                    break;
-                }
-                path.push_str(text);
-            }
+            let Some((path, rest)) = attr.attr_parts() else { continue };
             // Most attributes (`derive`, `repr`, `inline`, ..) say nothing of the scope.
-            if !is_scope_attr(&path) {
-                continue;
+            if is_scope_attr(&path) {
+                read_scope_attr(&path, &rest.collect::<Vec<_>>(), &mut out);
             }
-            let rest: Vec<(SyntaxKind, &str)> = after_path.into_iter().chain(tokens).collect();
-            read_scope_attr(&path, &rest, &mut out);
         }
     });
     out
@@ -233,7 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn the_green_path_is_the_path_of_the_tokens() {
+    fn the_green_split_is_the_split_of_the_tokens() {
         let src = "#![cfg_attr(test, allow(x))]\n#[tokio :: test(flavor = \"current_thread\")]\n#[doc = \"d\"]\n\
                    #[unsafe(no_mangle)]\n#[derive(Debug)]\n#[rustfmt::skip]\n#[path=\"a.rs\"]\n#[x{y}]\n#[a::b[c]]\n\
                    #[allow(\n    dead_code // why\n)]\n#[]\nfn f() {}";
@@ -241,8 +230,12 @@ mod tests {
         let attrs: Vec<ast::Attr> = parsed.root.descendants().filter_map(ast::Attr::cast).collect();
         assert_eq!(attrs.len(), 11);
         for attr in attrs {
-            let green = with_green(attr.syntax(), |g| g.attr_path());
-            assert_eq!(green, attr_tokens(&attr).map(|(path, _)| path), "{}", attr.syntax());
+            let green = with_green(attr.syntax(), |g| {
+                g.attr_parts().map(|(path, rest)| (path, rest.map(|(_, text)| text.to_owned()).collect()))
+            });
+            let red: Option<(String, Vec<String>)> = attr_tokens(&attr)
+                .map(|(path, rest)| (path, rest.iter().map(|t| t.text().to_owned()).collect()));
+            assert_eq!(green, red, "{}", attr.syntax());
         }
         assert!(attrs_of_first_item("#[inline]\n#[tokio::test]\nasync fn t() {}").test);
         assert!(!attrs_of_first_item("#[inline]\n#[my::helper]\nasync fn t() {}").test);

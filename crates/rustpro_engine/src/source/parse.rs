@@ -312,22 +312,20 @@ impl<'a> GreenRef<'a> {
     /// its meta up to the first `(`, `=`, `[` or `{` (`tokio::test`, `cfg`); `None` when it
     /// has no meta. What `rule::attr_tokens` reads as the path, without creating a node.
     pub fn attr_path(self) -> Option<String> {
-        let mut tokens = self.attr_meta_tokens()?;
-        let mut path = String::new();
-        for (_, text) in tokens.by_ref() {
-            if matches!(text, "(" | "=" | "[" | "{") {
-                break;
-            }
-            path.push_str(text);
-        }
-        Some(path)
+        self.attr_parts().map(|(path, _)| path)
     }
 
-    /// The tokens of an attribute's meta without trivia (what `rule::attr_tokens` splits
-    /// into the path and the rest); `None` when it has no meta.
-    pub fn attr_meta_tokens(self) -> Option<impl Iterator<Item = (SyntaxKind, &'a str)>> {
+    /// An attribute split as `rule::attr_tokens` splits it: the path, then an iterator over
+    /// the meta's other tokens (trivia left out), from the `(`, `=`, `[` or `{` that ends
+    /// the path; `None` when it has no meta.
+    pub fn attr_parts(self) -> Option<(String, impl Iterator<Item = (SyntaxKind, &'a str)>)> {
         let meta = self.child_nodes().find(|child| ast::Meta::can_cast(child.kind()))?;
-        Some(meta.tokens().filter(|(kind, _)| !kind.is_trivia()))
+        let mut tokens = meta.tokens().filter(|(kind, _)| !kind.is_trivia()).peekable();
+        let mut path = String::new();
+        while let Some((_, text)) = tokens.next_if(|(_, text)| !matches!(*text, "(" | "=" | "[" | "{")) {
+            path.push_str(text);
+        }
+        Some((path, tokens))
     }
 
     /// The tokens of the subtree in order, with their kinds.
@@ -366,45 +364,27 @@ impl<'a> GreenRef<'a> {
 
     /// Whether some token of the subtree satisfies `wanted` (with its kind and text).
     pub fn any_token(self, mut wanted: impl FnMut(SyntaxKind, &str) -> bool) -> bool {
-        let mut stack = vec![self.0.children()];
-        while let Some(children) = stack.last_mut() {
-            match children.next() {
-                Some(NodeOrToken::Node(child)) => stack.push(child.children()),
-                Some(NodeOrToken::Token(token)) => {
-                    if wanted(SyntaxKind::from(token.kind().0), token.text()) {
-                        return true;
-                    }
-                }
-                None => {
-                    stack.pop();
-                }
-            }
-        }
-        false
+        self.tokens().any(|(kind, text)| wanted(kind, text))
     }
 }
 
 /// The text of a node, as `node.text().to_string()` gives it, read from the green tree
 /// (which creates no token on the way).
 pub fn node_text(node: &SyntaxNode) -> String {
-    let green = node.green();
-    let mut out = String::with_capacity(u32::from(green.text_len()) as usize);
-    GreenRef(green).any_token(|_, text| {
-        out.push_str(text);
-        false
-    });
+    let green = GreenRef(node.green());
+    let mut out = String::with_capacity(u32::from(green.0.text_len()) as usize);
+    green.tokens().for_each(|(_, text)| out.push_str(text));
     out
 }
 
 /// The text of a node without its whitespace characters (`Vec<u8>`, `a::b`), inside tokens
 /// too, read from the green tree.
 pub fn text_without_spaces(node: &SyntaxNode) -> String {
-    let mut out = String::new();
-    GreenRef(node.green()).any_token(|_, text| {
-        out.extend(text.chars().filter(|c| !c.is_whitespace()));
-        false
-    });
-    out
+    GreenRef(node.green())
+        .tokens()
+        .flat_map(|(_, text)| text.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// Runs `f` on the green node under `node`.
