@@ -14,9 +14,8 @@ pub fn text_contains(text: &str, needle: &str) -> bool {
     memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
 }
 
-/// Where `needle` starts in `text`, each occurrence in order (as `str::match_indices`, which
-/// never overlaps them: neither does this for the needles used, which do not overlap
-/// themselves).
+/// Where each occurrence of `needle` in `text` starts, in order and without overlaps (as
+/// `str::match_indices` gives them), by a vectorised search.
 pub fn text_find_all<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item = usize> + 't {
     memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes())
 }
