@@ -54,49 +54,45 @@ pub(crate) fn attr_tokens(attr: &ast::Attr) -> Option<(String, Vec<SyntaxToken>)
     Some((path, rest))
 }
 
-/// Whether an attribute with this path can change the scope (see [`scope_attrs`]).
-fn is_scope_attr(path: &str) -> bool {
-    let last = path.rsplit("::").next().unwrap_or(path);
-    matches!(path, "cfg" | "allow" | "expect" | "forbid" | "deny" | "doc" | "cfg_attr" | "path")
-        || TEST_ATTRS.contains(&last)
-}
-
 pub(crate) fn scope_attrs(node: &SyntaxNode) -> ScopeAttrs {
     let mut out = ScopeAttrs::default();
     // Read from the green tree: attributes are on most items, and reading them should not
     // create a node for each of their tokens.
     with_green(node, |node| {
         for attr in node.child_nodes().take_while(|child| child.kind() == SyntaxKind::ATTR) {
-            let Some((path, rest)) = attr.attr_parts() else { continue };
-            // Most attributes (`derive`, `repr`, `inline`, ..) say nothing of the scope.
-            if is_scope_attr(&path) {
-                read_scope_attr(&path, &rest.collect::<Vec<_>>(), &mut out);
+            if let Some((path, rest)) = attr.attr_parts() {
+                read_scope_attr(&path, rest, &mut out);
             }
         }
     });
     out
 }
 
-/// Adds what one attribute (its path, then its other tokens without trivia) says.
-fn read_scope_attr(path: &str, rest: &[(SyntaxKind, &str)], out: &mut ScopeAttrs) {
-    let texts: Vec<&str> = rest.iter().map(|(_, text)| *text).collect();
+/// Adds what one attribute (its path, then its other tokens without trivia) says. The other
+/// tokens are read only for the attributes that can say something: most (`derive`, `repr`,
+/// `inline`, ..) do not.
+fn read_scope_attr<'a>(
+    path: &str,
+    mut rest: impl Iterator<Item = (SyntaxKind, &'a str)>,
+    out: &mut ScopeAttrs,
+) {
     let last = path.rsplit("::").next().unwrap_or(path);
     match path {
-        "cfg" => out.test |= cfg_requires_test(&texts),
+        "cfg" => out.test |= cfg_requires_test(&rest.map(|(_, text)| text).collect::<Vec<_>>()),
         "allow" | "expect" => out.allows.extend(lint_paths(rest)),
         "forbid" | "deny" => out.forbids_unsafe_code |= lint_paths(rest).iter().any(|l| l == "unsafe_code"),
-        "doc" => out.doc_hidden |= texts.contains(&"hidden"),
+        "doc" => out.doc_hidden |= rest.any(|(_, text)| text == "hidden"),
         // `#![cfg_attr(not(feature = "simd"), forbid(unsafe_code))]`: a package that
         // forbids `unsafe` in some builds has decided about it; allows under a condition
         // are not honoured, since the condition may be off.
         "cfg_attr" => {
+            let texts: Vec<&str> = rest.map(|(_, text)| text).collect();
             out.forbids_unsafe_code |= texts
                 .windows(3)
                 .any(|w| matches!(w[0], "forbid" | "deny") && w[1] == "(" && texts.contains(&"unsafe_code"));
         }
         "path" => {
             out.path = rest
-                .iter()
                 .find(|(kind, _)| *kind == SyntaxKind::STRING)
                 .map(|(_, text)| text.trim_matches('"').to_owned())
         }
@@ -169,11 +165,11 @@ pub(crate) fn eval_cfg(
 }
 
 /// The lint paths of an `allow(..)`-like list: `clippy::unwrap_used`, `dead_code`, ...
-fn lint_paths(tokens: &[(SyntaxKind, &str)]) -> Vec<String> {
+fn lint_paths<'a>(tokens: impl Iterator<Item = (SyntaxKind, &'a str)>) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut in_value = false;
-    for &(kind, text) in tokens {
+    for (kind, text) in tokens {
         match text {
             "(" => current.clear(),
             "," | ")" => {
