@@ -12,8 +12,8 @@ use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, GreenRef, KIND_COUNT, SubtreeInterest, SyntaxElement, SyntaxKind, SyntaxNode, TextRange,
-    TextSize, WalkEvent, ast, kind_index, node_text, parse_expr, parse_items, subtree_interest, with_green,
+    AstNode, GreenChildren, GreenRef, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    ast, green_children, kind_index, node_text, parse_expr, parse_items, red_child, with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -23,7 +23,7 @@ pub(crate) struct Dispatch {
     by_kind: Vec<Vec<usize>>,
     any: bool,
     /// Kinds the walk must reach: the rules' kinds, modules (declarations to follow) and
-    /// macro calls (arguments to parse). Subtrees without any are skipped.
+    /// macro calls (arguments to parse). No node is created in subtrees without any.
     reach: Vec<bool>,
     /// Kinds reached whatever the rules accept (see [`Dispatch::new`]).
     always: Vec<bool>,
@@ -81,11 +81,6 @@ impl Dispatch {
             self.always[kind] && (node.kind() != SyntaxKind::MACRO_CALL || macro_args_may_be_walked(node));
         always || self.by_kind[kind].iter().any(|&i| active.rules[i] && self.rules[i].accepts(node))
     }
-
-    /// Which nodes under `root` the walk must reach.
-    fn interest(&self, root: &SyntaxNode, active: &Active) -> SubtreeInterest {
-        subtree_interest(root, &self.reach, |node| self.wants(active, node))
-    }
 }
 
 /// What applies to the file being walked (see [`Dispatch::active_in`]).
@@ -119,6 +114,9 @@ pub(crate) struct Walker<'d> {
     inline_modules: Vec<(String, bool)>,
     /// What of the dispatch applies to the file being walked.
     active: Active,
+    /// The ranges of the nodes entered, in order (see [`Walker::enter`]).
+    #[cfg(test)]
+    entered: Vec<TextRange>,
 }
 
 /// An out-of-line module declaration with what its file inherits from the declaration.
@@ -146,6 +144,21 @@ struct Frame {
     allows: usize,
 }
 
+/// A node of the green tree on the walk's stack (see [`Walker::walk`]).
+struct Open<'g> {
+    green: GreenRef<'g>,
+    /// Its child nodes still to visit.
+    children: GreenChildren<'g>,
+    /// Where it lies under its parent; `None` for the root.
+    place: Option<crate::source::parse::GreenChild<'g>>,
+    /// Its node of the tree, once entered.
+    node: Option<SyntaxNode>,
+    /// Whether entering it opened a scope frame.
+    opened: bool,
+    /// Whether its subtree, as far as visited, holds a node of a kind the walk reaches.
+    holds_reach: bool,
+}
+
 impl<'d> Walker<'d> {
     pub(crate) fn new(dispatch: &'d Dispatch, edition: Edition, text: &'d str) -> Self {
         Walker {
@@ -156,6 +169,8 @@ impl<'d> Walker<'d> {
             panics: Vec::new(),
             inline_modules: Vec::new(),
             active: Active::default(),
+            #[cfg(test)]
+            entered: Vec::new(),
         }
     }
 
@@ -173,82 +188,145 @@ impl<'d> Walker<'d> {
             cx.tests.doc_includes = tested::doc_includes(self.text, cx.path, &cx.package.dir);
         }
         self.active = self.dispatch.active_in(cx);
-        let interest = self.dispatch.interest(&root, &self.active);
-        self.walk(&root, cx, 0, Some(&interest));
+        self.walk(&root, cx, 0);
     }
 
-    /// Walks `root`; with `interest` (the file tree), subtrees that hold nothing to reach are
-    /// skipped without creating their nodes.
-    fn walk(
-        &mut self,
-        root: &SyntaxNode,
-        cx: &mut FileCx<'_>,
-        macro_depth: usize,
-        interest: Option<&SubtreeInterest>,
-    ) {
+    /// Walks `root`. The walk goes down the green tree, which creates nothing, and enters a
+    /// node (creates its node of the tree, opens its scope, gives it to the rules; see
+    /// [`Walker::enter`]) only when its subtree holds a node the walk must reach (see
+    /// [`Dispatch::wants`]), or when it starts with attributes and holds a node of a kind the
+    /// walk reaches, wanted or not: its attributes open a scope (test code, allowed lints),
+    /// and what the walk records on entering test code must not depend on which nodes the
+    /// rules turned down. Nodes are entered in preorder, each after its ancestors: a node is
+    /// entered, with every ancestor not yet entered, once the walk meets a node that wants it.
+    fn walk(&mut self, root: &SyntaxNode, cx: &mut FileCx<'_>, macro_depth: usize) {
         let mut frames: Vec<Frame> = Vec::new();
-        // Per open node: whether entering it opened a scope frame.
-        let mut opened: Vec<bool> = Vec::new();
-        // Preorder index of the next node entered, to read `interest`.
-        let mut index = 0usize;
-        let mut preorder = root.preorder();
-        while let Some(event) = preorder.next() {
-            match event {
-                WalkEvent::Enter(node) => {
-                    if let Some(interest) = interest {
-                        let here = index;
-                        index += 1;
-                        if !interest.interesting.get(here).copied().unwrap_or(true) {
-                            index += interest.size.get(here).map_or(1, |&s| s as usize) - 1;
-                            preorder.skip_subtree();
-                            opened.push(false);
-                            continue;
-                        }
-                    }
-                    let kind = node.kind();
-                    // Read once: scopes and module declarations both need them.
-                    let attrs = has_attrs(&node).then(|| scope_attrs(&node));
-                    let module_attrs = attrs.as_ref().map(|a| (a.path.clone(), a.doc_hidden));
-                    opened.push(attrs.is_some());
-                    if let Some(attrs) = attrs {
-                        let was_test = cx.in_test_code();
-                        frames.push(enter_scope(kind, attrs, cx));
-                        // Where test code starts inside a library or binary (a test target's
-                        // files were read whole).
-                        if !was_test && cx.in_test_code() {
-                            cx.facts.has_tests |= tested::scan_test_code(&node, &mut cx.tests.names);
-                        }
-                    }
-                    if kind == SyntaxKind::FN
-                        && let Some(function) =
-                            crate::rules::testing::untested_public_fn::public_api_fn(&node, cx)
-                    {
-                        cx.tests.public_fns.push(function.key);
-                    }
-                    // After the scope: a module's own `#[cfg(test)]` applies to its file.
-                    if kind == SyntaxKind::MODULE {
-                        let (path_attr, doc_hidden) = module_attrs.unwrap_or_default();
-                        self.enter_module(&node, path_attr, doc_hidden, cx);
-                    }
-                    if self.dispatch.any {
-                        self.dispatch_node(&node, kind, cx);
-                    }
-                    if kind == SyntaxKind::MACRO_CALL && macro_depth < MAX_MACRO_DEPTH {
-                        self.walk_macro_args(&node, cx, macro_depth + 1);
-                    }
+        let green = GreenRef::of(root);
+        let mut stack = vec![Open {
+            green,
+            children: green_children(root),
+            place: None,
+            node: None,
+            opened: false,
+            holds_reach: self.dispatch.reach[kind_index(green.kind())],
+        }];
+        // How many nodes at the bottom of the stack are entered.
+        let mut entered = 0;
+        if stack[0].holds_reach && self.dispatch.wants(&self.active, green) {
+            self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
+        }
+        while let Some(open) = stack.last_mut() {
+            if let Some(child) = open.children.next() {
+                let kind = child.node.kind();
+                let reach = self.dispatch.reach[kind_index(kind)];
+                stack.push(Open {
+                    green: child.node,
+                    children: child.children(),
+                    place: Some(child),
+                    node: None,
+                    opened: false,
+                    holds_reach: reach,
+                });
+                if reach && self.dispatch.wants(&self.active, child.node) {
+                    self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
                 }
-                WalkEvent::Leave(node) => {
-                    if node.kind() == SyntaxKind::MODULE && is_inline_module(&node) {
-                        self.inline_modules.pop();
-                    }
-                    if opened.pop() == Some(true)
-                        && let Some(frame) = frames.pop()
-                    {
-                        cx.test_depth -= usize::from(frame.test);
-                        cx.allows.truncate(cx.allows.len() - frame.allows);
-                    }
+                continue;
+            }
+            let scope_to_enter = open.holds_reach && open.green.starts_with_attrs();
+            if scope_to_enter && entered < stack.len() {
+                self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
+            }
+            let Some(open) = stack.pop() else { break };
+            if let Some(parent) = stack.last_mut() {
+                parent.holds_reach |= open.holds_reach;
+            }
+            if entered > stack.len() {
+                entered = stack.len();
+                if let Some(node) = &open.node {
+                    self.leave(node, open.opened, &mut frames, cx);
                 }
             }
+        }
+    }
+
+    /// Enters the nodes of `stack` not yet entered, from the lowest entered one up: creates
+    /// each one's node from its parent's, and [`Walker::enter`]s it.
+    fn enter_open(
+        &mut self,
+        root: &SyntaxNode,
+        stack: &mut [Open<'_>],
+        entered: &mut usize,
+        frames: &mut Vec<Frame>,
+        cx: &mut FileCx<'_>,
+        macro_depth: usize,
+    ) {
+        for at in *entered..stack.len() {
+            let node =
+                match (at.checked_sub(1).and_then(|parent| stack[parent].node.as_ref()), stack[at].place) {
+                    (Some(parent), Some(place)) => red_child(parent, place),
+                    _ => Some(root.clone()),
+                };
+            // A green child is always its parent's: nothing to enter otherwise.
+            let Some(node) = node else { return };
+            stack[at].opened = self.enter(&node, cx, frames, macro_depth);
+            stack[at].node = Some(node);
+            *entered = at + 1;
+        }
+    }
+
+    /// What entering a node does: its attributes open a scope, a function may be public API,
+    /// a module is declared, the rules that want the node check it, and a macro call's
+    /// arguments are walked. Returns whether a scope frame was opened.
+    fn enter(
+        &mut self,
+        node: &SyntaxNode,
+        cx: &mut FileCx<'_>,
+        frames: &mut Vec<Frame>,
+        macro_depth: usize,
+    ) -> bool {
+        #[cfg(test)]
+        self.entered.push(node.text_range());
+        let kind = node.kind();
+        // Read once: scopes and module declarations both need them.
+        let attrs = has_attrs(node).then(|| scope_attrs(node));
+        let module_attrs = attrs.as_ref().map(|a| (a.path.clone(), a.doc_hidden));
+        let opened = attrs.is_some();
+        if let Some(attrs) = attrs {
+            let was_test = cx.in_test_code();
+            frames.push(enter_scope(kind, attrs, cx));
+            // Where test code starts inside a library or binary (a test target's files were
+            // read whole).
+            if !was_test && cx.in_test_code() {
+                cx.facts.has_tests |= tested::scan_test_code(node, &mut cx.tests.names);
+            }
+        }
+        if kind == SyntaxKind::FN
+            && let Some(function) = crate::rules::testing::untested_public_fn::public_api_fn(node, cx)
+        {
+            cx.tests.public_fns.push(function.key);
+        }
+        // After the scope: a module's own `#[cfg(test)]` applies to its file.
+        if kind == SyntaxKind::MODULE {
+            let (path_attr, doc_hidden) = module_attrs.unwrap_or_default();
+            self.enter_module(node, path_attr, doc_hidden, cx);
+        }
+        if self.dispatch.any {
+            self.dispatch_node(node, kind, cx);
+        }
+        if kind == SyntaxKind::MACRO_CALL && macro_depth < MAX_MACRO_DEPTH {
+            self.walk_macro_args(node, cx, macro_depth + 1);
+        }
+        opened
+    }
+
+    /// Leaving an entered node: closes its inline module and its scope frame.
+    fn leave(&mut self, node: &SyntaxNode, opened: bool, frames: &mut Vec<Frame>, cx: &mut FileCx<'_>) {
+        if node.kind() == SyntaxKind::MODULE && is_inline_module(node) {
+            self.inline_modules.pop();
+        }
+        if opened && let Some(frame) = frames.pop() {
+            cx.test_depth -= usize::from(frame.test);
+            cx.allows.truncate(cx.allows.len() - frame.allows);
         }
     }
 
@@ -390,9 +468,7 @@ impl Walker<'_> {
             if cx.file_macro_call.is_none() { cx.file_macro_call.replace(call.clone()) } else { None };
         let at_file_level = saved_base == TextSize::from(0);
         cx.base = start;
-        // Item bodies of macros (`cfg_if!`) can be large: skip what no rule looks at there too.
-        let interest = self.dispatch.interest(fragment, &self.active);
-        self.walk(fragment, cx, depth, Some(&interest));
+        self.walk(fragment, cx, depth);
         cx.base = saved_base;
         if at_file_level {
             cx.file_macro_call = saved_call;
@@ -653,12 +729,16 @@ mod tests {
         }
     }
 
-    /// Walks `text` as a library file with `rules`: the rule panics, and the ranges of what
-    /// the rules reported.
-    fn walk_lib_file(
-        text: &str,
-        rules: &[&'static dyn Rule],
-    ) -> (Vec<RulePanic>, Vec<std::ops::Range<usize>>) {
+    /// What a walk of a file did: the rule panics, the ranges of what the rules reported, and
+    /// the ranges of the nodes entered.
+    struct Walked {
+        panics: Vec<RulePanic>,
+        found: Vec<std::ops::Range<usize>>,
+        entered: Vec<std::ops::Range<usize>>,
+    }
+
+    /// Walks `text` as a library file with `rules`.
+    fn walk_lib_file(text: &str, rules: &[&'static dyn Rule]) -> Walked {
         let parsed = parse_file(text, Edition::E2021);
         let dispatch = Dispatch::new(rules);
         let package = package();
@@ -675,7 +755,8 @@ mod tests {
         let mut walker = Walker::new(&dispatch, Edition::E2021, text);
         walker.walk_file(&mut cx);
         let found = cx.raw.iter().map(|f| std::ops::Range::<usize>::from(f.range)).collect();
-        (walker.panics, found)
+        let entered = walker.entered.iter().map(|&range| std::ops::Range::<usize>::from(range)).collect();
+        Walked { panics: walker.panics, found, entered }
     }
 
     #[test]
@@ -684,7 +765,7 @@ mod tests {
         let hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
         let text = "fn a() { x.f(); }\nfn b() { y.g(); println!(\"{}\", z.h()); }\n";
-        let (panics, found) = walk_lib_file(text, &[&Panics, &Calls]);
+        let Walked { panics, found, .. } = walk_lib_file(text, &[&Panics, &Calls]);
         std::panic::set_hook(hook);
         assert_eq!(panics.len(), 1, "reported once per rule and file");
         assert_eq!(panics[0].rule.name, "test_panics");
@@ -696,10 +777,31 @@ mod tests {
     #[test]
     fn nodes_a_rule_turns_down_are_not_checked() {
         let text = "fn a() { x.f(); }\nfn b() { y.h(); println!(\"{}\", z.h().g()); }\n";
-        let (_, found) = walk_lib_file(text, &[&CallsOfH]);
+        let Walked { found, .. } = walk_lib_file(text, &[&CallsOfH]);
         let found: Vec<&str> = found.into_iter().map(|range| &text[range]).collect();
         // The one inside `println!`'s arguments too, and not the call of `g` on it.
         assert_eq!(found, ["y.h()", "z.h()"]);
+    }
+
+    #[test]
+    fn nodes_are_entered_for_what_is_wanted_under_them_and_for_scopes() {
+        let text = "fn f() { a.g(); }\n#[cfg(test)]\nconst C: u8 = { b.g() };\nconst D: u8 = c.h();\n";
+        let walked = walk_lib_file(text, &[&CallsOfH]);
+        let entered: Vec<&str> = walked.entered.into_iter().map(|range| &text[range]).collect();
+        assert_eq!(
+            entered,
+            [
+                text,
+                // Functions are always entered, not the calls in them that no rule wants.
+                "fn f() { a.g(); }",
+                // `C` starts with attributes and holds a call: its scope is entered, not its call.
+                "#[cfg(test)]\nconst C: u8 = { b.g() };",
+                // `D` holds a wanted call.
+                "const D: u8 = c.h();",
+                "c.h()",
+            ]
+        );
+        assert_eq!(walked.found.len(), 1);
     }
 
     #[test]
@@ -728,7 +830,7 @@ mod tests {
             ["println!(\"{}\", y.h())", "m! { fn g() { w.h(); } }", "n! { struct S; }", "vec![a, [b]];"]
         );
         // What is under a call passed over is still reached through the rules that want it.
-        let (_, found) = walk_lib_file(text, &[&CallsOfH]);
+        let Walked { found, .. } = walk_lib_file(text, &[&CallsOfH]);
         let found: Vec<&str> = found.into_iter().map(|range| &text[range]).collect();
         assert_eq!(found, ["y.h()", "w.h()"]);
     }

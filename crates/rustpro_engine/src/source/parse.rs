@@ -246,6 +246,11 @@ pub fn any_path_segment_name(path: &SyntaxNode, wanted: impl FnMut(&str) -> bool
 pub struct GreenRef<'a>(&'a rowan::GreenNodeData);
 
 impl<'a> GreenRef<'a> {
+    /// The green node under `node`.
+    pub fn of(node: &'a SyntaxNode) -> Self {
+        GreenRef(node.green())
+    }
+
     pub fn kind(self) -> SyntaxKind {
         SyntaxKind::from(self.0.kind().0)
     }
@@ -362,6 +367,11 @@ impl<'a> GreenRef<'a> {
         None
     }
 
+    /// Whether the first child node is an attribute (as `rule::attrs::has_attrs` reads it).
+    pub fn starts_with_attrs(self) -> bool {
+        self.child_nodes().next().is_some_and(|child| child.kind() == SyntaxKind::ATTR)
+    }
+
     /// Whether some token of the subtree satisfies `wanted` (with its kind and text).
     pub fn any_token(self, mut wanted: impl FnMut(SyntaxKind, &str) -> bool) -> bool {
         self.tokens().any(|(kind, text)| wanted(kind, text))
@@ -392,68 +402,65 @@ pub fn with_green<R>(node: &SyntaxNode, f: impl FnOnce(GreenRef<'_>) -> R) -> R 
     f(GreenRef(node.green()))
 }
 
-/// For every node of a tree in preorder (the order of `SyntaxNode::preorder`, nodes only):
-/// whether its subtree holds a node the walk must reach, and the subtree's node count.
-/// Computed on the green tree, which allocates nothing, so that a walk can skip subtrees
-/// without creating a node for each of their descendants.
-#[derive(Debug, Default)]
-pub struct SubtreeInterest {
-    pub interesting: Vec<bool>,
-    pub size: Vec<u32>,
+/// A child node in the green tree with where it lies: its index among its parent's children
+/// (tokens counted) and its offset in the tree. [`red_child`] makes its node of the tree.
+#[derive(Debug, Clone, Copy)]
+pub struct GreenChild<'a> {
+    pub node: GreenRef<'a>,
+    index: usize,
+    offset: TextSize,
 }
 
-/// The interest of every node under `root`. A node is wanted when its kind is in `kinds`
-/// and `wanted` accepts it. A node that starts with attributes is kept too when its subtree
-/// holds a node of one of `kinds`, wanted or not: its attributes open a scope (test code,
-/// allowed lints), and what the walk records on entering test code must not depend on
-/// which nodes the rules turned down.
-pub fn subtree_interest(
-    root: &SyntaxNode,
-    kinds: &[bool],
-    mut wanted: impl FnMut(GreenRef<'_>) -> bool,
-) -> SubtreeInterest {
-    let green = root.green();
-    let mut out = SubtreeInterest::default();
-    // An explicit stack (trees can be 10,000 levels deep) of open nodes: the node, its
-    // children still to visit, its preorder index, and whether its subtree so far holds a
-    // node of one of `kinds`.
-    let mut stack = Vec::new();
-    let mut visit = |node: &'_ rowan::GreenNodeData, out: &mut SubtreeInterest| {
-        let of_kind = kinds.get(kind_index(SyntaxKind::from(node.kind().0))).copied().unwrap_or(false);
-        out.interesting.push(of_kind && wanted(GreenRef(node)));
-        out.size.push(1);
-        of_kind
-    };
-    let of_kind = visit(green, &mut out);
-    stack.push((green, green.children(), 0usize, of_kind));
-    while let Some((_, children, _, _)) = stack.last_mut() {
-        match children.find_map(|child| child.into_node()) {
-            Some(child) => {
-                let index = out.interesting.len();
-                let of_kind = visit(child, &mut out);
-                stack.push((child, child.children(), index, of_kind));
-            }
-            None => {
-                let Some((node, _, done, of_kind)) = stack.pop() else { break };
-                if of_kind && !out.interesting[done] && starts_with_attrs(node) {
-                    out.interesting[done] = true;
-                }
-                if let Some((_, _, parent, parent_of_kind)) = stack.last_mut() {
-                    out.size[*parent] += out.size[done];
-                    out.interesting[*parent] |= out.interesting[done];
-                    *parent_of_kind |= of_kind;
-                }
+impl<'a> GreenChild<'a> {
+    /// Its own child nodes, with where they lie.
+    pub fn children(self) -> GreenChildren<'a> {
+        GreenChildren { children: self.node.0.children(), index: 0, offset: self.offset }
+    }
+}
+
+/// The child nodes of a green node with where they lie (see [`GreenChild`]); tokens are
+/// passed over.
+#[derive(Debug, Clone)]
+pub struct GreenChildren<'a> {
+    children: rowan::Children<'a>,
+    /// Index and offset of the next child.
+    index: usize,
+    offset: TextSize,
+}
+
+impl<'a> Iterator for GreenChildren<'a> {
+    type Item = GreenChild<'a>;
+
+    fn next(&mut self) -> Option<GreenChild<'a>> {
+        loop {
+            let child = self.children.next()?;
+            let (index, offset) = (self.index, self.offset);
+            self.index += 1;
+            self.offset += child.text_len();
+            if let NodeOrToken::Node(node) = child {
+                return Some(GreenChild { node: GreenRef(node), index, offset });
             }
         }
     }
-    out
 }
 
-/// Whether the first child node is an attribute (as `rule::attrs::has_attrs` reads it).
-fn starts_with_attrs(node: &rowan::GreenNodeData) -> bool {
-    node.children()
-        .find_map(|child| child.into_node())
-        .is_some_and(|child| child.kind() == RustLanguage::kind_to_raw(SyntaxKind::ATTR))
+/// The child nodes of `node` in the green tree, with where they lie in its tree.
+pub fn green_children(node: &SyntaxNode) -> GreenChildren<'_> {
+    GreenChildren { children: node.green().children(), index: 0, offset: node.text_range().start() }
+}
+
+/// The node of the tree for `child`, a child of `parent` in the green tree: one node is
+/// created, not one for each sibling before it. `None` when `child` is not `parent`'s.
+pub fn red_child(parent: &SyntaxNode, child: GreenChild<'_>) -> Option<SyntaxNode> {
+    let range = TextRange::at(child.offset, child.node.0.text_len());
+    // Looked up by range (a binary search), which only an empty node can make ambiguous.
+    if !range.is_empty()
+        && let Some(NodeOrToken::Node(node)) = parent.child_or_token_at_range(range)
+        && node.index() == child.index
+    {
+        return Some(node);
+    }
+    parent.children_with_tokens().nth(child.index)?.into_node()
 }
 
 /// Calls `f` with every token of `node`'s subtree, in order: the kind of the node that holds
@@ -540,27 +547,31 @@ mod tests {
     }
 
     #[test]
-    fn interest_follows_what_is_wanted_and_keeps_scopes() {
-        let src = "fn f() { a.g(); }\n#[cfg(test)]\nconst C: u8 = { b.h() };\nconst D: u8 = c.unwrap();\n";
+    fn red_children_are_the_children_of_the_tree() {
+        // Empty nodes of broken code (the meta of `#[]`, the bounds of a bare `impl`) share
+        // their range with a sibling.
+        let src = "#[]\nfn f(a: u8) -> impl { g(x.h()); }\nimpl S { fn g(&self) {} }\nstruct T(u8);\n";
         let root = parse_file(src, Edition::E2021).root;
-        let mut kinds = vec![false; KIND_COUNT];
-        kinds[kind_index(SyntaxKind::METHOD_CALL_EXPR)] = true;
-        let interest = subtree_interest(&root, &kinds, |node| node.name_ref_text() == Some("unwrap"));
-        let nodes: Vec<SyntaxNode> = root.descendants().collect();
-        assert_eq!(interest.interesting.len(), nodes.len());
-        assert_eq!(interest.size[0] as usize, nodes.len());
-        let interesting = |kind: SyntaxKind, nth: usize| {
-            let (at, _) = nodes.iter().enumerate().filter(|(_, n)| n.kind() == kind).nth(nth).expect("node");
-            interest.interesting[at]
-        };
-        // No call in `f` is wanted; the `unwrap` in `D` is.
-        assert!(!interesting(SyntaxKind::FN, 0));
-        assert!(!interesting(SyntaxKind::METHOD_CALL_EXPR, 0));
-        assert!(interesting(SyntaxKind::CONST, 1));
-        assert!(interesting(SyntaxKind::METHOD_CALL_EXPR, 2));
-        // `C` starts with attributes and holds a call: its scope is entered, not its call.
-        assert!(interesting(SyntaxKind::CONST, 0));
-        assert!(!interesting(SyntaxKind::METHOD_CALL_EXPR, 1));
+        // Every node reached through the green children, in preorder.
+        let mut reached = Vec::new();
+        let mut stack = vec![(root.clone(), green_children(&root))];
+        reached.push(root.clone());
+        while let Some((parent, children)) = stack.last_mut() {
+            match children.next() {
+                Some(child) => {
+                    let node = red_child(parent, child).expect("a child of its parent");
+                    assert_eq!(node.kind(), child.node.kind());
+                    reached.push(node.clone());
+                    stack.push((node, child.children()));
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        let all: Vec<SyntaxNode> = root.descendants().collect();
+        assert_eq!(reached, all);
+        assert!(all.iter().any(|node| node.text_range().is_empty()), "the source has an empty node");
     }
 
     #[test]
