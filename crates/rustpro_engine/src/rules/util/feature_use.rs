@@ -70,6 +70,15 @@ pub(crate) fn may_use_feature(node: GreenRef<'_>) -> bool {
             node.has_token(K::CONST_KW) || node.has_token(K::ASYNC_KW) || node.has_child_in(&[K::LABEL])
         }
         K::CLOSURE_EXPR => node.has_token(K::ASYNC_KW),
+        // `use_tree_use` looks at the leaves of a `use` only.
+        K::USE_TREE => !node.has_child_in(&[K::USE_TREE_LIST]) && !node.has_token(K::STAR),
+        // What `fn_use` needs: `async`, or `-> impl Trait` (in a trait or trait impl).
+        K::FN => {
+            node.has_token(K::ASYNC_KW)
+                || node.child(K::RET_TYPE).is_some_and(|ret| {
+                    ret.find_map_node(|n| (n.kind() == K::IMPL_TRAIT_TYPE).then_some(())).is_some()
+                })
+        }
         K::TYPE_ALIAS => node.has_child_in(&[K::GENERIC_PARAM_LIST]),
         K::REF_EXPR => node.has_token(K::RAW_KW),
         K::EXTERN_BLOCK => node.has_token(K::UNSAFE_KW),
@@ -452,19 +461,20 @@ fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
     if first != Some(true) {
         return None;
     }
-    let attr = ast::Attr::cast(node.clone())?;
-    let (path, rest) = attr_tokens(&attr)?;
+    // Read from the green tree: no node for each token.
+    let (path, rest) = GreenRef::of(node).attr_parts()?;
+    let rest: Vec<(SyntaxKind, &str)> = rest.collect();
     match path.as_str() {
         // Only these attributes are unsafe; `#[unsafe(other)]` in macro input is a macro's own syntax.
         "unsafe"
             if rest
                 .get(1)
-                .is_some_and(|t| matches!(t.text(), "no_mangle" | "export_name" | "link_section")) =>
+                .is_some_and(|(_, text)| matches!(*text, "no_mangle" | "export_name" | "link_section")) =>
         {
             Some(Syntax::UnsafeAttribute)
         }
         "expect" => Some(Syntax::ExpectAttribute),
-        "cfg" if rest.iter().any(|t| matches!(t.kind(), SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW)) => {
+        "cfg" if rest.iter().any(|(kind, _)| matches!(kind, SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW)) => {
             Some(Syntax::CfgBooleanLiterals)
         }
         "default" if rest.is_empty() => {
