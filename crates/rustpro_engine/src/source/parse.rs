@@ -5,7 +5,8 @@
 //! errors still yields a full tree in which the broken parts are `ERROR` nodes.
 //!
 //! Trees are built with `rowan`, the tree crate under `ra_ap_syntax` (pinned to the version
-//! it uses): with its node cache, except very deep trees (see [`LinearBuilder`]).
+//! it uses): a file's with its node cache, except very deep trees; fragments (macro
+//! arguments) without (see [`LinearBuilder`]).
 //!
 //! The parser's separate validation pass is skipped: it costs about a quarter of the parse
 //! time and only finds semantic errors (misplaced `unsafe`, bad literals) that rules do
@@ -111,7 +112,9 @@ fn parse_at(text: &str, entry: TopEntryPoint, ed: Edition) -> Parsed {
             _ => {}
         }
     }
-    let mut builder = if max_depth > DEEP_TREE {
+    // A fragment's tree lives only while the walk reads it: sharing its nodes would save
+    // little memory, and setting up the cache costs more than it saves.
+    let mut builder = if max_depth > DEEP_TREE || !matches!(entry, TopEntryPoint::SourceFile) {
         Builder::Linear(LinearBuilder::default())
     } else {
         Builder::Cached(rowan::GreenNodeBuilder::new())
@@ -180,7 +183,7 @@ impl Builder {
 /// by their hash, and re-hashes every cached subtree in full each time its table grows: on
 /// a deep chain of small nodes (10,000 nested parentheses, `Vec<Vec<..>>`, `&&..&T`) that
 /// is quadratic, minutes for one file. This builder is linear; it shares nothing, which
-/// costs memory, so it is kept for deep trees.
+/// costs memory, so it is kept for deep trees and for fragments, whose trees are short-lived.
 #[derive(Default)]
 struct LinearBuilder {
     /// Open nodes: kind and where their children start in `children`.
