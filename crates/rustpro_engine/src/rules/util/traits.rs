@@ -7,7 +7,9 @@ use crate::diagnostic::Applicability;
 use crate::project::Edition;
 use crate::rule::{FileCx, FileFix, WorkspaceCx};
 use crate::source::parse::ast::{HasAttrs, HasName, HasVisibility};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, node_text};
+use crate::source::parse::{
+    AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, node_text,
+};
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
 /// async fns and `impl Trait` returns make a trait dyn-incompatible, so such a trait must
@@ -303,48 +305,53 @@ pub(crate) fn report_unused_imports(
 /// count, nor does anything inside `outside` (the import itself).
 fn is_used(cx: &FileCx<'_>, name: &str, outside: &SyntaxNode) -> bool {
     let skip = outside.text_range();
-    // Find the identifiers on the green tree (no node is created), then look only at those.
-    let mut candidates = Vec::new();
-    let mut offset = cx.root.text_range().start();
-    crate::source::parse::for_each_token(cx.root, |_, kind, text| {
-        let len = TextSize::of(text);
-        if kind == SyntaxKind::IDENT && text == name {
-            candidates.push(TextRange::at(offset, len));
-        }
-        offset += len;
-    });
-    candidates
-        .into_iter()
-        .filter(|range| !skip.contains_range(*range))
-        .filter_map(|range| cx.root.covering_element(range).into_token())
-        .any(|t| {
-            let Some(parent) = t.parent() else { return true };
-            match parent.kind() {
-                SyntaxKind::NAME => false,
-                SyntaxKind::NAME_REF => {
-                    let Some(owner) = parent.parent() else { return true };
-                    match owner.kind() {
-                        SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::FIELD_EXPR => false,
-                        SyntaxKind::PATH_SEGMENT => owner
-                            .parent()
-                            .and_then(ast::Path::cast)
-                            .is_none_or(|path| path.qualifier().is_none()),
-                        _ => true,
+    let uses = |t: SyntaxToken| {
+        let Some(parent) = t.parent() else { return true };
+        match parent.kind() {
+            SyntaxKind::NAME => false,
+            SyntaxKind::NAME_REF => {
+                let Some(owner) = parent.parent() else { return true };
+                match owner.kind() {
+                    SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::FIELD_EXPR => false,
+                    SyntaxKind::PATH_SEGMENT => {
+                        owner.parent().and_then(ast::Path::cast).is_none_or(|path| path.qualifier().is_none())
                     }
-                }
-                _ => {
-                    // Token trees keep `::` as two `:` tokens.
-                    let mut before = std::iter::successors(t.prev_token(), |p| p.prev_token())
-                        .filter(|p| !p.kind().is_trivia())
-                        .map(|p| p.text().to_owned());
-                    match before.next().as_deref() {
-                        Some("::" | ".") => false,
-                        Some(":") => before.next().as_deref() != Some(":"),
-                        _ => true,
-                    }
+                    _ => true,
                 }
             }
-        })
+            _ => {
+                // Token trees keep `::` as two `:` tokens.
+                let mut before = std::iter::successors(t.prev_token(), |p| p.prev_token())
+                    .filter(|p| !p.kind().is_trivia())
+                    .map(|p| p.text().to_owned());
+                match before.next().as_deref() {
+                    Some("::" | ".") => false,
+                    Some(":") => before.next().as_deref() != Some(":"),
+                    _ => true,
+                }
+            }
+        }
+    };
+    // The file's identifiers of that name, found in its text (most names are used early in
+    // a file, and only those occurrences are looked up in the tree).
+    let whole = cx.root.text_range();
+    let owned;
+    let text = if TextSize::of(cx.text) == whole.len() {
+        cx.text
+    } else {
+        owned = node_text(cx.root);
+        owned.as_str()
+    };
+    crate::source::text::text_find_all(text, name).any(|at| {
+        let Ok(at) = u32::try_from(at) else { return false };
+        let range = TextRange::at(whole.start() + TextSize::from(at), TextSize::of(name));
+        !skip.contains_range(range)
+            && cx
+                .root
+                .covering_element(range)
+                .into_token()
+                .is_some_and(|t| t.kind() == SyntaxKind::IDENT && t.text_range() == range && uses(t))
+    })
 }
 
 /// Whether the file calls a method named `name` (`.name(`), in code or in macro input.
