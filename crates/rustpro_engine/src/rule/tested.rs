@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::project::{Package, TargetKind, normalize};
 use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token};
-use crate::source::text::text_contains;
+use crate::source::text::{text_contains, text_find};
 
 /// A set of identifiers. Hundreds of thousands of short names are gathered, stored in the
 /// result cache and merged per package on every run: a fast non-cryptographic hash.
@@ -148,7 +148,7 @@ pub(crate) fn scan_doc_tests(text: &str, markdown: bool, names: &mut Names) -> b
     let mut from = 0;
     loop {
         let rest = &text[from..];
-        let next = [backticks.then(|| rest.find("```")), tildes.then(|| rest.find("~~~"))]
+        let next = [backticks.then(|| text_find(rest, "```")), tildes.then(|| text_find(rest, "~~~"))]
             .into_iter()
             .flatten()
             .flatten()

@@ -14,6 +14,11 @@ pub fn text_contains(text: &str, needle: &str) -> bool {
     memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
 }
 
+/// Where the first occurrence of `needle` in `text` starts, by a vectorised search.
+pub fn text_find(text: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes())
+}
+
 /// Where each occurrence of `needle` in `text` starts, in order and without overlaps (as
 /// `str::match_indices` gives them), by a vectorised search.
 pub fn text_find_all<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item = usize> + 't {
