@@ -645,6 +645,8 @@ struct Job {
     public: bool,
     /// Items of a private module re-exported by name (public although the module is not).
     public_items: Vec<String>,
+    /// The module is declared under a `cfg` that a default build leaves off.
+    outside_default_build: bool,
     /// The file's stamp, when finding the file read it already.
     stamp: Option<project::FileStamp>,
 }
@@ -664,9 +666,11 @@ impl Job {
             follow_modules,
             public,
             public_items,
+            outside_default_build,
             stamp: _,
         } = self;
         (path, target, origin, crate_root, in_test, allows, follow_modules, public, public_items).hash(state);
+        outside_default_build.hash(state);
     }
 
     fn root(index: usize, package: &Package, target: &crate::project::Target) -> Job {
@@ -689,6 +693,7 @@ impl Job {
             follow_modules: true,
             public: true,
             public_items: Vec::new(),
+            outside_default_build: false,
             stamp: None,
         }
     }
@@ -957,6 +962,7 @@ impl Shared<'_> {
                 public: job.public && child.public,
                 // A named re-export reaches the crate's API only from a public module.
                 public_items: if job.public { child.public_items } else { Vec::new() },
+                outside_default_build: child.outside_default_build,
             });
         }
         children
@@ -1138,6 +1144,7 @@ impl Shared<'_> {
         cx.public_module = job.public;
         cx.options = &settings.rule_options;
         cx.public_items.clone_from(&job.public_items);
+        cx.outside_default_build = job.outside_default_build;
         let mut walker = Walker::new(self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
         cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
@@ -1721,6 +1728,7 @@ fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<Chil
                         allows: allows.to_vec(),
                         public: true,
                         public_items: Vec::new(),
+                        outside_default_build: false,
                     })
                 }
             }

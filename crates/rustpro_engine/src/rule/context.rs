@@ -133,6 +133,9 @@ pub struct FileCx<'a> {
     pub(crate) public_items: Vec<String>,
     /// While macro arguments are walked: the macro call in the file tree that holds them.
     pub(crate) file_macro_call: Option<SyntaxNode>,
+    /// The file's module is declared under a `cfg` that a default build leaves off (see
+    /// `rules::util::feature_use::is_outside_default_build`), here or in a parent module.
+    pub(crate) outside_default_build: bool,
     /// Facts for rules' workspace stages, with the rule that kept each and their edits.
     pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData, Option<FileFix>)>,
     /// The workspace's rule options (`[rules.NAME]` tables).
@@ -184,6 +187,7 @@ impl<'a> FileCx<'a> {
             public_module: true,
             public_items: Vec::new(),
             file_macro_call: None,
+            outside_default_build: false,
             deferred: Vec::new(),
             options: RuleOptions::builtin(),
             tests: TestFacts::default(),

@@ -130,6 +130,9 @@ pub(crate) struct ChildModule {
     pub public: bool,
     /// Items of a private module that the declaring file re-exports by name.
     pub public_items: Vec<String>,
+    /// The declaration, or the file declaring it, is under a `cfg` that a default build
+    /// leaves off (see `rust_version_too_low`): so is the whole module.
+    pub outside_default_build: bool,
 }
 
 /// Macros whose input is code to be emitted or matched, not code that runs here.
@@ -350,12 +353,15 @@ impl<'d> Walker<'d> {
         let inline_path = self.inline_modules.iter().map(|(name, _)| name.clone()).collect();
         let decl = ModuleDecl { name, path_attr, inline_path };
         let public = public_here && self.inline_modules.iter().all(|(_, public)| *public);
+        let outside_default_build =
+            cx.outside_default_build || crate::rules::util::feature_use::is_outside_default_build(node, cx);
         self.modules.push(ChildModule {
             decl,
             in_test: cx.test_depth > 0,
             allows: cx.allows.clone(),
             public,
             public_items: Vec::new(),
+            outside_default_build,
         });
     }
 

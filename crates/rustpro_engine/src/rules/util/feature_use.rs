@@ -629,8 +629,12 @@ const KNOWN_CFGS: &[&str] = &[
 /// under `#[cfg(..)]` naming a condition rustc does not define (the crate decides by
 /// toolchain version itself), under a `cfg` that a default build leaves off (an opt-in
 /// feature, often documented as needing a newer Rust, or `not(feature = "std")`), or under a
-/// `#[rustversion::..]` attribute.
-fn is_outside_default_build(node: &SyntaxNode, cx: &FileCx<'_>) -> bool {
+/// `#[rustversion::..]` attribute. The whole file is when its module was declared so (the
+/// `mod` item, or one in a parent module).
+pub(crate) fn is_outside_default_build(node: &SyntaxNode, cx: &FileCx<'_>) -> bool {
+    if cx.outside_default_build {
+        return true;
+    }
     let defaults = &cx.package().default_features;
     ancestors_in_file(node, cx).iter().any(|ancestor| {
         ancestor.children().take_while(|c| c.kind() == SyntaxKind::ATTR).filter_map(ast::Attr::cast).any(

@@ -16,8 +16,8 @@
 //! Only code a default build compiles is counted: not test code, and not code under a `cfg`
 //! that a default build leaves off (an opt-in feature, a condition a build script sets such
 //! as `#[cfg(has_foo)]`, `docsrs`) or under `#[rustversion::..]`: that is how crates use
-//! newer features while keeping an older `rust-version`. A `cfg` on the `mod` declaration
-//! in another file is not seen.
+//! newer features while keeping an older `rust-version`. Such a `cfg` on a `mod`
+//! declaration covers the module's file, and the files of its own modules.
 //!
 //! Left out on purpose: the `[lints]` table (1.74; older Cargo ignores it with a warning, so
 //! the build still works — many crates rely on that), `#[diagnostic::do_not_recommend]`
