@@ -264,11 +264,14 @@ impl<'d> Walker<'d> {
         macro_depth: usize,
     ) {
         for at in *entered..stack.len() {
-            let node =
-                match (at.checked_sub(1).and_then(|parent| stack[parent].node.as_ref()), stack[at].place) {
-                    (Some(parent), Some(place)) => red_child(parent, place),
-                    _ => Some(root.clone()),
-                };
+            let node = match stack[at].place {
+                None => Some(root.clone()),
+                // The parent was entered just before (or earlier).
+                Some(place) => at
+                    .checked_sub(1)
+                    .and_then(|parent| stack[parent].node.as_ref())
+                    .and_then(|parent| red_child(parent, place)),
+            };
             // A green child is always its parent's: nothing to enter otherwise.
             let Some(node) = node else { return };
             stack[at].opened = self.enter(&node, cx, frames, macro_depth);
