@@ -221,7 +221,7 @@ fn non_overlapping<'f>(candidates: &[&'f Finding]) -> Vec<&'f Finding> {
 
 /// Two edits of one file touch the same bytes (two insertions at one point count: their
 /// order would be arbitrary).
-fn overlaps(a: &Edit, b: &Edit) -> bool {
+pub(crate) fn overlaps(a: &Edit, b: &Edit) -> bool {
     a.path == b.path
         && ((a.range.start < b.range.end && b.range.start < a.range.end)
             || (a.range.is_empty() && b.range.is_empty() && a.range.start == b.range.start)
