@@ -9,6 +9,7 @@ use super::context::{ManifestReport, RawManifestFinding};
 use super::kept::{DeferredData, KeptEdits};
 use super::tested::TestIndex;
 use crate::diagnostic::{Finding, Fix};
+use crate::fix::overlaps;
 use crate::project::Package;
 
 /// A finding or a fact a rule held back while checking one file.
@@ -68,8 +69,24 @@ impl WorkspaceCx<'_> {
         std::mem::take(&mut self.items)
     }
 
-    /// Reports a finding (usually one held back, with its message or fix completed).
-    pub fn report(&mut self, finding: Finding) {
+    /// Reports a finding (usually one held back, with its message or fix completed). A fix
+    /// gathered from several places whose edits overlap (in code that lost braces, one
+    /// impl can lie inside another) is withheld: no pass could apply it.
+    pub fn report(&mut self, mut finding: Finding) {
+        let clash = finding.fix.as_ref().is_some_and(|fix| {
+            fix.edits
+                .iter()
+                .enumerate()
+                .any(|(i, edit)| fix.edits[..i].iter().any(|other| overlaps(edit, other)))
+        });
+        if clash {
+            finding.fix = None;
+            let note = "no automatic fix: its edits would overlap (are braces missing?)";
+            finding.help = Some(match finding.help.take() {
+                Some(help) => format!("{help}; {note}"),
+                None => note.to_owned(),
+            });
+        }
         self.out.push(finding);
     }
 

@@ -244,16 +244,6 @@ fn convert_with(
     }
     fix.edits.extend(dependency);
     fix.edits.retain(|e| !(e.range.is_empty() && e.replacement.is_empty()));
-    // In code that lost braces, one impl (or the type) can lie inside another: deleting both
-    // would edit the same bytes twice.
-    let clash = fix
-        .edits
-        .iter()
-        .enumerate()
-        .any(|(i, edit)| fix.edits[..i].iter().any(|other| crate::fix::overlaps(edit, other)));
-    if clash {
-        return Err(format!("the impls of `{name}` lie inside one another (unbalanced braces?)"));
-    }
     Ok(Conversion { fix, froms: converted })
 }
 
