@@ -12,8 +12,8 @@ use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, GreenChildren, GreenRef, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize,
-    ast, green_children, kind_index, node_text, parse_expr, parse_items, red_child, with_green,
+    AstNode, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode,
+    TextRange, TextSize, ast, kind_index, node_text, parse_expr, parse_items, red_child, with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -149,11 +149,10 @@ struct Frame {
 
 /// A node of the green tree on the walk's stack (see [`Walker::walk`]).
 struct Open<'g> {
-    green: GreenRef<'g>,
+    /// The node, and where it lies under its parent (the walk's root is at the bottom).
+    green: GreenChild<'g>,
     /// Its child nodes still to visit.
     children: GreenChildren<'g>,
-    /// Where it lies under its parent; `None` for the root.
-    place: Option<crate::source::parse::GreenChild<'g>>,
     /// Its node of the tree, once entered.
     node: Option<SyntaxNode>,
     /// Whether entering it opened a scope frame.
@@ -204,18 +203,17 @@ impl<'d> Walker<'d> {
     /// entered, with every ancestor not yet entered, once the walk meets a node that wants it.
     fn walk(&mut self, root: &SyntaxNode, cx: &mut FileCx<'_>, macro_depth: usize) {
         let mut frames: Vec<Frame> = Vec::new();
-        let green = GreenRef::of(root);
+        let green = GreenChild::root(root);
         let mut stack = vec![Open {
             green,
-            children: green_children(root),
-            place: None,
+            children: green.children(),
             node: None,
             opened: false,
-            holds_reach: self.dispatch.reach[kind_index(green.kind())],
+            holds_reach: self.dispatch.reach[kind_index(green.node.kind())],
         }];
         // How many nodes at the bottom of the stack are entered.
         let mut entered = 0;
-        if stack[0].holds_reach && self.dispatch.wants(&self.active, green) {
+        if stack[0].holds_reach && self.dispatch.wants(&self.active, green.node) {
             self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
         }
         while let Some(open) = stack.last_mut() {
@@ -223,9 +221,8 @@ impl<'d> Walker<'d> {
                 let kind = child.node.kind();
                 let reach = self.dispatch.reach[kind_index(kind)];
                 stack.push(Open {
-                    green: child.node,
+                    green: child,
                     children: child.children(),
-                    place: Some(child),
                     node: None,
                     opened: false,
                     holds_reach: reach,
@@ -235,7 +232,7 @@ impl<'d> Walker<'d> {
                 }
                 continue;
             }
-            let scope_to_enter = open.holds_reach && open.green.starts_with_attrs();
+            let scope_to_enter = open.holds_reach && open.green.node.starts_with_attrs();
             if scope_to_enter && entered < stack.len() {
                 self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
             }
@@ -264,13 +261,12 @@ impl<'d> Walker<'d> {
         macro_depth: usize,
     ) {
         for at in *entered..stack.len() {
-            let node = match stack[at].place {
+            let node = match at.checked_sub(1) {
                 None => Some(root.clone()),
                 // The parent was entered just before (or earlier).
-                Some(place) => at
-                    .checked_sub(1)
-                    .and_then(|parent| stack[parent].node.as_ref())
-                    .and_then(|parent| red_child(parent, place)),
+                Some(parent) => {
+                    stack[parent].node.as_ref().and_then(|parent| red_child(parent, stack[at].green))
+                }
             };
             // A green child is always its parent's: nothing to enter otherwise.
             let Some(node) = node else { return };

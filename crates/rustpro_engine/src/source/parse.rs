@@ -415,6 +415,11 @@ pub struct GreenChild<'a> {
 }
 
 impl<'a> GreenChild<'a> {
+    /// `root` itself, the first node of a walk down its green tree.
+    pub fn root(root: &'a SyntaxNode) -> Self {
+        GreenChild { node: GreenRef::of(root), index: root.index(), offset: root.text_range().start() }
+    }
+
     /// Its own child nodes, with where they lie.
     pub fn children(self) -> GreenChildren<'a> {
         GreenChildren { children: self.node.0.children(), index: 0, offset: self.offset }
@@ -445,11 +450,6 @@ impl<'a> Iterator for GreenChildren<'a> {
             }
         }
     }
-}
-
-/// The child nodes of `node` in the green tree, with where they lie in its tree.
-pub fn green_children(node: &SyntaxNode) -> GreenChildren<'_> {
-    GreenChildren { children: node.green().children(), index: 0, offset: node.text_range().start() }
 }
 
 /// The node of the tree for `child`, a child of `parent` in the green tree: one node is
@@ -557,7 +557,7 @@ mod tests {
         let root = parse_file(src, Edition::E2021).root;
         // Every node reached through the green children, in preorder.
         let mut reached = Vec::new();
-        let mut stack = vec![(root.clone(), green_children(&root))];
+        let mut stack = vec![(root.clone(), GreenChild::root(&root).children())];
         reached.push(root.clone());
         while let Some((parent, children)) = stack.last_mut() {
             match children.next() {
