@@ -207,10 +207,8 @@ fn non_overlapping<'f>(candidates: &[&'f Finding]) -> Vec<&'f Finding> {
     let mut chosen = Vec::new();
     for finding in candidates {
         let Some(fix) = &finding.fix else { continue };
-        let clashes = fix.edits.iter().enumerate().any(|(i, edit)| {
-            fix.edits[..i].iter().any(|other| overlaps(edit, other))
-                || taken.iter().any(|other| overlaps(edit, other) && *other != edit)
-        });
+        let clashes = edits_overlap(fix)
+            || fix.edits.iter().any(|edit| taken.iter().any(|other| overlaps(edit, other) && *other != edit));
         if !clashes {
             taken.extend(&fix.edits);
             chosen.push(*finding);
@@ -219,9 +217,14 @@ fn non_overlapping<'f>(candidates: &[&'f Finding]) -> Vec<&'f Finding> {
     chosen
 }
 
+/// Two edits of one fix overlap (see [`overlaps`]): no pass can apply it.
+pub(crate) fn edits_overlap(fix: &Fix) -> bool {
+    fix.edits.iter().enumerate().any(|(i, edit)| fix.edits[..i].iter().any(|other| overlaps(edit, other)))
+}
+
 /// Two edits of one file touch the same bytes (two insertions at one point count: their
 /// order would be arbitrary).
-pub(crate) fn overlaps(a: &Edit, b: &Edit) -> bool {
+fn overlaps(a: &Edit, b: &Edit) -> bool {
     a.path == b.path
         && ((a.range.start < b.range.end && b.range.start < a.range.end)
             || (a.range.is_empty() && b.range.is_empty() && a.range.start == b.range.start)

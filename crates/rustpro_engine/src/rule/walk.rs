@@ -352,8 +352,8 @@ impl<'d> Walker<'d> {
         let inline_path = self.inline_modules.iter().map(|(name, _)| name.clone()).collect();
         let decl = ModuleDecl { name, path_attr, inline_path };
         let public = public_here && self.inline_modules.iter().all(|(_, public)| *public);
-        let outside_default_build =
-            cx.outside_default_build || crate::rules::util::feature_use::is_outside_default_build(node, cx);
+        // True in a file whose own module is outside already.
+        let outside_default_build = crate::rules::util::feature_use::is_outside_default_build(node, cx);
         self.modules.push(ChildModule {
             decl,
             in_test: cx.test_depth > 0,

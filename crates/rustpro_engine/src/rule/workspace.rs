@@ -9,7 +9,7 @@ use super::context::{ManifestReport, RawManifestFinding};
 use super::kept::{DeferredData, KeptEdits};
 use super::tested::TestIndex;
 use crate::diagnostic::{Finding, Fix};
-use crate::fix::overlaps;
+use crate::fix::edits_overlap;
 use crate::project::Package;
 
 /// A finding or a fact a rule held back while checking one file.
@@ -73,12 +73,7 @@ impl WorkspaceCx<'_> {
     /// gathered from several places whose edits overlap (in code that lost braces, one
     /// impl can lie inside another) is withheld: no pass could apply it.
     pub fn report(&mut self, mut finding: Finding) {
-        let clash = finding.fix.as_ref().is_some_and(|fix| {
-            fix.edits
-                .iter()
-                .enumerate()
-                .any(|(i, edit)| fix.edits[..i].iter().any(|other| overlaps(edit, other)))
-        });
+        let clash = finding.fix.as_ref().is_some_and(edits_overlap);
         if clash {
             finding.fix = None;
             let note = "no automatic fix: its edits would overlap (are braces missing?)";

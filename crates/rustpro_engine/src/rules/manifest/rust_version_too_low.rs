@@ -29,8 +29,8 @@ declare_rule! {
     /// "feature X needs Rust 1.NN"), `not(feature = "std")`, a condition the crate sets
     /// itself (a build script's version probe such as `#[cfg(has_lazy_lock)]`, or `docsrs`),
     /// and `#[rustversion::..]` items; a module declared under such a `cfg` is skipped
-    /// whole, its file and the files of its own modules. A method is not reported in a file that defines a
-    /// `fn` of that name (a polyfill trait). Packages without `rust-version` are the
+    /// whole, its file and the files of its own modules. A method is not reported in a file
+    /// that defines a `fn` of that name (a polyfill trait). Packages without `rust-version` are the
     /// business of `missing_rust_version`.
     ///
     /// ## Why is this bad?
