@@ -220,6 +220,11 @@ impl<'d> Walker<'d> {
             if let Some(child) = open.children.next() {
                 let kind = child.node.kind();
                 let reach = self.dispatch.reach[kind_index(kind)];
+                // Nothing to reach under a node without child nodes (names, literals) or in a
+                // token tree (only token trees nest in one; macro arguments are parsed apart).
+                if !reach && (kind == SyntaxKind::TOKEN_TREE || !child.node.has_child_node()) {
+                    continue;
+                }
                 stack.push(Open {
                     green: child,
                     children: child.children(),

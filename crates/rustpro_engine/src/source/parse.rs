@@ -268,6 +268,11 @@ impl<'a> GreenRef<'a> {
         self.child_nodes().find(|child| child.kind() == kind)
     }
 
+    /// Whether it has a child node (not only tokens).
+    pub fn has_child_node(self) -> bool {
+        self.0.children().any(|child| child.as_node().is_some())
+    }
+
     /// Whether a child node has one of `kinds`.
     pub fn has_child_in(self, kinds: &[SyntaxKind]) -> bool {
         self.child_nodes().any(|child| kinds.contains(&child.kind()))
@@ -400,6 +405,12 @@ pub fn text_without_spaces(node: &SyntaxNode) -> String {
         .collect()
 }
 
+/// Whether `node` has a child token (not a token of a child node) of `kind`: what the typed
+/// tree's `..._token()` accessors find, without creating a node for each child on the way.
+pub fn has_token(node: &SyntaxNode, kind: SyntaxKind) -> bool {
+    GreenRef::of(node).has_token(kind)
+}
+
 /// Runs `f` on the green node under `node`.
 pub fn with_green<R>(node: &SyntaxNode, f: impl FnOnce(GreenRef<'_>) -> R) -> R {
     f(GreenRef(node.green()))
@@ -470,6 +481,14 @@ pub fn red_child(parent: &SyntaxNode, child: GreenChild<'_>) -> Option<SyntaxNod
 /// the token, the token's kind and its text. Reads the green tree, which allocates nothing,
 /// so that scanning a whole file stays cheap.
 pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKind, &str)) {
+    for_each_token_while(node, |parent, kind, text| {
+        f(parent, kind, text);
+        true
+    });
+}
+
+/// [`for_each_token`] until `f` returns false.
+pub fn for_each_token_while(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKind, &str) -> bool) {
     let green = node.green();
     // An explicit stack of (kind of the node, its children still to visit): trees can be
     // 10,000 levels deep.
@@ -480,7 +499,11 @@ pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKin
             Some(NodeOrToken::Node(child)) => {
                 stack.push((SyntaxKind::from(child.kind().0), child.children()))
             }
-            Some(NodeOrToken::Token(token)) => f(parent, SyntaxKind::from(token.kind().0), token.text()),
+            Some(NodeOrToken::Token(token)) => {
+                if !f(parent, SyntaxKind::from(token.kind().0), token.text()) {
+                    return;
+                }
+            }
             None => {
                 stack.pop();
             }

@@ -3,7 +3,7 @@ use crate::rule::{FileCx, Rule};
 use crate::rules::util::{
     first_code_token, first_line_range, has_safety_comment_before, unsafe_in_macro_bodies, walking_file_tree,
 };
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextSize, ast};
 
 declare_rule! {
     /// ## What it does
@@ -64,6 +64,16 @@ const HELP: &str = "add a `// SAFETY:` comment above the impl that states the tr
                     type upholds them";
 
 impl Rule for UndocumentedUnsafeImpl {
+    /// Every place it reports holds the `unsafe` keyword.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.file_mentions("unsafe")
+    }
+
+    /// An `unsafe impl`; macro definitions are read whole.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        node.kind() != SyntaxKind::IMPL || node.has_token(SyntaxKind::UNSAFE_KW)
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if node.kind() == SyntaxKind::IMPL {
             check_impl(node, cx);

@@ -2,7 +2,9 @@ use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{first_code_token, is_exactly_pub, is_public_fn, is_public_position, path_text};
 use crate::source::parse::ast::{HasName, HasVisibility};
-use crate::source::parse::{AstNode, AstToken, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
+use crate::source::parse::{
+    AstNode, AstToken, GreenRef, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast,
+};
 
 declare_rule! {
     /// ## What it does
@@ -60,6 +62,16 @@ declare_rule! {
 }
 
 impl Rule for UnsafeFnMissingSafetyDoc {
+    /// Every place it reports holds the `unsafe` keyword.
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        cx.file_mentions("unsafe")
+    }
+
+    /// An `unsafe fn` or `unsafe trait`.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        node.has_token(SyntaxKind::UNSAFE_KW)
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_library_production() {
             return;

@@ -2,7 +2,7 @@
 
 use super::macro_call_in_file;
 use crate::rule::FileCx;
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent, ast};
+use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent, ast, has_token};
 
 /// Methods of the standard library that call the closure they are given before they return
 /// (iterator adapters run when the iterator is consumed, which is almost always right
@@ -65,20 +65,15 @@ pub(crate) fn enclosing_async_body(node: &SyntaxNode, cx: &FileCx<'_>) -> Option
     let mut child = node.clone();
     for ancestor in ancestors {
         match ancestor.kind() {
-            SyntaxKind::FN => {
-                let function = ast::Fn::cast(ancestor.clone())?;
-                return function.async_token().is_some().then_some(ancestor);
-            }
-            SyntaxKind::BLOCK_EXPR
-                if ast::BlockExpr::cast(ancestor.clone()).is_some_and(|b| b.async_token().is_some()) =>
-            {
-                return Some(ancestor);
-            }
+            // `async` is a token of the node itself: read on the green tree, which creates
+            // no node for each child on the way (this runs for every call in async files).
+            SyntaxKind::FN => return has_token(&ancestor, SyntaxKind::ASYNC_KW).then_some(ancestor),
+            SyntaxKind::BLOCK_EXPR if has_token(&ancestor, SyntaxKind::ASYNC_KW) => return Some(ancestor),
             SyntaxKind::CLOSURE_EXPR => {
-                let closure = ast::ClosureExpr::cast(ancestor.clone())?;
-                if closure.async_token().is_some() {
+                if has_token(&ancestor, SyntaxKind::ASYNC_KW) {
                     return Some(ancestor);
                 }
+                let closure = ast::ClosureExpr::cast(ancestor.clone())?;
                 // A parameter's default or type is no code of the body.
                 if !closure.body().is_some_and(|b| b.syntax() == &child) {
                     return None;
@@ -163,10 +158,7 @@ pub(crate) fn first_suspension(scope: &SyntaxNode, after: TextSize) -> Option<Te
                 return Some(node.text_range());
             }
             SyntaxKind::CLOSURE_EXPR => preorder.skip_subtree(),
-            SyntaxKind::BLOCK_EXPR
-                if node != *scope
-                    && ast::BlockExpr::cast(node.clone()).is_some_and(|b| b.async_token().is_some()) =>
-            {
+            SyntaxKind::BLOCK_EXPR if node != *scope && has_token(&node, SyntaxKind::ASYNC_KW) => {
                 preorder.skip_subtree()
             }
             kind if node != *scope && (kind == SyntaxKind::FN || is_item(kind)) => preorder.skip_subtree(),
