@@ -23,6 +23,7 @@ use crate::rule::{
     TestIndex, WorkspaceCx,
 };
 use crate::rules::manifest::missing_deny_config::has_deny_config;
+use crate::rules::testing::untested_public_fn::UntestedPublicFn;
 use crate::source::parse::{
     AstNode, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
 };
@@ -49,6 +50,10 @@ pub struct CheckRequest {
     /// Use and update the result cache (see [`crate::cache`]); `None` checks every file
     /// afresh. Ignored for parse-only runs, edition overrides and slow-file timing.
     pub cache: Option<CacheOptions>,
+    /// Leave [`Outcome::test_coverage`] empty, for output that does not show it: test code
+    /// is then read only as far as needed to know whether a package has a test (unless
+    /// `untested_public_fn` runs, which needs all it names).
+    pub skip_test_coverage: bool,
 }
 
 /// What a check found.
@@ -63,7 +68,8 @@ pub struct Outcome {
     pub slow_files: Vec<(PathBuf, std::time::Duration)>,
     pub cache: CacheStats,
     /// Per package with a library (not a proc macro): its public functions and how many
-    /// test code names (see the `untested_public_fn` rule), whatever rules are selected.
+    /// test code names (see the `untested_public_fn` rule), whatever rules are selected;
+    /// empty with [`CheckRequest::skip_test_coverage`].
     pub test_coverage: Vec<PackageCoverage>,
 }
 
@@ -92,7 +98,8 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     let Prepared { mut problems, packages, roots, workspace_texts, settings_of, rules, filters, walked } =
         prepare(request)?;
     timings.mark("discovery and configuration");
-    let dispatch = Dispatch::new(if request.parse_only { &[] } else { &rules });
+    let dispatch =
+        Dispatch::new(if request.parse_only { &[] } else { &rules }, gathers_test_names(request, &rules));
     let cache_options = request.cache.as_ref().filter(|_| {
         !request.parse_only && request.edition_override.is_none() && request.slow_file_limit.is_none()
     });
@@ -109,7 +116,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
         cache_options.map(|options| in_pool(pool.as_ref(), || cache::Loaded::read(options, &root_dirs)));
     timings.mark("cache read");
     let cache = loaded.as_ref().map(|loaded| {
-        let cache = in_pool(pool.as_ref(), || RunCache::new(loaded));
+        let cache = in_pool(pool.as_ref(), || RunCache::new(loaded, dispatch.test_names()));
         let keys = ContextKeys::new(cache.program_key(), &rules, &packages);
         (cache, keys)
     });
@@ -177,7 +184,9 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             .collect();
         let (tests, public_fns) =
             test_index(&packages, &shared.settings, &request.overlay, tests, &mut facts);
-        test_coverage = coverage(&packages, &shared.filters, &tests, &public_fns);
+        if !request.skip_test_coverage {
+            test_coverage = coverage(&packages, &shared.filters, &tests, &public_fns);
+        }
         timings.mark("test index");
         let deferred = shared.deferred.into_inner().unwrap_or_else(PoisonError::into_inner);
         let stages = Stages {
@@ -243,6 +252,13 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     })
 }
 
+/// Whether walks gather what test code names (see `Dispatch::test_names`): for the coverage
+/// the run reports, or for `untested_public_fn`.
+fn gathers_test_names(request: &CheckRequest, rules: &[&'static dyn Rule]) -> bool {
+    let untested = crate::rule::RuleDecl::meta(&UntestedPublicFn);
+    !request.skip_test_coverage || rules.iter().any(|rule| std::ptr::eq(rule.meta(), untested))
+}
+
 /// The test facts of every package as one index. Also reads the files that libraries'
 /// doc attributes include (their code blocks are doc tests); returns the names of each
 /// package's public functions.
@@ -262,7 +278,7 @@ fn test_index(
         for path in &package_tests.doc_includes {
             let max_size = settings.get(index).map_or(u64::MAX, |s| s.max_file_size);
             if let FileRead::Text(text) = project::read_source_file(path, max_size, overlay)
-                && tested::scan_doc_tests(&text, true, &mut package_tests.names)
+                && tested::scan_doc_tests(&text, true, Some(&mut package_tests.names))
                 && let Some(facts) = facts.get_mut(index)
             {
                 facts.has_tests = true;
@@ -414,7 +430,8 @@ impl Session {
     pub fn open(request: CheckRequest) -> Result<Session, ConfigError> {
         let _parsed = ForgetParsedManifests;
         let prepared = prepare(&request)?;
-        let dispatch = Dispatch::new(if request.parse_only { &[] } else { &prepared.rules });
+        // A session keeps no test facts (see `Shared::commit`).
+        let dispatch = Dispatch::new(if request.parse_only { &[] } else { &prepared.rules }, false);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).stack_size(PARSER_STACK_SIZE).build().ok();
         Ok(Session { request, prepared, dispatch, pool })
     }

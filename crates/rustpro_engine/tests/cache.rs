@@ -446,6 +446,40 @@ fn another_program_key_invalidates_every_entry() {
     assert_eq!((stats.hits, stats.misses), (files, 0), "{stats:?}");
 }
 
+/// A run that leaves the test coverage out reads less of the test code: its entries serve
+/// only such runs, while the entries of a run that reports the coverage serve both.
+#[test]
+fn entries_without_test_names_serve_only_runs_without_test_coverage() {
+    let ws = Workspace::new();
+    let run = |skip_test_coverage| {
+        let request = CheckRequest {
+            paths: vec![ws.root()],
+            threads: 2,
+            cache: Some(ws.options(KEY)),
+            skip_test_coverage,
+            ..CheckRequest::default()
+        };
+        let outcome = check(&request).expect("check");
+        (render(&outcome), (outcome.cache.hits, outcome.cache.misses))
+    };
+    let with_coverage = ws.reference();
+    let uncached =
+        CheckRequest { paths: vec![ws.root()], skip_test_coverage: true, ..CheckRequest::default() };
+    let without = render(&check(&uncached).expect("check"));
+    assert!(with_coverage.contains("named_by_tests: 1"), "{with_coverage}");
+    // The same findings, problems and counts; no coverage (which `render` prints last).
+    let (head, _) = with_coverage.rsplit_once("\n[\n").expect("coverage printed last");
+    assert_eq!(without, format!("{head}\n[]"));
+    let (_, (_, files)) = run(true);
+    assert!(files > 0);
+    // Skipping, then reporting: the entries lack names, so every file is checked again.
+    assert_eq!(run(true), (without.clone(), (files, 0)));
+    assert_eq!(run(false), (with_coverage.clone(), (0, files)));
+    // Entries with names serve both.
+    assert_eq!(run(true), (without, (files, 0)));
+    assert_eq!(run(false), (with_coverage, (files, 0)));
+}
+
 #[test]
 fn runs_racing_on_one_cache_all_report_the_truth() {
     let ws = Workspace::new();

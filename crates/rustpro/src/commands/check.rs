@@ -42,7 +42,25 @@ pub(crate) fn request(args: &CheckArgs) -> CheckRequest {
         },
         threads: args.threads,
         parse_only: args.parse_only,
+        // Only JSON and `--statistics` show how many public functions tests name.
+        skip_test_coverage: format(args) != Format::Json && !args.statistics,
         ..CheckRequest::default()
+    }
+}
+
+/// The output format `args` ask for.
+fn format(args: &CheckArgs) -> Format {
+    match args.message_format {
+        Some(MessageFormat::Json) => Format::CargoJson,
+        Some(MessageFormat::Short) => Format::Concise,
+        Some(MessageFormat::Human) => Format::Human,
+        None => match args.format {
+            OutputFormat::Human => Format::Human,
+            OutputFormat::Concise => Format::Concise,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Github => Format::Github,
+        },
     }
 }
 
@@ -75,18 +93,7 @@ fn user_cache_dir() -> Option<PathBuf> {
 
 /// Prints the outcome in the chosen format and returns the exit code it calls for.
 pub(crate) fn report_and_exit(args: &CheckArgs, outcome: &Outcome) -> ExitCode {
-    let format = match args.message_format {
-        Some(MessageFormat::Json) => Format::CargoJson,
-        Some(MessageFormat::Short) => Format::Concise,
-        Some(MessageFormat::Human) => Format::Human,
-        None => match args.format {
-            OutputFormat::Human => Format::Human,
-            OutputFormat::Concise => Format::Concise,
-            OutputFormat::Json => Format::Json,
-            OutputFormat::Sarif => Format::Sarif,
-            OutputFormat::Github => Format::Github,
-        },
-    };
+    let format = format(args);
     let options =
         RenderOptions { color: use_color(args.color), base: current_dir(), statistics: args.statistics };
     if let Err(err) = write_stdout(|out| report::render(format, outcome, &options, out)) {

@@ -173,6 +173,8 @@ struct Fresh {
 /// The caches of one run: one store per workspace root.
 pub(crate) struct RunCache<'a> {
     program_key: u128,
+    /// Entries whose test facts lack names are no hits (see [`RunCache::new`]).
+    needs_test_names: bool,
     /// Stamps taken after this (nanoseconds since the Unix epoch) are not kept: the file
     /// may change again within its timestamp granularity without the stamp showing it.
     settled_before: i128,
@@ -221,7 +223,9 @@ struct Store<'a> {
 }
 
 impl<'a> RunCache<'a> {
-    pub(crate) fn new(loaded: &'a Loaded) -> RunCache<'a> {
+    /// The caches `loaded` holds, for a run that gathers test names or not (see
+    /// `TestFacts::gathered`).
+    pub(crate) fn new(loaded: &'a Loaded, needs_test_names: bool) -> RunCache<'a> {
         let stores = loaded
             .files
             .par_iter()
@@ -246,6 +250,7 @@ impl<'a> RunCache<'a> {
             i128::try_from(now.saturating_sub(loaded.options.settle).as_nanos()).unwrap_or(0);
         RunCache {
             program_key: loaded.options.program_key,
+            needs_test_names,
             settled_before,
             stores,
             hits: AtomicUsize::new(0),
@@ -320,6 +325,11 @@ impl<'a> RunCache<'a> {
         let entry = &store.old[index];
         let items = record::StoredItems::new(store.items, entry.items)?;
         let output = record::decode(entry.record, path, origin, items)?;
+        // An entry made by a run that did not gather test names serves only such runs: the
+        // file is checked again, and its fresh entry, which serves every run, replaces it.
+        if self.needs_test_names && !output.tests.gathered {
+            return None;
+        }
         store.used[index].store(true, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(output)

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::project::{Package, TargetKind, normalize};
-use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token};
+use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token_while};
 use crate::source::text::{text_contains, text_find};
 
 /// A set of identifiers. Hundreds of thousands of short names are gathered, stored in the
@@ -34,13 +34,16 @@ pub(crate) struct TestFacts {
     /// Files that doc attributes include (`#![doc = include_str!("../README.md")]`): their
     /// code blocks are doc tests too.
     pub doc_includes: Vec<PathBuf>,
+    /// Whether the walk gathered `names`, `public_fns` and `public_types` (see
+    /// `Dispatch::test_names`): a cached file's facts serve a run that needs them only then.
+    pub gathered: bool,
 }
 
 impl TestFacts {
     /// Whether the file adds nothing.
     pub(crate) fn is_empty(&self) -> bool {
         // Every field named, so that a new one cannot be left out.
-        let TestFacts { names, public_fns, public_types, doc_includes } = self;
+        let TestFacts { names, public_fns, public_types, doc_includes, gathered: _ } = self;
         names.is_empty() && public_fns.is_empty() && public_types.is_empty() && doc_includes.is_empty()
     }
 
@@ -82,8 +85,8 @@ const TEST_MACROS: &[&str] = &["quickcheck", "proptest"];
 /// Adds the identifiers of a subtree of test code to `names` (not the names it defines: a
 /// test helper called `parse` does not test the library's `parse`). Returns whether the
 /// subtree holds a test: a `#[test]`-like attribute or a test-defining macro, also inside
-/// macro input.
-pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut Names) -> bool {
+/// macro input. Without `names`, reads only as far as the first test.
+pub(crate) fn scan_test_code(node: &SyntaxNode, mut names: Option<&mut Names>) -> bool {
     let mut has_test = false;
     let mut last = SyntaxKind::EOF;
     let mut before = SyntaxKind::EOF;
@@ -92,12 +95,15 @@ pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut Names) -> bool {
     let mut attr_path: Option<bool> = None;
     // The last token was the name of a test-defining macro.
     let mut test_macro = false;
-    for_each_token(node, |parent, kind, text| {
+    for_each_token_while(node, |parent, kind, text| {
         if kind.is_trivia() {
-            return;
+            return true;
         }
         let ident = kind == SyntaxKind::IDENT;
-        if ident && parent != SyntaxKind::NAME {
+        if ident
+            && parent != SyntaxKind::NAME
+            && let Some(names) = names.as_deref_mut()
+        {
             let name = text.strip_prefix("r#").unwrap_or(text);
             if !names.contains(name) {
                 names.insert(name.to_owned());
@@ -121,6 +127,7 @@ pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut Names) -> bool {
         test_macro = ident && TEST_MACROS.contains(&text);
         before = last;
         last = kind;
+        names.is_some() || !has_test
     });
     has_test
 }
@@ -129,8 +136,8 @@ pub(crate) fn scan_test_code(node: &SyntaxNode, names: &mut Names) -> bool {
 /// `//!`, `/** .. */`, `/*! .. */`) to `names`, or of every fenced code block when
 /// `markdown` (a file that a doc attribute includes). Returns whether there is one. Blocks
 /// marked `ignore`, `no_run`, `compile_fail`, or with another language (`text`, `toml`,
-/// `sh`, ..) run no code.
-pub(crate) fn scan_doc_tests(text: &str, markdown: bool, names: &mut Names) -> bool {
+/// `sh`, ..) run no code. Without `names`, reads only as far as the first doc test.
+pub(crate) fn scan_doc_tests(text: &str, markdown: bool, mut names: Option<&mut Names>) -> bool {
     let backticks = text_contains(text, "```");
     let tildes = text_contains(text, "~~~");
     if !backticks && !tildes {
@@ -155,8 +162,11 @@ pub(crate) fn scan_doc_tests(text: &str, markdown: bool, names: &mut Names) -> b
             .min();
         let Some(at) = next else { break };
         let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
-        let (found_here, read) = scan_fenced_lines(&rest[line_start..], Scan::OneBlock, names);
+        let (found_here, read) = scan_fenced_lines(&rest[line_start..], Scan::OneBlock, names.as_deref_mut());
         found |= found_here;
+        if found && names.is_none() {
+            break;
+        }
         from += line_start + read.max(at - line_start + 3);
     }
     found
@@ -176,7 +186,8 @@ enum Scan {
 /// Reads lines in order, tracking code fences: adds the words of runnable blocks to
 /// `names`. Returns whether a runnable block was found and how many bytes were read (for
 /// [`Scan::OneBlock`], up to the end of the block, or of the doc comment holding it).
-fn scan_fenced_lines(text: &str, scan: Scan, names: &mut Names) -> (bool, usize) {
+/// Without `names`, stops at the first runnable block.
+fn scan_fenced_lines(text: &str, scan: Scan, mut names: Option<&mut Names>) -> (bool, usize) {
     let mut found = false;
     // The open fence: its character, its length, and whether the block runs.
     let mut fence: Option<(char, usize, bool)> = None;
@@ -204,6 +215,9 @@ fn scan_fenced_lines(text: &str, scan: Scan, names: &mut Names) -> (bool, usize)
             None => match fence_start(trimmed) {
                 Some((ch, len)) => {
                     let runs = block_runs(&trimmed[len..]);
+                    if runs && names.is_none() {
+                        return (true, read);
+                    }
                     found |= runs;
                     fence = Some((ch, len, runs));
                 }
@@ -218,7 +232,7 @@ fn scan_fenced_lines(text: &str, scan: Scan, names: &mut Names) -> (bool, usize)
                     if scan == Scan::OneBlock {
                         return (found, read);
                     }
-                } else if runs {
+                } else if runs && let Some(names) = names.as_deref_mut() {
                     add_words(content, names);
                 }
             }
@@ -402,13 +416,22 @@ mod tests {
     use crate::project::Edition;
     use crate::source::parse::parse_file;
 
+    /// What `scan_test_code` finds, checked to be what the scan without names finds.
     fn scan(src: &str) -> (bool, Vec<String>) {
         let parsed = parse_file(src, Edition::E2021);
         let mut names = Names::default();
-        let found = scan_test_code(&parsed.root, &mut names);
+        let found = scan_test_code(&parsed.root, Some(&mut names));
+        assert_eq!(scan_test_code(&parsed.root, None), found, "{src}");
         let mut names: Vec<String> = names.into_iter().collect();
         names.sort();
         (found, names)
+    }
+
+    /// `scan_doc_tests`, checked to find what the scan without names finds.
+    fn doc_tests(text: &str, markdown: bool, names: &mut Names) -> bool {
+        let found = scan_doc_tests(text, markdown, Some(names));
+        assert_eq!(scan_doc_tests(text, markdown, None), found, "{text}");
+        found
     }
 
     #[test]
@@ -424,30 +447,35 @@ mod tests {
         assert!(!scan("fn f() { test!(); }").0);
         assert!(!scan("fn f() { super::test(); x[test] }").0);
         assert!(scan("#![test_case(1)] fn t() {}").0);
+        // Without names the scan stops at the first test; with them it reads on.
+        let (found, names) = scan("#[test] fn a() {}\n#[test] fn b() { later(); }");
+        assert!(found && names.contains(&"later".to_owned()));
     }
 
     #[test]
     fn doc_tests_that_run() {
         let text = "/// ```\n/// assert_eq!(demo::add(1, 2), 3);\n/// ```\n/// ```no_run\n/// demo::serve();\n/// ```\n/// ```text\n/// not_code\n/// ```\n//// ```\n//// quadruple()\n//// ```\npub fn add() {}\n";
         let mut names = Names::default();
-        assert!(scan_doc_tests(text, false, &mut names));
+        assert!(doc_tests(text, false, &mut names));
         let mut names: Vec<_> = names.into_iter().collect();
         names.sort();
         assert_eq!(names, ["add", "assert_eq", "demo"]);
         let mut names = Names::default();
-        assert!(!scan_doc_tests("/// ```ignore\n/// x()\n/// ```\n", false, &mut names));
-        assert!(scan_doc_tests("# Title\n\n```rust,edition2021\nuse demo::run;\n```\n", true, &mut names));
-        assert!(names.contains("run"));
-        let block =
-            "/*!\nText.\n\n```\nblock_doc();\n```\n*/\n/**\n * ```\n * starred();\n * ```\n */\nfn f() {}\n";
-        assert!(scan_doc_tests(block, false, &mut names));
-        assert!(names.contains("block_doc") && names.contains("starred"));
-        let mut names = Names::default();
-        assert!(!scan_doc_tests(
-            "/* ```\nplain();\n``` */\n/***\n```\nstars();\n```\n*/\n",
+        assert!(!doc_tests("/// ```ignore\n/// x()\n/// ```\n", false, &mut names));
+        assert!(doc_tests(
+            "/// ```text\n/// x\n/// ```\n/// ```\n/// second();\n/// ```\nfn f() {}\n",
             false,
             &mut names
         ));
+        assert!(names.contains("second"));
+        assert!(doc_tests("# Title\n\n```rust,edition2021\nuse demo::run;\n```\n", true, &mut names));
+        assert!(names.contains("run"));
+        let block =
+            "/*!\nText.\n\n```\nblock_doc();\n```\n*/\n/**\n * ```\n * starred();\n * ```\n */\nfn f() {}\n";
+        assert!(doc_tests(block, false, &mut names));
+        assert!(names.contains("block_doc") && names.contains("starred"));
+        let mut names = Names::default();
+        assert!(!doc_tests("/* ```\nplain();\n``` */\n/***\n```\nstars();\n```\n*/\n", false, &mut names));
     }
 
     #[test]

@@ -27,10 +27,15 @@ pub(crate) struct Dispatch {
     reach: Vec<bool>,
     /// Kinds reached whatever the rules accept (see [`Dispatch::new`]).
     always: Vec<bool>,
+    /// Whether walks gather what test code names and the library's public functions and
+    /// types (see `TestFacts`); else test code is read only as far as needed to know whether
+    /// there is a test.
+    test_names: bool,
 }
 
 impl Dispatch {
-    pub(crate) fn new(rules: &[&'static dyn Rule]) -> Self {
+    /// Dispatches to `rules`; `test_names` as [`Dispatch::test_names`].
+    pub(crate) fn new(rules: &[&'static dyn Rule], test_names: bool) -> Self {
         let mut by_kind: Vec<Vec<usize>> = (0..KIND_COUNT).map(|_| Vec::new()).collect();
         for (index, rule) in rules.iter().enumerate() {
             for kind in rule.node_kinds() {
@@ -40,12 +45,18 @@ impl Dispatch {
         let any = by_kind.iter().any(|rules| !rules.is_empty());
         let mut reach: Vec<bool> = by_kind.iter().map(|rules| !rules.is_empty()).collect();
         let mut always = vec![false; KIND_COUNT];
-        // Functions too: the library's public functions and `#[test]`s are counted on every run.
+        // Functions too: `#[test]`s are looked for on every run (and the library's public
+        // functions counted when asked, see `test_names`).
         for kind in [SyntaxKind::MODULE, SyntaxKind::MACRO_CALL, SyntaxKind::SOURCE_FILE, SyntaxKind::FN] {
             reach[kind_index(kind)] = true;
             always[kind_index(kind)] = true;
         }
-        Dispatch { rules: rules.to_vec(), by_kind, any, reach, always }
+        Dispatch { rules: rules.to_vec(), by_kind, any, reach, always, test_names }
+    }
+
+    /// Whether walks gather what test code names (see the field).
+    pub(crate) fn test_names(&self) -> bool {
+        self.test_names
     }
 
     /// Which rules apply to the file (by index in `rules`), and per kind whether the walk
@@ -179,14 +190,20 @@ impl<'d> Walker<'d> {
     /// Walks the file tree.
     pub(crate) fn walk_file(&mut self, cx: &mut FileCx<'_>) {
         let root = cx.root.clone();
+        let test_names = self.dispatch.test_names;
+        cx.tests.gathered = test_names;
         if cx.in_test_code() && tested::runs_tests(cx.target) {
-            cx.facts.has_tests |= tested::scan_test_code(&root, &mut cx.tests.names);
+            let names = test_names.then_some(&mut cx.tests.names);
+            cx.facts.has_tests |= tested::scan_test_code(&root, names);
         }
-        let types = crate::rules::testing::untested_public_fn::public_type_names(&root, cx);
-        cx.tests.public_types.extend(types);
+        if test_names {
+            let types = crate::rules::testing::untested_public_fn::public_type_names(&root, cx);
+            cx.tests.public_types.extend(types);
+        }
         let lib = cx.package.targets.iter().find(|t| t.kind == TargetKind::Lib);
         if cx.target == TargetKind::Lib && lib.is_some_and(|lib| lib.doctest) {
-            cx.facts.has_tests |= tested::scan_doc_tests(self.text, false, &mut cx.tests.names);
+            let names = test_names.then_some(&mut cx.tests.names);
+            cx.facts.has_tests |= tested::scan_doc_tests(self.text, false, names);
             cx.tests.doc_includes = tested::doc_includes(self.text, cx.path, &cx.package.dir);
         }
         self.active = self.dispatch.active_in(cx);
@@ -304,10 +321,12 @@ impl<'d> Walker<'d> {
             // Where test code starts inside a library or binary (a test target's files were
             // read whole).
             if !was_test && cx.in_test_code() {
-                cx.facts.has_tests |= tested::scan_test_code(node, &mut cx.tests.names);
+                let names = self.dispatch.test_names.then_some(&mut cx.tests.names);
+                cx.facts.has_tests |= tested::scan_test_code(node, names);
             }
         }
         if kind == SyntaxKind::FN
+            && self.dispatch.test_names
             && let Some(function) = crate::rules::testing::untested_public_fn::public_api_fn(node, cx)
         {
             cx.tests.public_fns.push(function.key);
@@ -750,7 +769,7 @@ mod tests {
     /// Walks `text` as a library file with `rules`.
     fn walk_lib_file(text: &str, rules: &[&'static dyn Rule]) -> Walked {
         let parsed = parse_file(text, Edition::E2021);
-        let dispatch = Dispatch::new(rules);
+        let dispatch = Dispatch::new(rules, true);
         let package = package();
         let path = std::path::Path::new("/p/src/lib.rs");
         let mut cx = FileCx::new(
