@@ -12,8 +12,9 @@ use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxElement, SyntaxKind, SyntaxNode,
-    TextRange, TextSize, ast, kind_index, node_text, parse_expr, parse_items, red_child, with_green,
+    AstNode, ChildOffsets, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxElement, SyntaxKind,
+    SyntaxNode, TextRange, TextSize, ast, kind_index, node_text, parse_expr, parse_items, red_child,
+    with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -166,6 +167,8 @@ struct Open<'g> {
     children: GreenChildren<'g>,
     /// Its node of the tree, once entered.
     node: Option<SyntaxNode>,
+    /// Where its children lie, once entered.
+    offsets: ChildOffsets,
     /// Whether entering it opened a scope frame.
     opened: bool,
     /// Whether its subtree, as far as visited, holds a node of a kind the walk reaches.
@@ -225,6 +228,7 @@ impl<'d> Walker<'d> {
             green,
             children: green.children(),
             node: None,
+            offsets: ChildOffsets::default(),
             opened: false,
             holds_reach: self.dispatch.reach[kind_index(green.node.kind())],
         }];
@@ -246,6 +250,7 @@ impl<'d> Walker<'d> {
                     green: child,
                     children: child.children(),
                     node: None,
+                    offsets: ChildOffsets::default(),
                     opened: false,
                     holds_reach: reach,
                 });
@@ -283,16 +288,17 @@ impl<'d> Walker<'d> {
         macro_depth: usize,
     ) {
         for at in *entered..stack.len() {
-            let node = match at.checked_sub(1) {
-                None => Some(root.clone()),
+            let node = match stack[..=at].split_last_mut() {
+                Some((_, [])) | None => Some(root.clone()),
                 // The parent was entered just before (or earlier).
-                Some(parent) => {
-                    stack[parent].node.as_ref().and_then(|parent| red_child(parent, stack[at].green))
+                Some((open, [.., parent])) => {
+                    parent.node.as_ref().and_then(|node| red_child(node, open.green, &mut parent.offsets))
                 }
             };
             // A green child is always its parent's: nothing to enter otherwise.
             let Some(node) = node else { return };
             stack[at].opened = self.enter(&node, cx, frames, macro_depth);
+            stack[at].offsets = ChildOffsets::of(&node);
             stack[at].node = Some(node);
             *entered = at + 1;
         }

@@ -416,35 +416,33 @@ pub fn with_green<R>(node: &SyntaxNode, f: impl FnOnce(GreenRef<'_>) -> R) -> R 
     f(GreenRef(node.green()))
 }
 
-/// A child node in the green tree with where it lies: its index among its parent's children
-/// (tokens counted) and its offset in the tree. [`red_child`] makes its node of the tree.
+/// A child node in the green tree: its index among its parent's children (tokens counted).
+/// [`red_child`] makes its node of the tree.
 #[derive(Debug, Clone, Copy)]
 pub struct GreenChild<'a> {
     pub node: GreenRef<'a>,
     index: usize,
-    offset: TextSize,
 }
 
 impl<'a> GreenChild<'a> {
     /// `root` itself, the first node of a walk down its green tree.
     pub fn root(root: &'a SyntaxNode) -> Self {
-        GreenChild { node: GreenRef::of(root), index: root.index(), offset: root.text_range().start() }
+        GreenChild { node: GreenRef::of(root), index: root.index() }
     }
 
-    /// Its own child nodes, with where they lie.
+    /// Its own child nodes.
     pub fn children(self) -> GreenChildren<'a> {
-        GreenChildren { children: self.node.0.children(), index: 0, offset: self.offset }
+        GreenChildren { children: self.node.0.children(), index: 0 }
     }
 }
 
-/// The child nodes of a green node with where they lie (see [`GreenChild`]); tokens are
-/// passed over.
+/// The child nodes of a green node (see [`GreenChild`]); tokens are passed over without
+/// being read.
 #[derive(Debug, Clone)]
 pub struct GreenChildren<'a> {
     children: rowan::Children<'a>,
-    /// Index and offset of the next child.
+    /// Index of the next child.
     index: usize,
-    offset: TextSize,
 }
 
 impl<'a> Iterator for GreenChildren<'a> {
@@ -453,20 +451,58 @@ impl<'a> Iterator for GreenChildren<'a> {
     fn next(&mut self) -> Option<GreenChild<'a>> {
         loop {
             let child = self.children.next()?;
-            let (index, offset) = (self.index, self.offset);
+            let index = self.index;
             self.index += 1;
-            self.offset += child.text_len();
             if let NodeOrToken::Node(node) = child {
-                return Some(GreenChild { node: GreenRef(node), index, offset });
+                return Some(GreenChild { node: GreenRef(node), index });
             }
         }
     }
 }
 
+/// Where the children of one node of the tree lie, worked out as [`red_child`] asks, in
+/// order: each child's length is read once at most, and only up to the last child asked
+/// for. A walk that passes over most children (and their tokens, kept elsewhere in memory)
+/// reads none of them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChildOffsets {
+    start: TextSize,
+    /// The next child whose offset is known, and that offset.
+    index: usize,
+    offset: TextSize,
+}
+
+impl ChildOffsets {
+    /// For the children of `parent`.
+    pub fn of(parent: &SyntaxNode) -> Self {
+        let start = parent.text_range().start();
+        ChildOffsets { start, index: 0, offset: start }
+    }
+
+    /// The offset of child `index` of `parent` (the green node of the node these offsets are
+    /// for).
+    fn at(&mut self, parent: GreenRef<'_>, index: usize) -> TextSize {
+        if index < self.index {
+            // Asked out of order: from the first child again.
+            (self.index, self.offset) = (0, self.start);
+        }
+        let before = parent.0.children().skip(self.index).take(index - self.index);
+        self.offset += before.map(|child| child.text_len()).sum::<TextSize>();
+        self.index = index;
+        self.offset
+    }
+}
+
 /// The node of the tree for `child`, a child of `parent` in the green tree: one node is
-/// created, not one for each sibling before it. `None` when `child` is not `parent`'s.
-pub fn red_child(parent: &SyntaxNode, child: GreenChild<'_>) -> Option<SyntaxNode> {
-    let range = TextRange::at(child.offset, child.node.0.text_len());
+/// created, not one for each sibling before it. `offsets` are `parent`'s, kept from one call
+/// to the next. `None` when `child` is not `parent`'s.
+pub fn red_child(
+    parent: &SyntaxNode,
+    child: GreenChild<'_>,
+    offsets: &mut ChildOffsets,
+) -> Option<SyntaxNode> {
+    let offset = offsets.at(GreenRef::of(parent), child.index);
+    let range = TextRange::at(offset, child.node.0.text_len());
     // Looked up by range (a binary search), which only an empty node can make ambiguous.
     if !range.is_empty()
         && let Some(NodeOrToken::Node(node)) = parent.child_or_token_at_range(range)
@@ -580,15 +616,16 @@ mod tests {
         let root = parse_file(src, Edition::E2021).root;
         // Every node reached through the green children, in preorder.
         let mut reached = Vec::new();
-        let mut stack = vec![(root.clone(), GreenChild::root(&root).children())];
+        let mut stack = vec![(root.clone(), GreenChild::root(&root).children(), ChildOffsets::of(&root))];
         reached.push(root.clone());
-        while let Some((parent, children)) = stack.last_mut() {
+        while let Some((parent, children, offsets)) = stack.last_mut() {
             match children.next() {
                 Some(child) => {
-                    let node = red_child(parent, child).expect("a child of its parent");
+                    let node = red_child(parent, child, offsets).expect("a child of its parent");
                     assert_eq!(node.kind(), child.node.kind());
                     reached.push(node.clone());
-                    stack.push((node, child.children()));
+                    let offsets = ChildOffsets::of(&node);
+                    stack.push((node, child.children(), offsets));
                 }
                 None => {
                     stack.pop();
@@ -598,6 +635,20 @@ mod tests {
         let all: Vec<SyntaxNode> = root.descendants().collect();
         assert_eq!(reached, all);
         assert!(all.iter().any(|node| node.text_range().is_empty()), "the source has an empty node");
+        // Children asked for with some passed over, or out of order.
+        for parent in &all {
+            let children: Vec<SyntaxNode> = parent.children().collect();
+            let green: Vec<GreenChild<'_>> =
+                GreenChild { node: GreenRef::of(parent), index: 0 }.children().collect();
+            let mut offsets = ChildOffsets::of(parent);
+            for (at, child) in green.iter().enumerate().rev() {
+                assert_eq!(red_child(parent, *child, &mut offsets).as_ref(), Some(&children[at]));
+            }
+            let mut offsets = ChildOffsets::of(parent);
+            for (at, child) in green.iter().enumerate().step_by(2) {
+                assert_eq!(red_child(parent, *child, &mut offsets).as_ref(), Some(&children[at]));
+            }
+        }
     }
 
     #[test]
