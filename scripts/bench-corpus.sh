@@ -59,8 +59,9 @@ cmd_clippy_relint=(cargo clippy -q --manifest-path "$tmp/axum/Cargo.toml" --offl
 before_clippy_cold() { rm -rf "$clippy_target"; }
 before_clippy_relint() { touch "$tmp/axum/src/lib.rs"; }
 
-# Fill the caches the warm modes use.
-"${cmd_rustpro_warm[@]}" >/dev/null 2>&1 || true
+# Fill the caches the warm modes use: the entries of a run that reports test coverage
+# (--statistics) serve both warm modes, those of a plain run only plain runs.
+"${cmd_warm_stats[@]}" >/dev/null 2>&1 || true
 "${cmd_axum_warm[@]}" >/dev/null 2>&1 || true
 for _ in $(seq "$runs"); do
   for mode in "${modes[@]}"; do
