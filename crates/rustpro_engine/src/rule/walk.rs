@@ -205,8 +205,10 @@ impl<'d> Walker<'d> {
         }
         let lib = cx.package.targets.iter().find(|t| t.kind == TargetKind::Lib);
         if cx.target == TargetKind::Lib && lib.is_some_and(|lib| lib.doctest) {
-            let names = test_names.then_some(&mut cx.tests.names);
-            cx.facts.has_tests |= tested::scan_doc_tests(self.text, false, names);
+            if test_names || !cx.facts.has_tests {
+                let names = test_names.then_some(&mut cx.tests.names);
+                cx.facts.has_tests |= tested::scan_doc_tests(self.text, false, names);
+            }
             cx.tests.doc_includes = tested::doc_includes(self.text, cx.path, &cx.package.dir);
         }
         self.active = self.dispatch.active_in(cx);
@@ -326,7 +328,8 @@ impl<'d> Walker<'d> {
             frames.push(enter_scope(kind, attrs, cx));
             // Where test code starts inside a library or binary (a test target's files were
             // read whole).
-            if !was_test && cx.in_test_code() {
+            // Without names to gather, once the file has a test no scan can add anything.
+            if !was_test && cx.in_test_code() && (self.dispatch.test_names || !cx.facts.has_tests) {
                 let names = self.dispatch.test_names.then_some(&mut cx.tests.names);
                 cx.facts.has_tests |= tested::scan_test_code(node, names);
             }
