@@ -196,8 +196,7 @@ impl<'d> Walker<'d> {
         let test_names = self.dispatch.test_names;
         cx.tests.gathered = test_names;
         if cx.in_test_code() && tested::runs_tests(cx.target) {
-            let names = test_names.then_some(&mut cx.tests.names);
-            cx.facts.has_tests |= tested::scan_test_code(&root, names);
+            self.scan_for_tests(cx, |names| tested::scan_test_code(&root, names));
         }
         if test_names {
             let types = crate::rules::testing::untested_public_fn::public_type_names(&root, cx);
@@ -205,10 +204,7 @@ impl<'d> Walker<'d> {
         }
         let lib = cx.package.targets.iter().find(|t| t.kind == TargetKind::Lib);
         if cx.target == TargetKind::Lib && lib.is_some_and(|lib| lib.doctest) {
-            if test_names || !cx.facts.has_tests {
-                let names = test_names.then_some(&mut cx.tests.names);
-                cx.facts.has_tests |= tested::scan_doc_tests(self.text, false, names);
-            }
+            self.scan_for_tests(cx, |names| tested::scan_doc_tests(self.text, false, names));
             cx.tests.doc_includes = tested::doc_includes(self.text, cx.path, &cx.package.dir);
         }
         self.active = self.dispatch.active_in(cx);
@@ -328,10 +324,8 @@ impl<'d> Walker<'d> {
             frames.push(enter_scope(kind, attrs, cx));
             // Where test code starts inside a library or binary (a test target's files were
             // read whole).
-            // Without names to gather, once the file has a test no scan can add anything.
-            if !was_test && cx.in_test_code() && (self.dispatch.test_names || !cx.facts.has_tests) {
-                let names = self.dispatch.test_names.then_some(&mut cx.tests.names);
-                cx.facts.has_tests |= tested::scan_test_code(node, names);
+            if !was_test && cx.in_test_code() {
+                self.scan_for_tests(cx, |names| tested::scan_test_code(node, names));
             }
         }
         if kind == SyntaxKind::FN
@@ -352,6 +346,16 @@ impl<'d> Walker<'d> {
             self.walk_macro_args(node, cx, macro_depth + 1);
         }
         opened
+    }
+
+    /// Runs `scan` (of test code or doc comments) for whether the file has a test, with the
+    /// names to gather when the walk gathers them. Without names, once the file has a test
+    /// no scan can add anything, and none runs.
+    fn scan_for_tests(&self, cx: &mut FileCx<'_>, scan: impl FnOnce(Option<&mut tested::Names>) -> bool) {
+        let gather = self.dispatch.test_names;
+        if gather || !cx.facts.has_tests {
+            cx.facts.has_tests |= scan(gather.then_some(&mut cx.tests.names));
+        }
     }
 
     /// Leaving an entered node: closes its inline module and its scope frame.
