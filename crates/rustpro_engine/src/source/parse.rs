@@ -83,35 +83,95 @@ pub fn parse_expr(text: &str, ed: Edition) -> Option<SyntaxNode> {
     if text.trim_start().starts_with('#') {
         return None;
     }
-    let parsed = std::panic::catch_unwind(|| parse_at(text, TopEntryPoint::Expr, ed)).ok()?;
     // The root is the expression itself, or an `ERROR` node holding what did not fit.
-    (parsed.errors.is_empty() && parsed.root.kind() != SyntaxKind::ERROR).then_some(parsed.root)
+    std::panic::catch_unwind(|| {
+        parse_fragment(text, TopEntryPoint::Expr, ed, |root| root != SyntaxKind::ERROR)
+    })
+    .ok()
+    .flatten()
 }
 
 /// Parses `text` as a sequence of items (a macro body in item position); `None` when it
 /// does not parse cleanly.
 pub fn parse_items(text: &str, ed: Edition) -> Option<SyntaxNode> {
-    let parsed = std::panic::catch_unwind(|| parse_at(text, TopEntryPoint::MacroItems, ed)).ok()?;
-    (parsed.errors.is_empty() && parsed.root.kind() == SyntaxKind::MACRO_ITEMS).then_some(parsed.root)
+    std::panic::catch_unwind(|| {
+        parse_fragment(text, TopEntryPoint::MacroItems, ed, |root| root == SyntaxKind::MACRO_ITEMS)
+    })
+    .ok()
+    .flatten()
+}
+
+/// Parses a fragment (a macro argument or body) that is of use only when it has no syntax
+/// error and its root is of a kind `root_ok` takes: one that is not gives `None` before its
+/// tree is built, and one with a lexer error before it is parsed. Half of the item bodies
+/// of real macros do not parse as items (`cfg_if! { if #[cfg(..)] { .. } }`).
+fn parse_fragment(
+    text: &str,
+    entry: TopEntryPoint,
+    ed: Edition,
+    root_ok: impl Fn(SyntaxKind) -> bool,
+) -> Option<SyntaxNode> {
+    let ed = edition(ed);
+    let lexed = LexedStr::new(ed, text);
+    if lexed.errors().next().is_some() {
+        return None;
+    }
+    let output = entry.parse(&lexed.to_input(ed));
+    let mut shape = TreeShape::default();
+    for step in output.iter() {
+        if matches!(step, Step::Error { .. }) {
+            return None;
+        }
+        shape.step(&step);
+    }
+    if !shape.root.is_some_and(root_ok) {
+        return None;
+    }
+    let parsed = build(&lexed, &output, entry, shape.max_depth);
+    parsed.errors.is_empty().then_some(parsed.root)
+}
+
+/// What the tree of a parser's output will be like, read from its steps.
+#[derive(Default)]
+struct TreeShape {
+    depth: usize,
+    max_depth: usize,
+    /// The kind of the first node entered.
+    root: Option<SyntaxKind>,
+}
+
+impl TreeShape {
+    fn step(&mut self, step: &Step<'_>) {
+        match step {
+            Step::Enter { kind } => {
+                self.root.get_or_insert(*kind);
+                self.depth += 1;
+                self.max_depth = self.max_depth.max(self.depth);
+            }
+            Step::Exit => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+    }
 }
 
 fn parse_at(text: &str, entry: TopEntryPoint, ed: Edition) -> Parsed {
     let ed = edition(ed);
     let lexed = LexedStr::new(ed, text);
-    let input = lexed.to_input(ed);
-    let output = entry.parse(&input);
-    let mut depth = 0usize;
-    let mut max_depth = 0usize;
+    let output = entry.parse(&lexed.to_input(ed));
+    let mut shape = TreeShape::default();
     for step in output.iter() {
-        match step {
-            Step::Enter { .. } => {
-                depth += 1;
-                max_depth = max_depth.max(depth);
-            }
-            Step::Exit => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+        shape.step(&step);
     }
+    build(&lexed, &output, entry, shape.max_depth)
+}
+
+/// Builds the tree of a parser's output, with the lexer's and the parser's errors.
+fn build(
+    lexed: &LexedStr<'_>,
+    output: &ra_ap_parser::Output,
+    entry: TopEntryPoint,
+    max_depth: usize,
+) -> Parsed {
     // A fragment's tree lives only while the walk reads it: sharing its nodes would save
     // little memory, and setting up the cache costs more than it saves.
     let mut builder = if max_depth > DEEP_TREE || !matches!(entry, TopEntryPoint::SourceFile) {
@@ -120,7 +180,7 @@ fn parse_at(text: &str, entry: TopEntryPoint, ed: Edition) -> Parsed {
         Builder::Cached(rowan::GreenNodeBuilder::new())
     };
     let mut errors = Vec::new();
-    lexed.intersperse_trivia(&output, &mut |step| match step {
+    lexed.intersperse_trivia(output, &mut |step| match step {
         StrStep::Token { kind, text } => builder.token(kind, text),
         StrStep::Enter { kind } => builder.start_node(kind),
         StrStep::Exit => builder.finish_node(),
@@ -704,5 +764,15 @@ mod tests {
         assert!(parse_expr("#[repr(C)]\n#[repr(u8)]", Edition::E2021).is_none());
         assert!(parse_items("unsafe fn f(&self) {}\npub struct S;", Edition::E2021).is_some());
         assert!(parse_items("if #[cfg(unix)] { mod a; }", Edition::E2021).is_none());
+        // Turned down before the tree is built: a lexer error, a parser error, a root of
+        // the wrong kind without an error.
+        assert!(parse_expr("f(\"open)", Edition::E2021).is_none());
+        assert!(parse_items("fn f() {} 'a'b", Edition::E2021).is_none());
+        assert!(parse_items("fn f() {}\nlet x = 1;", Edition::E2021).is_none());
+        // A fragment that parses is whole, trivia included.
+        let expr = parse_expr("g( x ) // c", Edition::E2021).map(|e| (e.kind(), e.to_string()));
+        assert_eq!(expr, Some((SyntaxKind::CALL_EXPR, "g( x ) // c".to_owned())));
+        let items = parse_items(" fn f() {}\nstruct S;", Edition::E2021).map(|i| (i.kind(), i.to_string()));
+        assert_eq!(items, Some((SyntaxKind::MACRO_ITEMS, " fn f() {}\nstruct S;".to_owned())));
     }
 }

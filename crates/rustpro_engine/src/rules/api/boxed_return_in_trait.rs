@@ -8,7 +8,7 @@ use crate::rules::util::{
     relative_path, report_unused_imports,
 };
 use crate::source::parse::ast::{HasArgList, HasGenericArgs, HasGenericParams, HasName, HasVisibility};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, node_text};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast, node_text};
 
 declare_rule! {
     /// ## What it does
@@ -171,6 +171,25 @@ enum Kept {
 }
 
 impl Rule for BoxedReturnInTrait {
+    /// What [`Rule::check_node`] reads, judged on the green tree: traits with a method that
+    /// declares a return type, trait impls with one that may return a box, macros that write `impl`, imports of the
+    /// names a fix can leave unused, every `dyn` type.
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        match node.kind() {
+            SyntaxKind::TRAIT => has_method_returning(node, |_| true),
+            SyntaxKind::IMPL => {
+                node.has_token(SyntaxKind::FOR_KW) && has_method_returning(node, |ty| !is_never_a_box(ty))
+            }
+            SyntaxKind::MACRO_RULES => {
+                node.any_token(|kind, text| kind == SyntaxKind::IMPL_KW || text == "impl")
+            }
+            SyntaxKind::USE => {
+                node.any_token(|kind, text| kind == SyntaxKind::IDENT && IMPORTED_NAMES.contains(&text))
+            }
+            _ => true,
+        }
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         match node.kind() {
             SyntaxKind::TRAIT => check_trait(node, cx),
@@ -400,10 +419,19 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     let Some(path) = path.path() else { return };
     let written = path_text(&path);
     let expanded = cx.expand_path_at(node, &written);
+    // A trait of the standard library is none of the workspace's traits.
+    if ["std::", "core::", "alloc::"].iter().any(|krate| expanded.starts_with(krate)) {
+        return;
+    }
     let trait_name = expanded.rsplit("::").next().unwrap_or(&expanded).to_owned();
     let self_type = im.self_ty().map(|t| node_text(t.syntax())).unwrap_or_default();
     for method in methods(im.assoc_item_list()) {
         let Some(ty) = method.ret_type().and_then(|r| r.ty()) else { continue };
+        // An impl's method returns the type its trait's method does: this one's trait
+        // method returns no box, and nothing need be kept.
+        if is_never_a_box(GreenRef::of(ty.syntax())) {
+            continue;
+        }
         let Some(name) = method.name().map(|n| n.text().to_string()) else { continue };
         let kept = |line, blocker| Kept::ImplMethod {
             trait_name: trait_name.clone(),
@@ -430,6 +458,36 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
             }
             Err(reason) => cx.defer(kept(line, Some(reason))),
         }
+    }
+}
+
+/// Whether a return type, as written, cannot be a box under another name: a reference,
+/// tuple, array, pointer, `impl` or `dyn` type, or a path to a type that is no alias of a
+/// box (`Option<..>`, `fmt::Result`, `Poll<..>`, `Self`, `bool`).
+fn is_never_a_box(ty: GreenRef<'_>) -> bool {
+    const NOT_BOXES: &[&str] = &[
+        "Option", "Result", "Poll", "Self", "Vec", "String", "Cow", "Arc", "Rc", "Ordering", "Duration",
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+        "isize", "f32", "f64",
+    ];
+    use SyntaxKind as K;
+    match ty.kind() {
+        // The last segment (`Result` of `fmt::Result`).
+        K::PATH_TYPE => ty
+            .child(K::PATH)
+            .and_then(|path| path.child(K::PATH_SEGMENT))
+            .and_then(|segment| segment.name_ref_text())
+            .is_some_and(|name| NOT_BOXES.contains(&name)),
+        K::REF_TYPE
+        | K::TUPLE_TYPE
+        | K::ARRAY_TYPE
+        | K::SLICE_TYPE
+        | K::PTR_TYPE
+        | K::FN_PTR_TYPE
+        | K::NEVER_TYPE
+        | K::IMPL_TRAIT_TYPE
+        | K::DYN_TRAIT_TYPE => true,
+        _ => false,
     }
 }
 
@@ -759,10 +817,62 @@ fn shorten(text: &str) -> String {
 }
 
 /// An import of a boxed type a conversion left unused (`use std::pin::Pin;`).
+/// The names imported for boxed returns, which a fix can leave unused.
+const IMPORTED_NAMES: &[&str] = &["Pin", "BoxFuture", "BoxStream", "LocalBoxFuture", "LocalBoxStream"];
+
 fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
-    const NAMES: &[&str] = &["Pin", "BoxFuture", "BoxStream", "LocalBoxFuture", "LocalBoxStream"];
     const CRATES: &[&str] = &["std", "core", "futures", "futures_util", "futures_core"];
-    if NAMES.iter().any(|n| cx.file_mentions(n)) {
-        report_unused_imports(node, cx, NAMES, CRATES, &[]);
+    report_unused_imports(node, cx, IMPORTED_NAMES, CRATES, &[]);
+}
+
+/// Whether a trait or impl has a method that declares a return type that `wanted` takes.
+fn has_method_returning(node: GreenRef<'_>, wanted: impl Fn(GreenRef<'_>) -> bool) -> bool {
+    let Some(list) = node.child(SyntaxKind::ASSOC_ITEM_LIST) else { return false };
+    list.child_nodes().filter(|item| item.kind() == SyntaxKind::FN).any(|method| {
+        let ty = method.child(SyntaxKind::RET_TYPE).and_then(|ret| ret.child_nodes().next());
+        ty.is_some_and(&wanted)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Edition;
+    use crate::rule::Rule;
+    use crate::source::parse::parse_file;
+
+    /// What the rule accepts of each node of `kind` in `text`, in order.
+    fn accepted(text: &str, kind: SyntaxKind) -> Vec<bool> {
+        let root = parse_file(text, Edition::E2021).root;
+        root.descendants()
+            .filter(|node| node.kind() == kind)
+            .map(|node| BoxedReturnInTrait.accepts(GreenRef::of(&node)))
+            .collect()
+    }
+
+    #[test]
+    fn impls_are_read_only_when_a_method_may_return_a_box() {
+        let text = "impl Display for A { fn fmt(&self, f: &mut Formatter) -> fmt::Result { Ok(()) } }\n\
+                    impl Iterator for A { fn next(&mut self) -> Option<u8> { None } }\n\
+                    impl Clone for A { fn clone(&self) -> Self { A } }\n\
+                    impl Parts for A { fn parts(&self) -> (u8, &str) { (1, \"\") } fn go(&self) {} }\n\
+                    impl A { fn rows(&self) -> RowIter<'_> { todo!() } }\n\
+                    impl Rows for A { fn len(&self) -> usize { 0 } fn rows(&self) -> RowIter<'_> { todo!() } }\n\
+                    impl Rows for B { fn rows(&self) -> Box<dyn Iterator<Item = u8>> { todo!() } }\n\
+                    impl Rows for C { fn rows(&self) -> Pin<Box<dyn Future<Output = ()>>> { todo!() } }\n\
+                    impl Rows for D { fn rows(&self) -> (RowIter) { todo!() } }\n";
+        let expected = [false, false, false, false, false, true, true, true, true];
+        assert_eq!(accepted(text, SyntaxKind::IMPL), expected);
+    }
+
+    #[test]
+    fn traits_macros_and_imports_are_read_when_they_may_matter() {
+        let traits = "trait A { fn a(&self); const N: u8; }\ntrait B { fn b(&self) -> u8; }\ntrait C {}\n";
+        assert_eq!(accepted(traits, SyntaxKind::TRAIT), [false, true, false]);
+        let macros =
+            "macro_rules! a { () => { impl Rows for A {} } }\nmacro_rules! b { ($x:expr) => { $x } }\n";
+        assert_eq!(accepted(macros, SyntaxKind::MACRO_RULES), [true, false]);
+        let imports = "use std::pin::Pin;\nuse std::fmt;\nuse futures::future::{BoxFuture, FutureExt};\n";
+        assert_eq!(accepted(imports, SyntaxKind::USE), [true, false, true]);
     }
 }

@@ -60,7 +60,17 @@ pub(crate) fn feature_use(node: &SyntaxNode, cx: &FileCx<'_>, floor: Minor) -> O
 pub(crate) fn may_use_feature(node: GreenRef<'_>) -> bool {
     use SyntaxKind as K;
     match node.kind() {
-        K::PATH => node.any_path_segment_name(|name| names_std_item(name) || name.starts_with("AsyncFn")),
+        // What `path_use` reads: an `AsyncFn*` bound, or a qualified path with a segment
+        // naming an item of the table (a single segment is an item imported by name, whose
+        // `use` is read).
+        K::PATH => {
+            if node.child(K::PATH).is_some() {
+                node.any_path_segment_name(|name| names_std_item(name) || name.starts_with("AsyncFn"))
+            } else {
+                let name = node.child(K::PATH_SEGMENT).and_then(|segment| segment.name_ref_text());
+                name.is_some_and(|name| name.starts_with("AsyncFn"))
+            }
+        }
         K::METHOD_CALL_EXPR => node.name_ref_text().is_some_and(is_table_method),
         K::MACRO_CALL => {
             node.any_path_segment_name(|name| FORMAT_MACROS.contains(&name) || PANIC_MACROS.contains(&name))
