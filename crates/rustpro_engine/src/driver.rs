@@ -1164,8 +1164,9 @@ impl Shared<'_> {
         cx.outside_default_build = job.outside_default_build;
         let mut walker = Walker::new(self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
-        cx.facts.has_unsafe = has_unsafe_keyword(source.normalized(), root);
-        cx.facts.mentions_async_trait = text_contains(source.normalized(), "async_trait")
+        // Asked through the file's searches, which the rules may have made already.
+        cx.facts.has_unsafe = cx.file_mentions("unsafe") && has_unsafe_keyword(source.normalized(), root);
+        cx.facts.mentions_async_trait = cx.file_mentions("async_trait")
             && crate::rules::async_code::async_trait_macro::async_trait_idents(root) > 0;
         if !job.crate_root {
             cx.facts.forbids_unsafe_code = false;

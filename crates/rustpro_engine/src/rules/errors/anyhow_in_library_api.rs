@@ -1,7 +1,10 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::{is_hidden_or_deprecated, path_text, public_api_type, result_error_type};
-use crate::source::parse::{AstNode, SyntaxNode, ast};
+use crate::rules::util::{
+    is_hidden_or_deprecated, may_be_public_api_type, may_hold_public_api, path_text, public_api_type,
+    result_error_type,
+};
+use crate::source::parse::{AstNode, GreenRef, SyntaxNode, ast};
 
 declare_rule! {
     /// ## What it does
@@ -62,7 +65,11 @@ impl Rule for AnyhowInLibraryApi {
     /// Paths expand through the file's own imports only, so a type resolves to one of these
     /// crates only where the file names the crate.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
-        cx.file_mentions("anyhow") || cx.file_mentions("eyre")
+        may_hold_public_api(cx) && (cx.file_mentions("anyhow") || cx.file_mentions("eyre"))
+    }
+
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        may_be_public_api_type(node)
     }
 
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {

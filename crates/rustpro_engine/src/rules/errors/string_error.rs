@@ -1,7 +1,10 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
-use crate::rules::util::{is_hidden_or_deprecated, public_api_type, result_error_type, type_args, type_name};
-use crate::source::parse::{AstNode, SyntaxNode, ast, node_text, text_without_spaces};
+use crate::rules::util::{
+    is_hidden_or_deprecated, may_be_public_api_type, may_hold_public_api, public_api_type, result_error_type,
+    type_args, type_name,
+};
+use crate::source::parse::{AstNode, GreenRef, SyntaxNode, ast, node_text, text_without_spaces};
 
 declare_rule! {
     /// ## What it does
@@ -62,6 +65,14 @@ declare_rule! {
 }
 
 impl Rule for StringError {
+    fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
+        may_hold_public_api(cx)
+    }
+
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        may_be_public_api_type(node)
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some((item, ty)) = public_api_type(node, cx) else { return };
         let Some(error) = result_error_type(&ty) else { return };

@@ -2,7 +2,7 @@
 
 use crate::rule::FileCx;
 use crate::source::parse::ast::{HasDocComments, HasVisibility};
-use crate::source::parse::{AstNode, SyntaxKind, SyntaxNode, ast, node_text};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast, node_text};
 
 /// Whether a visibility is exactly `pub` (not `pub(crate)`, `pub(super)`, `pub(in ..)`).
 pub(crate) fn is_exactly_pub(visibility: Option<ast::Visibility>) -> bool {
@@ -137,6 +137,22 @@ impl ApiItem {
     }
 }
 
+/// Whether a file can hold what [`public_api_type`] finds: production code of a library
+/// that is no proc-macro package.
+pub(crate) fn may_hold_public_api(cx: &FileCx<'_>) -> bool {
+    cx.is_library_production() && !is_proc_macro_package(cx)
+}
+
+/// Whether [`public_api_type`] may find something at a node, judged on the green tree: a
+/// function that is exactly `pub` and declares a return type, a type alias that is exactly
+/// `pub`.
+pub(crate) fn may_be_public_api_type(node: GreenRef<'_>) -> bool {
+    let exactly_pub = node
+        .child(SyntaxKind::VISIBILITY)
+        .is_some_and(|v| v.has_token(SyntaxKind::PUB_KW) && v.child(SyntaxKind::VISIBILITY_INNER).is_none());
+    exactly_pub && (node.kind() != SyntaxKind::FN || node.child(SyntaxKind::RET_TYPE).is_some())
+}
+
 /// The type a public library API item exposes, for rules about return types: the return
 /// type of a public function (see [`is_public_fn`]) or the aliased type of a public type
 /// alias. `None` outside library production code and in proc-macro crates. Callers check
@@ -161,4 +177,24 @@ pub(crate) fn public_api_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(Api
         return None;
     }
     Some(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Edition;
+    use crate::source::parse::parse_file;
+
+    #[test]
+    fn only_exactly_pub_functions_with_a_return_type_and_aliases_may_be_api_types() {
+        let text = "pub fn a() -> R {}\npub(crate) fn b() -> R {}\nfn c() -> R {}\npub fn d() {}\n\
+                    pub type E = R;\npub(super) type F = R;\n#[doc(hidden)]\npub unsafe fn g() -> R {}\n";
+        let root = parse_file(text, Edition::E2021).root;
+        let found: Vec<bool> = root
+            .children()
+            .filter(|n| matches!(n.kind(), SyntaxKind::FN | SyntaxKind::TYPE_ALIAS))
+            .map(|n| may_be_public_api_type(GreenRef::of(&n)))
+            .collect();
+        assert_eq!(found, [true, false, false, false, true, false, true]);
+    }
 }
