@@ -172,8 +172,8 @@ enum Kept {
 
 impl Rule for BoxedReturnInTrait {
     /// What [`Rule::check_node`] reads, judged on the green tree: traits with a method that
-    /// declares a return type, trait impls with one that may return a box, macros that write `impl`, imports of the
-    /// names a fix can leave unused, every `dyn` type.
+    /// declares a return type, trait impls with one that may return a box, macros that
+    /// write `impl`, imports of the names a fix can leave unused, every `dyn` type.
     fn accepts(&self, node: GreenRef<'_>) -> bool {
         match node.kind() {
             SyntaxKind::TRAIT => has_method_returning(node, |_| true),
@@ -816,10 +816,10 @@ fn shorten(text: &str) -> String {
     if short.len() < text.trim().len() { format!("{short}..") } else { short }
 }
 
-/// An import of a boxed type a conversion left unused (`use std::pin::Pin;`).
 /// The names imported for boxed returns, which a fix can leave unused.
 const IMPORTED_NAMES: &[&str] = &["Pin", "BoxFuture", "BoxStream", "LocalBoxFuture", "LocalBoxStream"];
 
+/// An import of a boxed type a conversion left unused (`use std::pin::Pin;`).
 fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     const CRATES: &[&str] = &["std", "core", "futures", "futures_util", "futures_core"];
     report_unused_imports(node, cx, IMPORTED_NAMES, CRATES, &[]);
