@@ -158,25 +158,20 @@ pub(crate) fn may_be_public_api_type(node: GreenRef<'_>) -> bool {
 /// alias. `None` outside library production code and in proc-macro crates. Callers check
 /// [`is_hidden_or_deprecated`] last, once they know they have a finding: it is the costly test.
 pub(crate) fn public_api_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ApiItem, ast::Type)> {
-    if !cx.is_library_production() {
+    if !may_hold_public_api(cx) {
         return None;
     }
-    let found = if let Some(function) = ast::Fn::cast(node.clone()) {
+    if let Some(function) = ast::Fn::cast(node.clone()) {
         if !is_public_fn(&function, cx) {
             return None;
         }
-        (ApiItem::Function, function.ret_type()?.ty()?)
-    } else {
-        let alias = ast::TypeAlias::cast(node.clone())?;
-        if !is_exactly_pub(alias.visibility()) || !is_public_position(node, cx) {
-            return None;
-        }
-        (ApiItem::TypeAlias, alias.ty()?)
-    };
-    if is_proc_macro_package(cx) {
+        return Some((ApiItem::Function, function.ret_type()?.ty()?));
+    }
+    let alias = ast::TypeAlias::cast(node.clone())?;
+    if !is_exactly_pub(alias.visibility()) || !is_public_position(node, cx) {
         return None;
     }
-    Some(found)
+    Some((ApiItem::TypeAlias, alias.ty()?))
 }
 
 #[cfg(test)]
