@@ -124,11 +124,8 @@ fn parse_fragment(
         }
         shape.step(&step);
     }
-    if !shape.root.is_some_and(root_ok) {
-        return None;
-    }
-    let parsed = build(&lexed, &output, entry, shape.max_depth);
-    parsed.errors.is_empty().then_some(parsed.root)
+    // Without a lexer or a parser error, the tree is built without errors.
+    shape.root.is_some_and(root_ok).then(|| build(&lexed, &output, entry, shape.max_depth).root)
 }
 
 /// What the tree of a parser's output will be like, read from its steps.
