@@ -25,7 +25,8 @@ use crate::rule::{
 use crate::rules::manifest::missing_deny_config::has_deny_config;
 use crate::rules::testing::untested_public_fn::UntestedPublicFn;
 use crate::source::parse::{
-    AstNode, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName, parse_file,
+    AstNode, GreenRef, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName,
+    parse_file,
 };
 use crate::source::text::{text_contains, text_find_all};
 use crate::source::{LineCol, LineIndex, SourceText, suppression};
@@ -1715,10 +1716,11 @@ fn package_findings(
 
 /// Whether the text has the `unsafe` keyword in code (not in comments or strings).
 fn has_unsafe_keyword(text: &str, root: &SyntaxNode) -> bool {
+    let green = GreenRef::of(root);
     text_find_all(text, "unsafe").any(|at| {
         let Ok(offset) = u32::try_from(at) else { return false };
-        root.token_at_offset(TextSize::from(offset)).right_biased().is_some_and(|t| {
-            t.kind() == SyntaxKind::UNSAFE_KW || (t.kind() == SyntaxKind::IDENT && t.text() == "unsafe")
+        green.token_at(TextSize::from(offset)).is_some_and(|(kind, text)| {
+            kind == SyntaxKind::UNSAFE_KW || (kind == SyntaxKind::IDENT && text == "unsafe")
         })
     })
 }

@@ -1,7 +1,9 @@
 //! The `use` imports of a file, to resolve names such as `Result` (from `use anyhow::Result`)
 //! or `thread::sleep` (from `use std::thread`) to full paths.
 
-use crate::source::parse::{AstNode, SyntaxNode, ast, ast::HasName, text_without_spaces};
+use crate::source::parse::{
+    AstNode, SyntaxKind, SyntaxNode, ast, ast::HasName, children_of_kind, text_without_spaces,
+};
 
 /// Local names brought in by top-level `use` items, with the paths they stand for.
 #[derive(Debug, Default)]
@@ -17,7 +19,7 @@ impl Imports {
     /// The `use` items directly in a scope: a file, a module's item list or a block.
     pub(crate) fn of_scope(scope: &SyntaxNode) -> Imports {
         let mut imports = Imports::default();
-        for item in scope.children().filter_map(ast::Use::cast) {
+        for item in children_of_kind(scope, SyntaxKind::USE).filter_map(ast::Use::cast) {
             if let Some(tree) = item.use_tree() {
                 imports.add_tree(&tree, "");
             }

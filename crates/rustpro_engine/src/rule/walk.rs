@@ -13,8 +13,8 @@ use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
     AstNode, ChildOffsets, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxElement, SyntaxKind,
-    SyntaxNode, TextRange, TextSize, ast, kind_index, node_text, parse_expr, parse_items, red_child,
-    with_green,
+    SyntaxNode, TextRange, TextSize, ast, children_of_kind, kind_index, node_text, parse_expr, parse_items,
+    red_child, with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -557,7 +557,7 @@ fn is_item_position(call: &SyntaxNode) -> bool {
 /// even when their module is private.
 pub(crate) fn reexports(root: &SyntaxNode) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
-    for item in root.children().filter_map(ast::Use::cast) {
+    for item in children_of_kind(root, SyntaxKind::USE).filter_map(ast::Use::cast) {
         if !item.visibility().is_some_and(|v| v.syntax().text() == "pub") {
             continue;
         }

@@ -432,6 +432,32 @@ impl<'a> GreenRef<'a> {
         None
     }
 
+    /// The token that covers `offset` (from the start of the node), with its kind and text;
+    /// at a boundary between two tokens, the one that starts there (what
+    /// `token_at_offset(..).right_biased()` gives, without creating a node on the way down).
+    /// `None` at the end of the node.
+    pub fn token_at(self, mut offset: TextSize) -> Option<(SyntaxKind, &'a str)> {
+        let mut node = self.0;
+        'down: loop {
+            for child in node.children() {
+                let len = child.text_len();
+                if offset < len {
+                    match child {
+                        NodeOrToken::Node(inner) => {
+                            node = inner;
+                            continue 'down;
+                        }
+                        NodeOrToken::Token(token) => {
+                            return Some((SyntaxKind::from(token.kind().0), token.text()));
+                        }
+                    }
+                }
+                offset -= len;
+            }
+            return None;
+        }
+    }
+
     /// Whether the first child node is an attribute (as `rule::attrs::has_attrs` reads it).
     pub fn starts_with_attrs(self) -> bool {
         self.child_nodes().next().is_some_and(|child| child.kind() == SyntaxKind::ATTR)
@@ -570,6 +596,33 @@ pub fn red_child(
     parent.children_with_tokens().nth(child.index)?.into_node()
 }
 
+/// The child nodes of `node` of `kind`, in order: a node is created for each of them only,
+/// not for the children of other kinds passed over (most items of a file, when looking for
+/// its `use` items).
+pub fn children_of_kind(node: &SyntaxNode, kind: SyntaxKind) -> impl Iterator<Item = SyntaxNode> + '_ {
+    let mut offsets = ChildOffsets::of(node);
+    GreenChild::root(node)
+        .children()
+        .filter(move |child| child.node.kind() == kind)
+        .filter_map(move |child| red_child(node, child, &mut offsets))
+}
+
+/// Where `node`'s first child that is not an attribute, a comment or whitespace starts
+/// (after its doc comments and attributes); its start when it has none. Read from the
+/// green tree.
+pub fn start_after_attrs(node: &SyntaxNode) -> TextSize {
+    let start = node.text_range().start();
+    let mut offset = start;
+    for child in node.green().children() {
+        let kind = SyntaxKind::from(child.kind().0);
+        if !matches!(kind, SyntaxKind::ATTR | SyntaxKind::COMMENT | SyntaxKind::WHITESPACE) {
+            return offset;
+        }
+        offset += child.text_len();
+    }
+    start
+}
+
 /// Calls `f` with every token of `node`'s subtree, in order: the kind of the node that holds
 /// the token, the token's kind and its text. Reads the green tree, which allocates nothing,
 /// so that scanning a whole file stays cheap.
@@ -644,6 +697,58 @@ mod tests {
         assert_eq!(seen, ["LazyLock", "sync", "std"]);
         assert!(any_path_segment_name(&outer, |name| name == "sync"));
         assert!(!any_path_segment_name(&outer, |name| name == "OnceLock"));
+    }
+
+    #[test]
+    fn green_token_at_is_the_right_biased_token_at_every_offset() {
+        let text = "/// unsafe\n#[cfg(test)]\nmod t { fn f() { unsafe { g(\"unsafe\") } } }\n";
+        let root = parse_file(text, Edition::E2021).root;
+        let file = GreenRef::of(&root);
+        let block = root.descendants().find(|n| n.kind() == SyntaxKind::BLOCK_EXPR).expect("a block");
+        for at in 0..text.len() {
+            let offset = TextSize::from(u32::try_from(at).expect("small"));
+            let red = root.token_at_offset(offset).right_biased().map(|t| (t.kind(), t.text().to_owned()));
+            let green = file.token_at(offset).map(|(kind, text)| (kind, text.to_owned()));
+            assert_eq!(green, red, "at {at}");
+            // From a node inside the file: offsets count from the node's start.
+            let range = block.text_range();
+            if range.contains(offset) {
+                let inner = GreenRef::of(&block).token_at(offset - range.start());
+                assert_eq!(inner.map(|(kind, text)| (kind, text.to_owned())), red, "in the block, at {at}");
+            }
+        }
+        // The end is no token's (where `token_at_offset` gives the last one).
+        assert_eq!(file.token_at(TextSize::of(text)), None);
+    }
+
+    #[test]
+    fn children_of_kind_are_the_children_of_that_kind() {
+        let text =
+            "#![no_std]\nuse a::b;\n/// Doc.\nfn f() {}\nuse c::{d, e};\nmod m { use f::g; }\nuse h as i;\n";
+        let root = parse_file(text, Edition::E2021).root;
+        for kind in
+            [SyntaxKind::USE, SyntaxKind::FN, SyntaxKind::ATTR, SyntaxKind::MODULE, SyntaxKind::STRUCT]
+        {
+            let expected: Vec<SyntaxNode> = root.children().filter(|c| c.kind() == kind).collect();
+            assert_eq!(children_of_kind(&root, kind).collect::<Vec<_>>(), expected, "{kind:?}");
+        }
+        assert_eq!(children_of_kind(&root, SyntaxKind::USE).count(), 3);
+    }
+
+    #[test]
+    fn items_start_after_their_doc_comments_and_attributes() {
+        let text = "/// Doc.\n#[derive(Debug)]\n// note\npub struct S {\n    /// A field.\n    #[source] a: u8,\n    b: u8,\n}\n";
+        let root = parse_file(text, Edition::E2021).root;
+        let starts: Vec<usize> = root
+            .descendants()
+            .filter(|n| matches!(n.kind(), SyntaxKind::STRUCT | SyntaxKind::RECORD_FIELD))
+            .map(|n| usize::from(start_after_attrs(&n)))
+            .collect();
+        let at = |s: &str| text.find(s).expect("in the text");
+        assert_eq!(starts, [at("pub struct"), at("a: u8"), at("b: u8")]);
+        // Nothing but attributes: the node's own start.
+        let only_attrs = parse_file("#[cfg(test)]", Edition::E2021).root;
+        assert_eq!(start_after_attrs(&only_attrs), TextSize::from(0));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::rules::util::removal_range;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
 use crate::source::parse::{
     AstNode, AstToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, parse_expr,
-    text_without_spaces, with_green,
+    start_after_attrs, text_without_spaces, with_green,
 };
 
 /// A field as thiserror names it: `0` or `name` (raw identifiers without `r#`).
@@ -205,9 +205,11 @@ pub(crate) fn read_fact(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact
 }
 
 fn is_no_std(root: &SyntaxNode) -> bool {
-    root.children().filter_map(ast::Attr::cast).any(|attr| {
-        crate::rule::attr_tokens(&attr).is_some_and(|(path, rest)| {
-            path == "no_std" || (path == "cfg_attr" && rest.iter().any(|t| t.text() == "no_std"))
+    with_green(root, |root| {
+        root.child_nodes().filter(|child| child.kind() == SyntaxKind::ATTR).any(|attr| {
+            attr.attr_parts().is_some_and(|(path, mut rest)| {
+                path == "no_std" || (path == "cfg_attr" && rest.any(|(_, text)| text == "no_std"))
+            })
         })
     })
 }
@@ -431,11 +433,6 @@ fn read_fields(
         *next_anchor += 1;
     }
     out
-}
-
-/// Where an item starts after its doc comments and attributes.
-fn start_after_attrs(node: &SyntaxNode) -> crate::source::parse::TextSize {
-    first_after_attrs(node).map_or(node.text_range().start(), |e| e.text_range().start())
 }
 
 fn first_after_attrs(node: &SyntaxNode) -> Option<crate::source::parse::SyntaxElement> {

@@ -6,7 +6,9 @@ use super::{ancestors_in_file, macro_name, path_text};
 use crate::project::Edition;
 use crate::rule::{FileCx, attr_tokens};
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericParams, HasName};
-use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast};
+use crate::source::parse::{
+    AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast, with_green,
+};
 use std::sync::LazyLock;
 
 /// The node kinds features are seen in.
@@ -321,27 +323,29 @@ fn path_use(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(&'static Feature, Tex
 
 /// A leaf of a `use` tree naming a std item: `use std::sync::{Arc, LazyLock};`.
 fn use_tree_use(node: &SyntaxNode) -> Option<(&'static Feature, TextRange)> {
-    let tree = ast::UseTree::cast(node.clone())?;
-    if tree.use_tree_list().is_some() || tree.star_token().is_some() {
+    let green = GreenRef::of(node);
+    if green.child(SyntaxKind::USE_TREE_LIST).is_some() || green.has_token(SyntaxKind::STAR) {
         return None;
     }
-    let path = tree.path()?;
-    // The paths from the leaf up to the root of the `use`.
-    let mut paths = vec![path.clone()];
-    for ancestor in node.ancestors().skip(1) {
-        match ancestor.kind() {
-            SyntaxKind::USE_TREE_LIST => continue,
-            SyntaxKind::USE_TREE => paths.extend(ast::UseTree::cast(ancestor).and_then(|t| t.path())),
-            _ => break,
-        }
-    }
-    // Most imports name nothing of the table: skip them before building their text.
-    let names_item = paths.iter().flat_map(|p| p.segments()).any(|segment| {
-        segment.self_token().is_some() || segment.name_ref().is_some_and(|n| names_std_item(n.text()))
+    // The trees from the leaf up to the root of the `use`.
+    let trees = || {
+        node.ancestors()
+            .take_while(|tree| matches!(tree.kind(), SyntaxKind::USE_TREE | SyntaxKind::USE_TREE_LIST))
+            .filter(|tree| tree.kind() == SyntaxKind::USE_TREE)
+    };
+    // Most imports name nothing of the table: skip them on the green tree, before creating
+    // a node of their paths.
+    let names_item = trees().any(|tree| {
+        with_green(&tree, |tree| {
+            tree.child(SyntaxKind::PATH)
+                .is_some_and(|path| path.any_path_segment_name(|name| name == "self" || names_std_item(name)))
+        })
     });
     if !names_item {
         return None;
     }
+    let path = ast::UseTree::cast(node.clone())?.path()?;
+    let paths: Vec<ast::Path> = trees().filter_map(|tree| ast::UseTree::cast(tree)?.path()).collect();
     let full = paths.iter().rev().map(path_text).collect::<Vec<_>>().join("::");
     std_path_feature(&full).map(|f| (f, path.syntax().text_range()))
 }
@@ -556,11 +560,13 @@ const INERT_ATTRS: &[&str] = &[
 /// Whether an attribute on `node` may be a macro that rewrites it (`#[async_trait]`,
 /// `#[cfg_attr(.., async_trait)]`): its async fns are then not the language's.
 fn has_attribute_macro(node: &SyntaxNode) -> bool {
-    node.children().filter_map(ast::Attr::cast).any(|attr| {
-        attr_tokens(&attr).is_none_or(|(path, _)| {
-            !INERT_ATTRS.contains(&path.as_str())
-                && !path.starts_with("diagnostic::")
-                && !path.starts_with("rustfmt::")
+    with_green(node, |node| {
+        node.child_nodes().filter(|child| child.kind() == SyntaxKind::ATTR).any(|attr| {
+            attr.attr_path().is_none_or(|path| {
+                !INERT_ATTRS.contains(&path.as_str())
+                    && !path.starts_with("diagnostic::")
+                    && !path.starts_with("rustfmt::")
+            })
         })
     })
 }
@@ -644,20 +650,21 @@ pub(crate) fn is_outside_default_build(node: &SyntaxNode, cx: &FileCx<'_>) -> bo
     }
     let defaults = &cx.package().default_features;
     ancestors_in_file(node, cx).iter().any(|ancestor| {
-        ancestor.children().take_while(|c| c.kind() == SyntaxKind::ATTR).filter_map(ast::Attr::cast).any(
-            |attr| {
-                let Some((path, rest)) = attr_tokens(&attr) else { return false };
+        with_green(ancestor, |ancestor| {
+            ancestor.child_nodes().take_while(|c| c.kind() == SyntaxKind::ATTR).any(|attr| {
+                let Some((path, rest)) = attr.attr_parts() else { return false };
                 if path != "cfg" {
                     return path.starts_with("rustversion::");
                 }
-                if rest.iter().any(|t| t.kind() == SyntaxKind::IDENT && !KNOWN_CFGS.contains(&t.text())) {
+                let rest: Vec<(SyntaxKind, &str)> = rest.collect();
+                if rest.iter().any(|(kind, text)| *kind == SyntaxKind::IDENT && !KNOWN_CFGS.contains(text)) {
                     return true;
                 }
-                let texts: Vec<&str> = rest.iter().map(SyntaxToken::text).collect();
+                let texts: Vec<&str> = rest.iter().map(|(_, text)| *text).collect();
                 let mut pos = 1;
                 texts.first() == Some(&"(") && cfg_value(&texts, &mut pos, defaults, 0) == Some(false)
-            },
-        )
+            })
+        })
     })
 }
 
