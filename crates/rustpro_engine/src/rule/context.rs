@@ -145,6 +145,8 @@ pub struct FileCx<'a> {
     imports: OnceCell<Imports>,
     /// Answers of [`FileCx::file_mentions`] so far.
     mentions: std::cell::RefCell<Vec<(&'static str, bool)>>,
+    /// Which of [`RARE_NEEDLES`] the file holds, found in one pass on the first ask.
+    rare_mentions: OnceCell<u64>,
     /// Line starts of `text`, built on the first [`FileCx::line_of`].
     lines: OnceCell<crate::source::LineIndex>,
     /// The package's `rust-version` as a 1.x minor, read on the first ask.
@@ -161,6 +163,23 @@ pub struct FileCx<'a> {
     /// The scopes [`FileCx::expand_path_at`] looked in, for deep trees.
     import_scopes: std::cell::RefCell<NearestAncestors>,
 }
+
+/// Needles of [`FileCx::file_mentions`] asked of nearly every file and absent from most:
+/// each would cost a whole pass over most files, so they are looked for together. Words
+/// found in most files (`fmt`, `Error`), or many times in the files that have them
+/// (`async`, `unsafe`), are searched for alone: a search stops at the first occurrence.
+static RARE_NEEDLES: std::sync::LazyLock<crate::source::text::NeedleSet> = std::sync::LazyLock::new(|| {
+    crate::source::text::NeedleSet::new(&[
+        "async_trait",
+        "anyhow",
+        "eyre",
+        "Arc",
+        "Rc",
+        ".route",
+        ".nest",
+        "Server",
+    ])
+});
 
 impl<'a> FileCx<'a> {
     pub(crate) fn new(
@@ -194,6 +213,7 @@ impl<'a> FileCx<'a> {
             imports: OnceCell::new(),
             lines: OnceCell::new(),
             mentions: std::cell::RefCell::new(Vec::new()),
+            rare_mentions: OnceCell::new(),
             rust_minor: OnceCell::new(),
             scope_imports: std::cell::RefCell::default(),
             node_memo: std::cell::RefCell::default(),
@@ -266,7 +286,13 @@ impl<'a> FileCx<'a> {
         if let Some((_, found)) = known.iter().find(|(n, _)| std::ptr::eq(*n, needle)) {
             return *found;
         }
-        let found = crate::source::text::text_contains(self.text, needle);
+        let found = match RARE_NEEDLES.index_of(needle) {
+            Some(index) => {
+                let found = *self.rare_mentions.get_or_init(|| RARE_NEEDLES.find_in(self.text));
+                found & (1 << index) != 0
+            }
+            None => crate::source::text::text_contains(self.text, needle),
+        };
         known.push((needle, found));
         found
     }

@@ -25,6 +25,63 @@ pub fn text_find_all<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item =
     memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes())
 }
 
+/// Words looked for together, in one pass over a text (see [`NeedleSet::find_in`]).
+#[derive(Debug)]
+pub struct NeedleSet {
+    needles: &'static [&'static str],
+    searcher: aho_corasick::AhoCorasick,
+}
+
+impl NeedleSet {
+    /// At most 64 needles, none empty, and none the start of a needle after it (list
+    /// `async_trait` before `async`): [`NeedleSet::find_in`] sees one needle at each place.
+    pub fn new(needles: &'static [&'static str]) -> Self {
+        assert!(needles.len() <= 64 && needles.iter().all(|n| !n.is_empty()), "needles: 1 to 64, none empty");
+        for (i, needle) in needles.iter().enumerate() {
+            assert!(
+                !needles[i + 1..].iter().any(|later| later.starts_with(needle)),
+                "`{needle}` starts a later needle: list the longer one first"
+            );
+        }
+        let searcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(needles)
+            .unwrap_or_else(|e| unreachable!("a set of literal needles always builds: {e}"));
+        NeedleSet { needles, searcher }
+    }
+
+    /// Which needle is `needle`, by its index in the set.
+    pub fn index_of(&self, needle: &str) -> Option<usize> {
+        self.needles.iter().position(|n| *n == needle)
+    }
+
+    /// Which needles occur in `text` (bit `i` for needle `i`), by one pass that stops once
+    /// all are found. A needle that is absent from most files would otherwise cost a whole
+    /// pass of its own over each.
+    ///
+    /// Each search goes on from the byte after the start of the last match, so a needle
+    /// overlapping it (`eyre` in `unsafeyre`) is still seen. At one place the first needle
+    /// listed wins, and where a needle matches, every needle it starts with does too.
+    pub fn find_in(&self, text: &str) -> u64 {
+        let all = u64::MAX >> (64 - self.needles.len());
+        let mut found = 0u64;
+        let mut from = 0;
+        while let Some(m) = self.searcher.find(aho_corasick::Input::new(text).span(from..text.len())) {
+            let matched = self.needles[m.pattern().as_usize()];
+            for (i, needle) in self.needles.iter().enumerate() {
+                if matched.starts_with(needle) {
+                    found |= 1 << i;
+                }
+            }
+            if found == all {
+                break;
+            }
+            from = m.start() + 1;
+        }
+        found
+    }
+}
+
 /// A decoded file: the original text and, when it differs, the normalised text.
 #[derive(Debug)]
 pub struct SourceText {
@@ -153,6 +210,41 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_needle_set_finds_what_a_search_for_each_needle_finds() {
+        static NEEDLES: &[&str] = &["unsafe", "async_trait", "async", "eyre", "Rc", "Arc", ".route"];
+        let set = NeedleSet::new(NEEDLES);
+        let texts = [
+            "",
+            "fn f() {}",
+            // Overlaps: `eyre` starts inside `unsafe` and `.route`, `Rc` inside `ArcRc`.
+            "unsafeyre",
+            "x.routeyre",
+            "ArcRc",
+            "#[async_trait]",
+            "async fn a() {} async fn b() {}",
+            "// unsafe\nuse std::sync::Arc;\nlet r = Rc::new(1); app.route(\"/\", get(h));",
+            "asyncasync_trai async_trait",
+        ];
+        for text in texts {
+            let expected: u64 = NEEDLES
+                .iter()
+                .enumerate()
+                .filter(|(_, needle)| text_contains(text, needle))
+                .map(|(i, _)| 1 << i)
+                .sum();
+            assert_eq!(set.find_in(text), expected, "{text:?}");
+        }
+        assert_eq!(set.index_of("eyre"), Some(3));
+        assert_eq!(set.index_of("Error"), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "starts a later needle")]
+    fn a_needle_that_starts_a_later_one_is_refused() {
+        NeedleSet::new(&["async", "async_trait"]);
+    }
 
     /// The findings on one line share its snippet: a file on one long line does not copy
     /// the line for each of them.
