@@ -12,9 +12,9 @@ use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, ChildOffsets, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxElement, SyntaxKind,
-    SyntaxNode, TextRange, TextSize, ast, children_of_kind, kind_index, node_text, parse_expr, parse_items,
-    red_child, with_green,
+    AstNode, ChildOffsets, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxKind, SyntaxNode,
+    TextRange, TextSize, ast, children_of_kind, kind_index, node_text, parse_expr, parse_items, red_child,
+    with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -611,7 +611,21 @@ fn is_inline_module(node: &SyntaxNode) -> bool {
 /// rule looks at (calls, method calls, blocks, macro calls) needs one, and the rest (format
 /// strings, plain names, literals) are most segments, each of which would cost a parse.
 fn split_segments(tt: &SyntaxNode, json: bool, out: &mut Vec<TextRange>) {
-    let children: Vec<SyntaxElement> = tt.children_with_tokens().collect();
+    split_green_segments(GreenRef::of(tt), tt.text_range().start(), json, out);
+}
+
+/// [`split_segments`] on the green tree, for a token tree starting at `start`: no node is
+/// created for the many tokens of macro arguments.
+fn split_green_segments(tt: GreenRef<'_>, start: TextSize, json: bool, out: &mut Vec<TextRange>) {
+    let mut offset = start;
+    let children: Vec<GreenElement<'_>> = tt
+        .elements()
+        .map(|(kind, len, node)| {
+            let range = TextRange::at(offset, len);
+            offset += len;
+            GreenElement { kind, range, node }
+        })
+        .collect();
     if children.len() < 2 {
         return;
     }
@@ -620,15 +634,15 @@ fn split_segments(tt: &SyntaxNode, json: bool, out: &mut Vec<TextRange>) {
     let mut i = 0;
     while i < inner.len() {
         let element = &inner[i];
-        let kind = element.kind();
+        let kind = element.kind;
         let is_sep = match kind {
             SyntaxKind::COMMA | SyntaxKind::SEMICOLON | SyntaxKind::FAT_ARROW => true,
-            SyntaxKind::EQ => inner.get(i + 1).is_some_and(|n| {
-                n.kind() == SyntaxKind::R_ANGLE && n.text_range().start() == element.text_range().end()
-            }),
+            SyntaxKind::EQ => inner
+                .get(i + 1)
+                .is_some_and(|n| n.kind == SyntaxKind::R_ANGLE && n.range.start() == element.range.end()),
             SyntaxKind::COLON if json => {
-                let prev_colon = i > 0 && inner[i - 1].kind() == SyntaxKind::COLON;
-                let next_colon = inner.get(i + 1).is_some_and(|n| n.kind() == SyntaxKind::COLON);
+                let prev_colon = i > 0 && inner[i - 1].kind == SyntaxKind::COLON;
+                let next_colon = inner.get(i + 1).is_some_and(|n| n.kind == SyntaxKind::COLON);
                 !prev_colon && !next_colon
             }
             _ => false,
@@ -642,20 +656,26 @@ fn split_segments(tt: &SyntaxNode, json: bool, out: &mut Vec<TextRange>) {
             segment.has_group |= kind == SyntaxKind::TOKEN_TREE;
             if json
                 && kind == SyntaxKind::TOKEN_TREE
-                && let Some(node) = element.as_node()
+                && let Some(node) = element.node
+                && matches!(node.first_token_text(), Some("{" | "["))
             {
-                let delim = node.first_token().map(|t| t.kind());
-                if matches!(delim, Some(SyntaxKind::L_CURLY | SyntaxKind::L_BRACK)) {
-                    split_segments(node, json, out);
-                    segment.consumed = true;
-                }
+                split_green_segments(node, element.range.start(), json, out);
+                segment.consumed = true;
             }
-            segment.start.get_or_insert(element.text_range().start());
-            segment.end = element.text_range().end();
+            segment.start.get_or_insert(element.range.start());
+            segment.end = element.range.end();
         }
         i += 1;
     }
     segment.flush(out);
+}
+
+/// A child of a token tree, tokens included, placed in the file (see
+/// [`split_green_segments`]).
+struct GreenElement<'g> {
+    kind: SyntaxKind,
+    range: TextRange,
+    node: Option<GreenRef<'g>>,
 }
 
 /// The macro-argument segment being collected by [`split_segments`].
@@ -799,6 +819,29 @@ mod tests {
         let found = cx.raw.iter().map(|f| std::ops::Range::<usize>::from(f.range)).collect();
         let entered = walker.entered.iter().map(|&range| std::ops::Range::<usize>::from(range)).collect();
         Walked { panics: walker.panics, found, entered }
+    }
+
+    #[test]
+    fn macro_arguments_split_into_the_segments_that_hold_a_group() {
+        let segments = |text: &str, json: bool| -> Vec<String> {
+            let root = parse_file(text, Edition::E2021).root;
+            let tt = root.descendants().find(|n| n.kind() == SyntaxKind::TOKEN_TREE).expect("a token tree");
+            let mut out = Vec::new();
+            split_segments(&tt, json, &mut out);
+            out.into_iter().map(|r| text[std::ops::Range::<usize>::from(r)].to_owned()).collect()
+        };
+        // Segments without a group (names, literals) are left out. `,`, `;` and `=>` split;
+        // `=` and `>` with a space between do not.
+        assert_eq!(
+            segments("m!(f(a), \"{}\", x; g(b) => h(c), k, p = > q(d));", false),
+            ["f(a)", "g(b)", "h(c)", "p = > q(d)"]
+        );
+        // `json!` objects and arrays are split down to their values.
+        assert_eq!(
+            segments("json!({\"a\": f(1), \"b\": [g(2), 3], \"c\": x::y(4)});", true),
+            ["f(1)", "g(2)", "x::y(4)"]
+        );
+        assert!(segments("m!();", false).is_empty());
     }
 
     #[test]

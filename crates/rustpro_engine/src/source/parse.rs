@@ -432,6 +432,15 @@ impl<'a> GreenRef<'a> {
         None
     }
 
+    /// The children, tokens included, in order: each one's kind, length, and green node
+    /// when it is a node.
+    pub fn elements(self) -> impl Iterator<Item = (SyntaxKind, TextSize, Option<GreenRef<'a>>)> {
+        self.0.children().map(|child| {
+            let node = child.as_node().map(|node| GreenRef(node));
+            (SyntaxKind::from(child.kind().0), child.text_len(), node)
+        })
+    }
+
     /// The token that covers `offset` (from the start of the node), with its kind and text;
     /// at a boundary between two tokens, the one that starts there (what
     /// `token_at_offset(..).right_biased()` gives, without creating a node on the way down).
