@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::rule::{FileCx, FileFix, Lazy};
 use crate::rules::util::removal_range;
+use crate::rules::util::traits::attr_parts;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
 use crate::source::parse::{
     AstNode, AstToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, parse_expr,
@@ -220,8 +221,8 @@ fn anchor(fix: FileFix, at: crate::source::parse::TextSize) -> FileFix {
 }
 
 /// The paths of an item's attributes (`derive`, `cfg`, `error`, ..).
-fn attr_paths(item: &impl HasAttrs) -> Vec<(String, Vec<SyntaxToken>)> {
-    item.attrs().filter_map(|a| crate::rule::attr_tokens(&a)).collect()
+fn attr_paths(item: &impl HasAttrs) -> Vec<(String, Vec<String>)> {
+    item.attrs().filter_map(|a| attr_parts(&a)).collect()
 }
 
 /// Attributes thiserror reads, which a type without its derive cannot have for thiserror.
@@ -292,7 +293,7 @@ fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, 
     for (path, rest) in &attrs {
         match path.as_str() {
             "derive" => {
-                let text: String = rest.iter().map(SyntaxToken::text).collect();
+                let text: String = rest.concat();
                 let text = text.trim_start_matches('(').trim_end_matches(')');
                 for entry in text.split(',').map(|e| e.trim_start_matches("::")) {
                     let via_thiserror = match entry {
@@ -308,15 +309,16 @@ fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, 
                     }
                 }
             }
-            "error" => transparent |= rest.iter().any(|t| t.text() == "transparent"),
-            "cfg_attr" if rest.iter().any(|t| t.text() == "derive") => {
+            "error" => transparent |= rest.iter().any(|t| t == "transparent"),
+            "cfg_attr" if rest.iter().any(|t| t == "derive") => {
                 blocker = Some(format!("`{name}` derives traits under `cfg_attr`"));
             }
             _ => {}
         }
     }
     let mut fix = anchor(FileFix::new("", crate::diagnostic::Applicability::Unsafe), start_after_attrs(node));
-    let derive = adt.attrs().find(|a| crate::rule::attr_tokens(a).is_some_and(|(p, _)| p == "derive"));
+    let derive =
+        adt.attrs().find(|a| with_green(a.syntax(), |a| a.attr_path()).is_some_and(|p| p == "derive"));
     let mut derive_separator = None;
     if let Some(derive) = derive {
         let close = derive
@@ -358,7 +360,7 @@ fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, 
                     separator: separator_before(variant.syntax()),
                     transparent: vattrs
                         .iter()
-                        .any(|(p, r)| p == "error" && r.iter().any(|t| t.text() == "transparent")),
+                        .any(|(p, r)| p == "error" && r.iter().any(|t| t == "transparent")),
                     anchor: anchor_index,
                 });
             }

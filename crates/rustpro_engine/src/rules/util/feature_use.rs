@@ -2,9 +2,10 @@
 //! kinds in [`FEATURE_KINDS`], during the file walk every rule shares.
 
 use super::rust_features::{Detect, FEATURES, Feature, Minor, Syntax, feature, newest};
+use super::traits::attr_parts;
 use super::{ancestors_in_file, macro_name, path_text};
 use crate::project::Edition;
-use crate::rule::{FileCx, attr_tokens};
+use crate::rule::FileCx;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericParams, HasName};
 use crate::source::parse::{
     AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast, with_green,
@@ -501,10 +502,10 @@ fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
 /// `#[derive(.., Default, ..)]` (std's derive, not `SmartDefault` and the like).
 fn derives_default(item: &impl HasAttrs) -> bool {
     item.attrs().any(|attr| {
-        attr_tokens(&attr).is_some_and(|(path, rest)| {
+        attr_parts(&attr).is_some_and(|(path, rest)| {
             path == "derive"
                 && rest.iter().enumerate().any(|(i, t)| {
-                    t.text() == "Default" && (i == 0 || matches!(rest[i - 1].text(), "(" | "," | ":"))
+                    t == "Default" && (i == 0 || matches!(rest[i - 1].as_str(), "(" | "," | ":"))
                 })
         })
     })

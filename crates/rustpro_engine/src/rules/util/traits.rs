@@ -56,9 +56,11 @@ pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String>
 
 /// The path of an attribute as written without spaces (`async_trait::async_trait`) and the
 /// texts of the tokens after it (`(`, `?`, `Send`, `)`).
+/// Read from the green tree, as `rule::attr_tokens` splits it.
 pub(crate) fn attr_parts(attr: &ast::Attr) -> Option<(String, Vec<String>)> {
-    let (path, rest) = crate::rule::attr_tokens(attr)?;
-    Some((path, rest.iter().map(|t| t.text().to_owned()).collect()))
+    crate::source::parse::with_green(attr.syntax(), |attr| {
+        attr.attr_parts().map(|(path, rest)| (path, rest.map(|(_, text)| text.to_owned()).collect()))
+    })
 }
 
 /// Adds the edits every impl was kept with to the trait's fix; returns "N impl(s)" for the
