@@ -2,11 +2,17 @@
 
 use crate::rule::FileCx;
 use crate::source::parse::ast::{HasDocComments, HasVisibility};
-use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast, node_text};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast, node_text, with_green};
 
 /// Whether a visibility is exactly `pub` (not `pub(crate)`, `pub(super)`, `pub(in ..)`).
 pub(crate) fn is_exactly_pub(visibility: Option<ast::Visibility>) -> bool {
     visibility.is_some_and(|v| v.pub_token().is_some() && v.visibility_inner().is_none())
+}
+
+/// [`is_exactly_pub`] for the visibility of an item, read from the green tree.
+fn has_exactly_pub(item: GreenRef<'_>) -> bool {
+    item.child(SyntaxKind::VISIBILITY)
+        .is_some_and(|v| v.has_token(SyntaxKind::PUB_KW) && v.child(SyntaxKind::VISIBILITY_INNER).is_none())
 }
 
 /// Whether a `pub` function is part of the file's public API as far as the file can tell:
@@ -32,15 +38,15 @@ pub(crate) fn is_public_position(item: &SyntaxNode, cx: &FileCx<'_>) -> bool {
                     || top_level_name(&top).is_some_and(|name| cx.is_reexported(&name));
             }
             SyntaxKind::ITEM_LIST | SyntaxKind::ASSOC_ITEM_LIST => {}
+            // Read from the green tree: asked for every item checked.
             SyntaxKind::MODULE => {
-                let Some(module) = ast::Module::cast(ancestor.clone()) else { return false };
-                if !is_exactly_pub(module.visibility()) {
+                if !with_green(&ancestor, has_exactly_pub) {
                     return false;
                 }
             }
+            // A trait impl (an impl has a trait only with `for`).
             SyntaxKind::IMPL => {
-                let Some(imp) = ast::Impl::cast(ancestor.clone()) else { return false };
-                if imp.for_token().is_some() || imp.trait_().is_some() {
+                if with_green(&ancestor, |imp| imp.has_token(SyntaxKind::FOR_KW)) {
                     return false;
                 }
             }
@@ -147,10 +153,7 @@ pub(crate) fn may_hold_public_api(cx: &FileCx<'_>) -> bool {
 /// function that is exactly `pub` and declares a return type, a type alias that is exactly
 /// `pub`.
 pub(crate) fn may_be_public_api_type(node: GreenRef<'_>) -> bool {
-    let exactly_pub = node
-        .child(SyntaxKind::VISIBILITY)
-        .is_some_and(|v| v.has_token(SyntaxKind::PUB_KW) && v.child(SyntaxKind::VISIBILITY_INNER).is_none());
-    exactly_pub && (node.kind() != SyntaxKind::FN || node.child(SyntaxKind::RET_TYPE).is_some())
+    has_exactly_pub(node) && (node.kind() != SyntaxKind::FN || node.child(SyntaxKind::RET_TYPE).is_some())
 }
 
 /// The type a public library API item exposes, for rules about return types: the return
