@@ -490,10 +490,12 @@ fn trait_kind(
 }
 
 fn read_impl(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, TextRange)> {
-    let imp = ast::Impl::cast(node.clone())?;
-    if imp.excl_token().is_some() {
+    // Only a trait impl (`for`) that is not negative (`!`): most impls are inherent, and
+    // the typed accessors below would create a node for each of their tokens to find out.
+    if !with_green(node, |imp| imp.has_token(SyntaxKind::FOR_KW) && !imp.has_token(SyntaxKind::BANG)) {
         return None;
     }
+    let imp = ast::Impl::cast(node.clone())?;
     let (kind, from_ty) = trait_kind(&imp, node, cx)?;
     let ast::Type::PathType(self_path) = imp.self_ty()? else { return None };
     let self_segment = self_path.path()?.segment()?;
