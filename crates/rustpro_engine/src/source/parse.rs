@@ -436,8 +436,7 @@ impl<'a> GreenRef<'a> {
     /// when it is a node.
     pub fn elements(self) -> impl Iterator<Item = (SyntaxKind, TextSize, Option<GreenRef<'a>>)> {
         self.0.children().map(|child| {
-            let node = child.as_node().map(|node| GreenRef(node));
-            (SyntaxKind::from(child.kind().0), child.text_len(), node)
+            (SyntaxKind::from(child.kind().0), child.text_len(), child.as_node().map(|node| GreenRef(node)))
         })
     }
 
@@ -622,12 +621,11 @@ pub fn children_of_kind(node: &SyntaxNode, kind: SyntaxKind) -> impl Iterator<It
 pub fn start_after_attrs(node: &SyntaxNode) -> TextSize {
     let start = node.text_range().start();
     let mut offset = start;
-    for child in node.green().children() {
-        let kind = SyntaxKind::from(child.kind().0);
+    for (kind, len, _) in GreenRef::of(node).elements() {
         if !matches!(kind, SyntaxKind::ATTR | SyntaxKind::COMMENT | SyntaxKind::WHITESPACE) {
             return offset;
         }
-        offset += child.text_len();
+        offset += len;
     }
     start
 }

@@ -33,10 +33,11 @@ pub struct NeedleSet {
 }
 
 impl NeedleSet {
-    /// At most 64 needles, none empty, and none the start of a needle after it (list
+    /// 1 to 64 needles, none empty, and none the start of a needle after it (list
     /// `async_trait` before `async`): [`NeedleSet::find_in`] sees one needle at each place.
     pub fn new(needles: &'static [&'static str]) -> Self {
-        assert!(needles.len() <= 64 && needles.iter().all(|n| !n.is_empty()), "needles: 1 to 64, none empty");
+        let count_ok = (1..=64).contains(&needles.len());
+        assert!(count_ok && needles.iter().all(|n| !n.is_empty()), "needles: 1 to 64, none empty");
         for (i, needle) in needles.iter().enumerate() {
             assert!(
                 !needles[i + 1..].iter().any(|later| later.starts_with(needle)),
