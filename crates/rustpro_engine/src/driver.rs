@@ -25,8 +25,8 @@ use crate::rule::{
 use crate::rules::manifest::missing_deny_config::has_deny_config;
 use crate::rules::testing::untested_public_fn::UntestedPublicFn;
 use crate::source::parse::{
-    AstNode, GreenRef, PARSER_STACK_SIZE, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasName,
-    parse_file,
+    AstNode, GreenRef, PARSER_STACK_SIZE, SyntaxNode, TextRange, TextSize, ast, ast::HasName,
+    is_unsafe_keyword, parse_file,
 };
 use crate::source::text::{text_contains, text_find_all};
 use crate::source::{LineCol, LineIndex, SourceText, suppression};
@@ -1719,9 +1719,7 @@ fn has_unsafe_keyword(text: &str, root: &SyntaxNode) -> bool {
     let green = GreenRef::of(root);
     text_find_all(text, "unsafe").any(|at| {
         let Ok(offset) = u32::try_from(at) else { return false };
-        green.token_at(TextSize::from(offset)).is_some_and(|(kind, text)| {
-            kind == SyntaxKind::UNSAFE_KW || (kind == SyntaxKind::IDENT && text == "unsafe")
-        })
+        green.token_at(TextSize::from(offset)).is_some_and(|(kind, text)| is_unsafe_keyword(kind, text))
     })
 }
 

@@ -664,6 +664,12 @@ pub fn for_each_token_while(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, Syn
     }
 }
 
+/// Whether a token is the `unsafe` keyword: a keyword from edition 2018 on, an identifier
+/// that reads `unsafe` in 2015 token trees.
+pub fn is_unsafe_keyword(kind: SyntaxKind, text: &str) -> bool {
+    kind == SyntaxKind::UNSAFE_KW || (kind == SyntaxKind::IDENT && text == "unsafe")
+}
+
 /// How many identifier tokens under `node` read `name` (comments and strings aside).
 pub fn count_idents(node: &SyntaxNode, name: &str) -> usize {
     let mut count = 0;

@@ -7,7 +7,7 @@ use crate::rule::FileCx;
 use crate::rule::ancestors::NearestAncestors;
 use crate::source::parse::{
     AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast,
-    with_green,
+    is_unsafe_keyword, with_green,
 };
 
 /// The text of a comment without its markers (`//`, `///`, `//!`, `/*`, `/**`, `/*!`, `*/`).
@@ -434,16 +434,13 @@ pub(crate) fn unsafe_in_macro_bodies(node: &SyntaxNode) -> Vec<(SyntaxToken, Syn
         }
     }
     let mut out = Vec::new();
-    let is_unsafe = |kind: SyntaxKind, text: &str| {
-        kind == SyntaxKind::UNSAFE_KW || (kind == SyntaxKind::IDENT && text == "unsafe")
-    };
     for body in bodies {
         // Most bodies have none: asked of the green tree before a node is made of each token.
-        if !with_green(&body, |body| body.any_token(is_unsafe)) {
+        if !with_green(&body, |body| body.any_token(is_unsafe_keyword)) {
             continue;
         }
         for token in body.descendants_with_tokens().filter_map(NodeOrToken::into_token) {
-            if !is_unsafe(token.kind(), token.text()) {
+            if !is_unsafe_keyword(token.kind(), token.text()) {
                 continue;
             }
             let mut next = token.next_sibling_or_token();
