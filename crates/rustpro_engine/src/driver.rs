@@ -199,6 +199,8 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
             settings: &shared.settings,
             filters: &shared.filters,
             rules: &rules,
+            overlay: &request.overlay,
+            edition_override: request.edition_override,
         };
         let memo = cache_options.map(|options| cache::StageMemo::new(options, &root_dirs));
         let key = context_keys
@@ -1165,6 +1167,7 @@ impl Shared<'_> {
         cx.outside_default_build = job.outside_default_build;
         let mut walker = Walker::new(self.dispatch, edition, source.normalized());
         walker.walk_file(&mut cx);
+        crate::rules::util::error_impls::read_named_types(&mut cx);
         // Asked through the file's searches, which the rules may have made already.
         cx.facts.has_unsafe = cx.file_mentions("unsafe") && has_unsafe_keyword(source.normalized(), root);
         cx.facts.mentions_async_trait = cx.file_mentions("async_trait")
@@ -1453,7 +1456,7 @@ fn original_range(source: &SourceText, range: TextRange) -> std::ops::Range<usiz
 }
 
 /// A rule's fix in on-disk offsets, its inserted line breaks in the file's own style.
-fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
+pub(crate) fn locate_fix(path: &Path, source: &SourceText, fix: FileFix) -> Fix {
     let crlf = source.has_crlf();
     let mut edits: Vec<Edit> = fix
         .edits
@@ -1480,6 +1483,9 @@ struct Stages<'a> {
     settings: &'a [&'a Settings],
     filters: &'a [PathBuf],
     rules: &'a [&'static dyn Rule],
+    /// What the workspace stage reads a file again from (see `WorkspaceCx::read_again`).
+    overlay: &'a project::Overlay,
+    edition_override: Option<Edition>,
 }
 
 impl Stages<'_> {
@@ -1548,13 +1554,17 @@ impl Stages<'_> {
         pool: Option<&rayon::ThreadPool>,
         groups: Vec<(usize, Vec<Deferred>)>,
     ) -> Vec<Finding> {
-        let Stages { packages, tests, workspace_texts, settings, filters, .. } = *self;
+        let Stages { packages, tests, workspace_texts, settings, filters, overlay, edition_override, .. } =
+            *self;
         let finish = |(rule, group): (usize, Vec<Deferred>)| {
             let mut cx = WorkspaceCx {
                 packages,
                 tests,
                 workspace_manifests: workspace_texts,
                 items: group,
+                settings,
+                overlay,
+                edition_override,
                 out: Vec::new(),
                 manifest: Vec::new(),
             };

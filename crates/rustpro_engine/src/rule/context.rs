@@ -138,6 +138,9 @@ pub struct FileCx<'a> {
     pub(crate) outside_default_build: bool,
     /// Facts for rules' workspace stages, with the rule that kept each and their edits.
     pub(crate) deferred: Vec<(&'static RuleMeta, DeferredData, Option<FileFix>)>,
+    /// Types the error rules kept unread in `deferred`, by index there, to read at the end of
+    /// the walk if an impl of the file names them (see `error_impls::read_named_types`).
+    pub(crate) unread_types: Vec<(usize, SyntaxNode)>,
     /// The workspace's rule options (`[rules.NAME]` tables).
     pub(crate) options: &'a RuleOptions,
     /// What test code names, and the library's public functions (see `tested`).
@@ -208,6 +211,7 @@ impl<'a> FileCx<'a> {
             file_macro_call: None,
             outside_default_build: false,
             deferred: Vec::new(),
+            unread_types: Vec::new(),
             options: RuleOptions::builtin(),
             tests: TestFacts::default(),
             imports: OnceCell::new(),

@@ -703,7 +703,7 @@ impl Segment {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::project::{Edition, Package};
     use crate::source::parse::parse_file;
@@ -769,7 +769,8 @@ mod tests {
         }
     }
 
-    fn package() -> Package {
+    /// A library package with no manifest, for tests that walk a file.
+    pub(crate) fn package() -> Package {
         Package {
             name: "p".into(),
             version: None,

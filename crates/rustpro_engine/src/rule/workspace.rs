@@ -3,14 +3,18 @@
 //! Cross-file rules use it: a trait and its impls live in different files.
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::context::{ManifestReport, RawManifestFinding};
 use super::kept::{DeferredData, KeptEdits};
 use super::tested::TestIndex;
+use super::{FileCx, FileFix};
+use crate::config::Settings;
 use crate::diagnostic::{Finding, Fix};
 use crate::fix::edits_overlap;
-use crate::project::Package;
+use crate::project::{Edition, FileRead, Overlay, Package, TargetKind};
+use crate::source::SourceText;
+use crate::source::parse::parse_file;
 
 /// A finding or a fact a rule held back while checking one file.
 #[derive(Debug)]
@@ -42,6 +46,11 @@ pub struct WorkspaceCx<'a> {
     /// The texts of the workspace root manifests, by the folder that holds them.
     pub(crate) workspace_manifests: &'a std::collections::HashMap<PathBuf, String>,
     pub(crate) items: Vec<Deferred>,
+    /// Per package (indexes of [`Deferred::package`]): its settings.
+    pub(crate) settings: &'a [&'a Settings],
+    /// Texts read instead of the files on disk, as the file stage read them.
+    pub(crate) overlay: &'a Overlay,
+    pub(crate) edition_override: Option<Edition>,
     pub(crate) out: Vec<Finding>,
     /// Findings in packages' manifests, by package index.
     pub(crate) manifest: Vec<(usize, RawManifestFinding)>,
@@ -62,6 +71,34 @@ impl WorkspaceCx<'_> {
     pub fn workspace_manifest_text(&self, package: &Package) -> Option<&str> {
         let root = package.workspace_manifest.as_ref()?.parent()?;
         self.workspace_manifests.get(root).map(String::as_str)
+    }
+
+    /// Reads a file again as the file stage read it (from the overlay when it holds it,
+    /// with its package's edition), and gives `read` a context for it: for the rare fact a
+    /// walk kept unread that the workspace stage turns out to need. The fix `read` returns
+    /// is located in the file as on disk. `None` when the file cannot be read or parsed any
+    /// more, or `read` finds nothing.
+    pub(crate) fn read_again<R>(
+        &self,
+        path: &Path,
+        package: usize,
+        read: impl FnOnce(&FileCx<'_>) -> Option<(R, FileFix)>,
+    ) -> Option<(R, Fix)> {
+        let (package, settings) = (self.packages.get(package)?, self.settings.get(package)?);
+        let FileRead::Text(text) =
+            crate::project::read_source_file(path, settings.max_file_size, self.overlay)
+        else {
+            return None;
+        };
+        let source = SourceText::new(text);
+        let edition = self.edition_override.unwrap_or(package.edition);
+        let parsed = std::panic::catch_unwind(|| parse_file(source.normalized(), edition)).ok()?;
+        let meta = crate::registry::all().first()?.meta();
+        // Only what reading needs: the file's text and tree, outside test code.
+        let mut cx = FileCx::new(path, package, TargetKind::Lib, &parsed.root, false, Vec::new(), meta);
+        cx.text = source.normalized();
+        let (value, fix) = read(&cx)?;
+        Some((value, crate::driver::locate_fix(path, &source, fix)))
     }
 
     /// The items the rule held back in this workspace, sorted by file and position.

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule, WorkspaceCx};
-use crate::rules::util::error_impls::{ErrorFact, read_fact};
+use crate::rules::util::error_impls::{ErrorFact, read_fact, unread_type};
 use crate::rules::util::error_plan::{Pieces, convert};
 use crate::rules::util::report_unused_imports;
 use crate::source::parse::{SyntaxKind, SyntaxNode};
@@ -152,6 +152,14 @@ pub(crate) fn keep_error_fact(
         return;
     }
     if !cx.is_production() {
+        return;
+    }
+    // Most types are named by no impl: kept unread until the end of the walk, and read
+    // then only if an impl of the file names them (see `read_named_types`).
+    if let Some(unread) = unread_type(node, cx) {
+        let index = cx.deferred.len();
+        cx.defer(unread);
+        cx.unread_types.push((index, node.clone()));
         return;
     }
     // Both error rules keep the facts of each type and impl: read once.

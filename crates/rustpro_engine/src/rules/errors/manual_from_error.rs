@@ -3,7 +3,7 @@ use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rule::{Deferred, FileCx, Rule, WorkspaceCx};
 use crate::rules::errors::manual_error_impl::keep_error_fact;
 use crate::rules::util::error_impls::{ErrorFact, FromFact, Member, TypeBody, TypeFact};
-use crate::rules::util::error_plan::{Pieces, convert, edits_of};
+use crate::rules::util::error_plan::{Pieces, TypeRef, convert, edits_of};
 use crate::source::parse::SyntaxNode;
 
 declare_rule! {
@@ -79,11 +79,12 @@ impl Rule for ManualFromError {
         let mut out = Vec::new();
         for (index, (item, from)) in pieces.froms.iter().enumerate() {
             let Some(finding) = &item.finding else { continue };
-            let Ok((type_item, ty)) = pieces.type_of(item, &from.self_name) else { continue };
+            let Ok(type_ref) = pieces.type_of(item, &from.self_name, cx) else { continue };
+            let ty = type_ref.fact;
             let mut finding = finding.clone();
             finding.fix = None;
             if ty.derives_thiserror {
-                match from_fix(item, from, type_item, ty) {
+                match from_fix(item, from, &type_ref) {
                     Ok(fix) => {
                         finding.help = Some("put `#[from]` on the field and delete the impl".to_owned());
                         finding.fix = Some(fix);
@@ -123,7 +124,8 @@ impl Rule for ManualFromError {
 }
 
 /// `#[from]` on the field of a type that derives `thiserror::Error`, or why not.
-fn from_fix(item: &Deferred, from: &FromFact, type_item: &Deferred, ty: &TypeFact) -> Result<Fix, String> {
+fn from_fix(item: &Deferred, from: &FromFact, type_ref: &TypeRef<'_>) -> Result<Fix, String> {
+    let ty = type_ref.fact;
     if let Some(blocker) = from.blocker.as_ref().or(ty.blocker.as_ref()) {
         return Err(blocker.clone());
     }
@@ -152,8 +154,7 @@ fn from_fix(item: &Deferred, from: &FromFact, type_item: &Deferred, ty: &TypeFac
             "`#[from]` would also make the field the variant's source, which it is not now".to_owned()
         );
     }
-    let anchor =
-        type_item.edits().and_then(|f| f.edits.get(field.anchor)).ok_or("the field cannot be located")?;
+    let anchor = type_ref.anchors.get(field.anchor).ok_or("the field cannot be located")?;
     let mut edits = vec![Edit { replacement: format!("#[from]{}", field.separator), ..anchor.clone() }];
     edits.extend(edits_of(item));
     Ok(Fix {

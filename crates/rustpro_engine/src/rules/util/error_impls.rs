@@ -39,6 +39,15 @@ pub(crate) enum ErrorFact {
         name: String,
         fact: Lazy<TypeFact>,
     },
+    /// A struct or enum that no impl of its file names: most types are never asked for, and
+    /// reading each in full would cost more than the rest of both rules. Its range (in the
+    /// file's normalised text) is where the workspace stage reads it, should an impl in
+    /// another file name it (see [`read_unread_type`]).
+    Unread {
+        name: String,
+        start: u32,
+        end: u32,
+    },
     Display(ImplFact<MessageBody>),
     Error(ImplFact<SourceBody>),
     From(FromFact),
@@ -191,6 +200,95 @@ pub(crate) struct FromFact {
     pub member: Member,
     /// How many fields the constructor sets.
     pub fields_set: usize,
+}
+
+/// What the file walk keeps of a struct or enum at first: the name alone, for a type that
+/// may turn out to be read in full at the end of the walk (see [`read_named_types`]). `None`
+/// for a type to read at once: one inside a macro call (its tree is gone by then), or one
+/// without a name.
+pub(crate) fn unread_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<ErrorFact> {
+    if !matches!(node.kind(), SyntaxKind::STRUCT | SyntaxKind::ENUM) || cx.file_macro_call().is_some() {
+        return None;
+    }
+    let name = with_green(node, |green| {
+        green.child(SyntaxKind::NAME).and_then(|name| name.first_token_text()).map(str::to_owned)
+    })?;
+    let range = node.text_range();
+    Some(ErrorFact::Unread { name, start: u32::from(range.start()), end: u32::from(range.end()) })
+}
+
+/// At the end of a file's walk: reads in full the types kept unread (see [`unread_type`])
+/// that an impl of the file names, in their place among the facts the walk kept. The rest
+/// stay unread, for the workspace stage to read should an impl in another file name them.
+pub(crate) fn read_named_types(cx: &mut FileCx<'_>) {
+    if cx.unread_types.is_empty() {
+        return;
+    }
+    let impl_name = |data: &crate::rule::DeferredData| match data.get::<ErrorFact>() {
+        Some(ErrorFact::Display(fact)) => Some(fact.self_name.clone()),
+        Some(ErrorFact::Error(fact)) => Some(fact.self_name.clone()),
+        Some(ErrorFact::From(fact)) => Some(fact.self_name.clone()),
+        _ => None,
+    };
+    let named: std::collections::HashSet<String> = cx
+        .deferred
+        .iter()
+        .map(|(_, data, _)| data)
+        .chain(cx.raw.iter().filter_map(|finding| finding.deferred.as_ref()))
+        .filter_map(impl_name)
+        .collect();
+    if named.is_empty() {
+        return;
+    }
+    let unread = std::mem::take(&mut cx.unread_types);
+    // Both error rules keep each type: read once.
+    let mut read: Vec<(TextRange, Option<(ErrorFact, FileFix)>)> = Vec::new();
+    for (index, node) in unread {
+        let wanted = matches!(
+            cx.deferred.get(index).and_then(|(_, data, _)| data.get::<ErrorFact>()),
+            Some(ErrorFact::Unread { name, .. }) if named.contains(name)
+        );
+        if !wanted {
+            continue;
+        }
+        let range = node.text_range();
+        let fact = match read.iter().find(|(at, _)| *at == range) {
+            Some((_, fact)) => fact.clone(),
+            None => {
+                let fact = read_type(&node, cx).map(|(fact, fix, _)| (fact, fix));
+                read.push((range, fact.clone()));
+                fact
+            }
+        };
+        if let (Some((fact, fix)), Some(slot)) = (fact, cx.deferred.get_mut(index)) {
+            slot.1 = crate::rule::DeferredData::new(fact);
+            slot.2 = Some(fix);
+        }
+    }
+}
+
+/// Reads a type the file walk kept unread (see [`unread_type`]), in a tree parsed again by
+/// the workspace stage: the fact and its edits, as the walk would have kept them. `None`
+/// when no struct or enum has that range (the file changed since).
+pub(crate) fn read_unread_type(
+    node_at: (u32, u32),
+    root: &SyntaxNode,
+    cx: &FileCx<'_>,
+) -> Option<(TypeFact, FileFix)> {
+    let range = TextRange::new(TextSize::from(node_at.0), TextSize::from(node_at.1));
+    if range.end() > root.text_range().end() {
+        return None;
+    }
+    let node = match root.covering_element(range) {
+        crate::source::parse::NodeOrToken::Node(node) => node,
+        crate::source::parse::NodeOrToken::Token(token) => token.parent()?,
+    };
+    let node = node
+        .ancestors()
+        .take_while(|n| n.text_range() == range)
+        .find(|n| matches!(n.kind(), SyntaxKind::STRUCT | SyntaxKind::ENUM))?;
+    let (ErrorFact::Type { fact, .. }, fix, _) = read_type(&node, cx)? else { return None };
+    Some((fact.get()?.clone(), fix))
 }
 
 /// Reads an item of an error type if `node` is one.
@@ -1229,6 +1327,93 @@ mod tests {
             found += usize::from(walked.is_some());
         }
         assert!(found > 100, "{found} types with such an attribute");
+    }
+
+    /// Walks `text` as a library file with the two error rules, as a check does, and gives
+    /// what `manual_error_impl` kept of each type, in order: its name, whether it was read in
+    /// full, and whether its edits were kept with it.
+    fn kept_types(text: &str) -> Vec<(String, bool, bool)> {
+        use crate::rule::walk::{Dispatch, Walker};
+        let rules: Vec<&'static dyn crate::rule::Rule> = crate::registry::all()
+            .iter()
+            .copied()
+            .filter(|rule| matches!(rule.meta().name, "manual_error_impl" | "manual_from_error"))
+            .collect();
+        let parsed = crate::source::parse::parse_file(text, crate::project::Edition::E2021);
+        let package = crate::rule::walk::tests::package();
+        let path = std::path::Path::new("/p/src/lib.rs");
+        let lib = crate::project::TargetKind::Lib;
+        let mut cx = FileCx::new(path, &package, lib, &parsed.root, false, Vec::new(), rules[0].meta());
+        cx.text = text;
+        let dispatch = Dispatch::new(&rules, false);
+        Walker::new(&dispatch, crate::project::Edition::E2021, text).walk_file(&mut cx);
+        read_named_types(&mut cx);
+        cx.deferred
+            .iter()
+            .filter(|(rule, _, _)| rule.name == "manual_error_impl")
+            .filter_map(|(_, data, edits)| match data.get::<ErrorFact>()? {
+                ErrorFact::Type { name, .. } => Some((name.clone(), true, edits.is_some())),
+                ErrorFact::Unread { name, .. } => Some((name.clone(), false, edits.is_some())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const TYPES: &str = "use std::fmt;
+pub enum Named { A }
+pub struct Unnamed { code: u8 }
+impl fmt::Display for Named {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(\"a\") }
+}
+macro_rules! m { ($($t:tt)*) => { $($t)* } }
+m! { pub struct InMacro; }
+pub struct Converted(u8);
+impl From<u8> for Converted { fn from(v: u8) -> Self { Converted(v) } }
+";
+
+    /// Types an impl of their file names are read in full at the end of the walk, in their
+    /// place; those inside macro calls at once (their tree is gone by the end); the rest stay
+    /// unread, without edits, for the workspace stage.
+    #[test]
+    fn only_types_an_impl_of_the_file_names_are_read_in_full() {
+        let kept = kept_types(TYPES);
+        let expected = [
+            ("Named", true, true),
+            ("Unnamed", false, false),
+            ("InMacro", true, true),
+            ("Converted", true, true),
+        ];
+        let expected: Vec<_> = expected.iter().map(|&(n, read, edits)| (n.to_owned(), read, edits)).collect();
+        assert_eq!(kept, expected);
+        // Nothing names a type: nothing is read.
+        let kept = kept_types("pub struct A;\npub enum B { X }\nfn f() -> fmt::Error { todo!() }\n");
+        assert!(kept.iter().all(|(_, read, _)| !read), "{kept:?}");
+    }
+
+    /// A type kept unread reads again, from its range in a new tree of the file, into what
+    /// the walk would have kept; a range that no type has any more reads as nothing.
+    #[test]
+    fn a_type_kept_unread_reads_again_as_the_walk_would_have_read_it() {
+        let root = crate::source::parse::parse_file(TYPES, crate::project::Edition::E2021).root;
+        let package = crate::rule::walk::tests::package();
+        let meta = crate::registry::all()[0].meta();
+        let lib = crate::project::TargetKind::Lib;
+        let mut cx =
+            FileCx::new(std::path::Path::new("/p/src/lib.rs"), &package, lib, &root, false, Vec::new(), meta);
+        cx.text = TYPES;
+        let node = root.descendants().find(|n| n.kind() == SyntaxKind::STRUCT).expect("Unnamed");
+        let range = node.text_range();
+        let Some((ErrorFact::Type { fact, .. }, fix, _)) = read_type(&node, &cx) else { panic!("not read") };
+        let (again, again_fix) =
+            read_unread_type((range.start().into(), range.end().into()), &root, &cx).expect("read again");
+        assert_eq!(format!("{again:?}"), format!("{:?}", fact.get().expect("decodes")));
+        assert_eq!(format!("{again_fix:?}"), format!("{fix:?}"));
+        assert_eq!(again.name, "Unnamed");
+        // The range of something else, part of the type, or past the end of the file.
+        let end = u32::from(root.text_range().end());
+        for range in [(0, 12), (range.start().into(), u32::from(range.end()) - 1), (end, end + 10)] {
+            assert!(read_unread_type(range, &root, &cx).is_none(), "{range:?}");
+        }
     }
 
     #[test]

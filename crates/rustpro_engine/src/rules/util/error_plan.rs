@@ -5,10 +5,11 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use super::error_impls::{
     Arg, Arms, ErrorFact, FieldFact, FromFact, ImplFact, Member, Message, MessageBody, Piece, SourceBody,
-    SourceValue, TypeBody, TypeFact, VariantPat, string_literal,
+    SourceValue, TypeBody, TypeFact, VariantPat, read_unread_type, string_literal,
 };
 use crate::diagnostic::{Edit, Fix};
 use crate::fix::manifest::{edit_manifest, table_at};
@@ -17,8 +18,9 @@ use crate::rule::{Deferred, Lazy, WorkspaceCx};
 
 /// Every error fact of one workspace, by kind.
 pub(crate) struct Pieces<'a> {
-    /// Every type, by name (the rest of its facts decoded for the types asked for).
-    types: Vec<(&'a Deferred, &'a str, &'a Lazy<TypeFact>)>,
+    /// Every type, by name (the rest of its facts decoded, or read again, for the types
+    /// asked for).
+    types: Vec<(&'a Deferred, &'a str, TypeSource<'a>)>,
     pub displays: Vec<(&'a Deferred, &'a ImplFact<MessageBody>)>,
     pub errors: Vec<(&'a Deferred, &'a ImplFact<SourceBody>)>,
     pub froms: Vec<(&'a Deferred, &'a FromFact)>,
@@ -26,6 +28,22 @@ pub(crate) struct Pieces<'a> {
     /// Per package: the `thiserror` dependency to add, worked out once (editing the manifest
     /// costs a TOML parse and print).
     dependencies: RefCell<HashMap<usize, Result<Option<Edit>, String>>>,
+}
+
+/// Where a type's facts are: kept by the file walk, or, for a type the walk kept unread
+/// (see `error_impls::read_named_types`), its range in its file, read again on the first
+/// ask. `None` there: the file has no such type any more, or it does not read (as the walk
+/// would not have kept it).
+enum TypeSource<'a> {
+    Kept(&'a Lazy<TypeFact>),
+    Unread((u32, u32), OnceLock<Option<Box<(TypeFact, Fix)>>>),
+}
+
+/// A type of the package, with the edits it was kept with (anchors where fixes insert).
+pub(crate) struct TypeRef<'p> {
+    pub item: &'p Deferred,
+    pub fact: &'p TypeFact,
+    pub anchors: &'p [Edit],
 }
 
 impl<'a> Pieces<'a> {
@@ -40,7 +58,12 @@ impl<'a> Pieces<'a> {
         };
         for item in items {
             match item.data.get::<ErrorFact>() {
-                Some(ErrorFact::Type { name, fact }) => pieces.types.push((item, name, fact)),
+                Some(ErrorFact::Type { name, fact }) => {
+                    pieces.types.push((item, name, TypeSource::Kept(fact)))
+                }
+                Some(ErrorFact::Unread { name, start, end }) => {
+                    pieces.types.push((item, name, TypeSource::Unread((*start, *end), OnceLock::new())));
+                }
                 Some(ErrorFact::Display(d)) => pieces.displays.push((item, d)),
                 Some(ErrorFact::Error(e)) => pieces.errors.push((item, e)),
                 Some(ErrorFact::From(f)) => pieces.froms.push((item, f)),
@@ -54,26 +77,54 @@ impl<'a> Pieces<'a> {
     }
 
     /// The type an impl in `item`'s package names: the one in the same file, else the only
-    /// one of the package with that name.
-    pub fn type_of(&self, item: &Deferred, name: &str) -> Result<(&'a Deferred, &'a TypeFact), String> {
+    /// one of the package with that name. Types kept unread are read again only as far as
+    /// the answer needs.
+    pub fn type_of<'p>(
+        &'p self,
+        item: &Deferred,
+        name: &str,
+        cx: &WorkspaceCx<'_>,
+    ) -> Result<TypeRef<'p>, String> {
         let candidates: Vec<_> = self
             .types
             .iter()
             .filter(|(t, type_name, _)| t.package == item.package && *type_name == name)
-            .map(|(t, _, fact)| (*t, *fact))
+            .map(|(t, _, source)| (*t, source))
             .collect();
-        let decoded = |(t, fact): (&'a Deferred, &'a Lazy<TypeFact>)| {
-            fact.get()
-                .map(|fact| (t, fact))
-                .ok_or_else(|| format!("the facts about `{name}` do not read back"))
+        // A type kept unread that does not read again is not there, as the walk would not
+        // have kept it; one kept read always is.
+        let read = |(t, source): (&'a Deferred, &'p TypeSource<'a>)| -> Option<Result<TypeRef<'p>, String>> {
+            let (fact, anchors) = match source {
+                TypeSource::Kept(fact) => (fact.get(), t.edits().map(|f| f.edits.as_slice())),
+                TypeSource::Unread(range, read) => {
+                    let read = read
+                        .get_or_init(|| {
+                            let read = cx.read_again(&t.path, t.package, |file| {
+                                read_unread_type(*range, file.root, file)
+                            });
+                            read.map(Box::new)
+                        })
+                        .as_deref()?;
+                    (Some(&read.0), Some(read.1.edits.as_slice()))
+                }
+            };
+            Some(
+                fact.map(|fact| TypeRef { item: t, fact, anchors: anchors.unwrap_or_default() })
+                    .ok_or_else(|| format!("the facts about `{name}` do not read back")),
+            )
         };
-        if let Some(same_file) = candidates.iter().find(|(t, _)| t.path == item.path) {
-            return decoded(*same_file);
+        let same_file = candidates.iter().filter(|(t, _)| t.path == item.path);
+        if let Some(found) = same_file.filter_map(|candidate| read(*candidate)).next() {
+            return found;
         }
-        match candidates.as_slice() {
-            [one] => decoded(*one),
-            [] => Err(format!("rustpro does not see the definition of `{name}` (a macro may generate it)")),
-            _ => Err(format!("the package defines several types named `{name}`")),
+        // Two types that are there settle it: the rest need not be read.
+        let mut there = candidates.iter().filter_map(|candidate| read(*candidate));
+        match (there.next(), there.next()) {
+            (Some(one), None) => one,
+            (None, _) => {
+                Err(format!("rustpro does not see the definition of `{name}` (a macro may generate it)"))
+            }
+            (Some(_), Some(_)) => Err(format!("the package defines several types named `{name}`")),
         }
     }
 
@@ -125,7 +176,7 @@ pub(crate) fn convert(
     // Several types of a package may share a name (`Error` in many modules): the impls in
     // the file of the `Error` impl, or else of the type, are the ones.
     if displays.len() > 1 {
-        let type_path = pieces.type_of(error_item, name).ok().map(|(t, _)| t.path.clone());
+        let type_path = pieces.type_of(error_item, name, cx).ok().map(|t| t.item.path.clone());
         let near: Vec<_> = displays.iter().filter(|(d, _)| d.path == error_item.path).copied().collect();
         let near = if near.is_empty() {
             displays.iter().filter(|(d, _)| Some(&d.path) == type_path.as_ref()).copied().collect()
@@ -156,7 +207,8 @@ fn convert_with(
     {
         return Err(format!("`{name}` has more than one `Display` or `Error` impl (under `cfg`?)"));
     }
-    let (type_item, ty) = pieces.type_of(error_item, name)?;
+    let type_ref = pieces.type_of(error_item, name, cx)?;
+    let (type_item, ty) = (type_ref.item, type_ref.fact);
     if let Some(blocker) = [&ty.blocker, &display.blocker, &error.blocker].into_iter().flatten().next() {
         return Err(blocker.clone());
     }
@@ -193,7 +245,7 @@ fn convert_with(
         applicability: crate::diagnostic::Applicability::Unsafe,
         edits: Vec::new(),
     };
-    let anchors = type_item.edits().map(|f| f.edits.as_slice()).unwrap_or_default();
+    let anchors = type_ref.anchors;
     let mut put = |index: usize, text: String| {
         if let Some(anchor) = anchors.get(index) {
             fix.edits.push(Edit { replacement: text, ..anchor.clone() });
