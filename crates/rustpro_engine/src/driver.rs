@@ -947,7 +947,15 @@ impl Shared<'_> {
         let package = &self.packages[job.package];
         let settings = self.settings[job.package];
         self.files.fetch_add(1, Ordering::Relaxed);
-        let Some(output) = self.analyze(&job, package, settings, text) else { return Vec::new() };
+        let Some(mut output) = self.analyze(&job, package, settings, text) else { return Vec::new() };
+        // Kept encoded until the workspace stage (see `StoredItems::in_memory`); as they
+        // are when they cannot be encoded, which the stage key then reports.
+        if let FileItems::Made(items) = &output.deferred
+            && !items.is_empty()
+            && let Some(bytes) = cache::encode_items(items, &job.path)
+        {
+            output.deferred = FileItems::Stored(cache::StoredItems::in_memory(bytes));
+        }
         if let (Some((cache, _)), Some(probe)) = (&self.cache, probe) {
             cache.insert(probe, &job.path, &output);
         }

@@ -155,6 +155,16 @@ impl StoredItems {
         Some(StoredItems { section: section.clone(), range: at.range()?, hash: at.hash })
     }
 
+    /// Items the file walk kept, encoded ([`encode_items`]) and held in memory until the
+    /// workspace stage: a few bytes per item, in one block per file, where the values
+    /// themselves take hundreds of bytes in several blocks each. Items of every file are
+    /// kept until the end of the run, and so many small blocks made the allocator slower
+    /// for the files checked after them.
+    pub(crate) fn in_memory(bytes: Vec<u8>) -> StoredItems {
+        let (range, hash) = (0..bytes.len(), xxhash_rust::xxh3::xxh3_128(&bytes));
+        StoredItems { section: Arc::new(ItemsSection::in_memory(bytes)), range, hash }
+    }
+
     /// The encoded items; `None` when the section cannot be read.
     pub(crate) fn bytes(&self) -> Option<&[u8]> {
         self.section.bytes()?.get(self.range.clone())

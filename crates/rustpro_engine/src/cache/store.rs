@@ -95,6 +95,17 @@ impl ItemsSection {
         ItemsSection { source: Mutex::new(None), len: 0, checksum: xxh3_64(&[]), bytes: OnceLock::new() }
     }
 
+    /// A section that is already read: `bytes`, in memory.
+    pub(crate) fn in_memory(bytes: Vec<u8>) -> ItemsSection {
+        let (len, checksum) = (bytes.len() as u64, xxh3_64(&bytes));
+        ItemsSection {
+            source: Mutex::new(None),
+            len,
+            checksum,
+            bytes: OnceLock::from(Some(Arc::from(bytes))),
+        }
+    }
+
     /// The section, read whole; `None` when it cannot be read or its checksum fails (the
     /// file was damaged after its entries were read).
     pub(crate) fn bytes(&self) -> Option<&Arc<[u8]>> {
