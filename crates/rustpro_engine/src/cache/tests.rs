@@ -172,3 +172,52 @@ fn stored_items_are_read_when_the_stages_run_and_unreadable_ones_are_checked_aga
     assert_eq!(summary(&again), expected);
     assert!(again.problems.is_empty(), "{:?}", again.problems);
 }
+
+/// Items a file walk kept are held encoded in memory until the workspace stage: they come
+/// back as they were, values, edits and hash alike, and an item the walk kept for another
+/// file (which cannot be encoded as this file's) is refused.
+#[test]
+fn items_held_in_memory_come_back_as_they_were_kept() {
+    use std::sync::Arc;
+
+    use crate::diagnostic::{Applicability, Edit, Fix, Origin};
+    use crate::rule::{Deferred, KeptEdits};
+
+    let path: Arc<Path> = Arc::from(Path::new("/p/src/lib.rs"));
+    let fix = Fix {
+        title: "t".into(),
+        applicability: Applicability::Unsafe,
+        edits: vec![Edit { path: path.to_path_buf(), range: 3..5, replacement: "x".into() }],
+    };
+    let item = |value: (String, u32), fix: Option<Fix>| Deferred {
+        path: path.clone(),
+        package: 0,
+        finding: None,
+        kept_edits: KeptEdits::made(fix, &path),
+        data: DeferredData::new(value),
+    };
+    let items = vec![(1, item(("A".into(), 7), Some(fix.clone()))), (2, item(("B".into(), 9), None))];
+    let bytes = super::encode_items(&items, &path).expect("encodes");
+    let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+    let stored = super::StoredItems::in_memory(bytes);
+    assert_eq!(stored.hash(), hash);
+    let origin = Arc::new(Origin {
+        package: "p".into(),
+        version: None,
+        manifest_path: "/p/Cargo.toml".into(),
+        target_kind: crate::project::TargetKind::Lib,
+        target_name: "p".into(),
+        target_root: "/p/src/lib.rs".into(),
+        edition: "2021",
+    });
+    let back = stored.decode(&path, 0, &origin).expect("decodes");
+    assert_eq!(back.len(), 2);
+    for ((rule, kept), (back_rule, back)) in items.iter().zip(&back) {
+        assert_eq!(rule, back_rule);
+        assert_eq!(kept.data.get::<(String, u32)>(), back.data.get::<(String, u32)>());
+        assert_eq!(format!("{:?}", kept.edits()), format!("{:?}", back.edits()));
+    }
+    assert_eq!(back[0].1.edits().map(|f| f.edits[0].range.clone()), Some(3..5));
+    let elsewhere = Deferred { path: Arc::from(Path::new("/p/src/other.rs")), ..item(("C".into(), 1), None) };
+    assert!(super::encode_items(&[(1, elsewhere)], &path).is_none());
+}
