@@ -227,7 +227,8 @@ mod tests {
         assert_eq!(attrs.len(), 11);
         for attr in attrs {
             let green = with_green(attr.syntax(), |g| {
-                g.attr_parts().map(|(path, rest)| (path, rest.map(|(_, text)| text.to_owned()).collect()))
+                g.attr_parts()
+                    .map(|(path, rest)| (path.into_owned(), rest.map(|(_, text)| text.to_owned()).collect()))
             });
             let red: Option<(String, Vec<String>)> = attr_tokens(&attr)
                 .map(|(path, rest)| (path, rest.iter().map(|t| t.text().to_owned()).collect()));

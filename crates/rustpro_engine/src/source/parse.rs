@@ -21,6 +21,8 @@ use ra_ap_parser::{LexedStr, Step, StrStep, TopEntryPoint};
 use ra_ap_syntax::RustLanguage;
 use rowan::Language;
 
+use std::borrow::Cow;
+
 use crate::project::Edition;
 
 /// A syntax error reported by the parser or the lexer.
@@ -381,19 +383,24 @@ impl<'a> GreenRef<'a> {
     /// The path of an attribute (an `ATTR` node) as written, without spaces: the tokens of
     /// its meta up to the first `(`, `=`, `[` or `{` (`tokio::test`, `cfg`); `None` when it
     /// has no meta. What `rule::attr_tokens` reads as the path, without creating a node.
-    pub fn attr_path(self) -> Option<String> {
+    pub fn attr_path(self) -> Option<Cow<'a, str>> {
         self.attr_parts().map(|(path, _)| path)
     }
 
     /// An attribute split as `rule::attr_tokens` splits it: the path, then an iterator over
     /// the meta's other tokens (trivia left out), from the `(`, `=`, `[` or `{` that ends
     /// the path; `None` when it has no meta.
-    pub fn attr_parts(self) -> Option<(String, impl Iterator<Item = (SyntaxKind, &'a str)>)> {
+    /// The path borrows the token's text when it is one token (`derive`, `cfg`), as most are.
+    pub fn attr_parts(self) -> Option<(Cow<'a, str>, impl Iterator<Item = (SyntaxKind, &'a str)>)> {
         let meta = self.child_nodes().find(|child| ast::Meta::can_cast(child.kind()))?;
         let mut tokens = meta.tokens().filter(|(kind, _)| !kind.is_trivia()).peekable();
-        let mut path = String::new();
+        let mut path = Cow::Borrowed("");
         while let Some((_, text)) = tokens.next_if(|(_, text)| !matches!(*text, "(" | "=" | "[" | "{")) {
-            path.push_str(text);
+            if path.is_empty() {
+                path = Cow::Borrowed(text);
+            } else {
+                path.to_mut().push_str(text);
+            }
         }
         Some((path, tokens))
     }

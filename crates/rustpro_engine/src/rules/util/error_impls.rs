@@ -3,6 +3,8 @@
 //! terms `#[derive(thiserror::Error)]` can express. The file walk reads each piece where it
 //! is written; [`super::error_plan`] puts the pieces of one type together.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::rule::{FileCx, FileFix, Lazy};
@@ -345,7 +347,7 @@ fn first_thiserror_attr_under(node: &SyntaxNode) -> Option<String> {
     with_green(node, |node| {
         node.find_map_node(|node| {
             let path = if node.kind() == SyntaxKind::ATTR { node.attr_path() } else { None };
-            path.filter(|path| THISERROR_ATTRS.contains(&path.as_str()))
+            path.filter(|path| THISERROR_ATTRS.contains(&&**path)).map(Cow::into_owned)
         })
     })
 }
@@ -416,7 +418,7 @@ fn read_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, 
     }
     let mut fix = anchor(FileFix::new("", crate::diagnostic::Applicability::Unsafe), start_after_attrs(node));
     let derive =
-        adt.attrs().find(|a| with_green(a.syntax(), |a| a.attr_path()).is_some_and(|p| p == "derive"));
+        adt.attrs().find(|a| with_green(a.syntax(), |a| a.attr_path().is_some_and(|p| p == "derive")));
     let mut derive_separator = None;
     if let Some(derive) = derive {
         let close = derive
@@ -512,7 +514,7 @@ fn read_fields(
             field
                 .child_nodes()
                 .filter(|c| c.kind() == SyntaxKind::ATTR)
-                .filter_map(|a| a.attr_path())
+                .filter_map(|a| a.attr_path().map(Cow::into_owned))
                 .collect()
         });
         if field_attrs.iter().any(|p| p == "cfg" || p == "cfg_attr") {

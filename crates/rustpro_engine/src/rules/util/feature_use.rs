@@ -476,7 +476,7 @@ fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
     // Read from the green tree: no node for each token.
     let (path, rest) = GreenRef::of(node).attr_parts()?;
     let rest: Vec<(SyntaxKind, &str)> = rest.collect();
-    match path.as_str() {
+    match &*path {
         // Only these attributes are unsafe; `#[unsafe(other)]` in macro input is a macro's own syntax.
         "unsafe"
             if rest
@@ -564,7 +564,7 @@ fn has_attribute_macro(node: &SyntaxNode) -> bool {
     with_green(node, |node| {
         node.child_nodes().filter(|child| child.kind() == SyntaxKind::ATTR).any(|attr| {
             attr.attr_path().is_none_or(|path| {
-                !INERT_ATTRS.contains(&path.as_str())
+                !INERT_ATTRS.contains(&&*path)
                     && !path.starts_with("diagnostic::")
                     && !path.starts_with("rustfmt::")
             })

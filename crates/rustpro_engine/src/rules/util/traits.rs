@@ -59,7 +59,8 @@ pub(crate) fn dyn_trait_names(node: &SyntaxNode, cx: &FileCx<'_>) -> Vec<String>
 /// Read from the green tree, as `rule::attr_tokens` splits it.
 pub(crate) fn attr_parts(attr: &ast::Attr) -> Option<(String, Vec<String>)> {
     crate::source::parse::with_green(attr.syntax(), |attr| {
-        attr.attr_parts().map(|(path, rest)| (path, rest.map(|(_, text)| text.to_owned()).collect()))
+        attr.attr_parts()
+            .map(|(path, rest)| (path.into_owned(), rest.map(|(_, text)| text.to_owned()).collect()))
     })
 }
 
