@@ -77,7 +77,7 @@ impl WorkspaceCx<'_> {
     /// with its package's edition), and gives `read` a context for it: for the rare fact a
     /// walk kept unread that the workspace stage turns out to need. The fix `read` returns
     /// is located in the file as on disk. `None` when the file cannot be read or parsed any
-    /// more, or `read` finds nothing.
+    /// more, or `read` finds nothing (or fails).
     pub(crate) fn read_again<R>(
         &self,
         path: &Path,
@@ -97,7 +97,9 @@ impl WorkspaceCx<'_> {
         // Only what reading needs: the file's text and tree, outside test code.
         let mut cx = FileCx::new(path, package, TargetKind::Lib, &parsed.root, false, Vec::new(), meta);
         cx.text = source.normalized();
-        let (value, fix) = read(&cx)?;
+        // The rules run under a guard in the file stage; a panic reading again is taken
+        // as finding nothing, never as the end of the run.
+        let (value, fix) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&cx))).ok()??;
         Some((value, crate::driver::locate_fix(path, &source, fix)))
     }
 
