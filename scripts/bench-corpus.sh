@@ -86,6 +86,12 @@ done
 ratio() { awk -v a="$2" -v b="$3" -v c="$4" -v d="$5" -v what="$1" 'BEGIN {
   printf "%-36s wall %7.2fx   cpu %7.2fx\n", what, (b > 0 ? a / b : 0), (d > 0 ? c / d : 0) }'; }
 ratio "rustpro cold / parse-only:" "$wall_rustpro_cold" "$wall_parse_only" "$cpu_rustpro_cold" "$cpu_parse_only"
+# The same ratio taken run by run: each round runs parse-only and the cold check one after
+# the other, so a round that the machine's load slows slows both, and the median of the
+# rounds' ratios moves less with the load than the ratio of the medians above.
+paired() { paste "$tmp/$1" "$tmp/$2" | awk -v col="$3" '{ a = (col == 1 ? $1 : $2 + $3); b = (col == 1 ? $5 : $6 + $7); if (b > 0) print a / b }' | median; }
+printf '%-36s wall %7.2fx   cpu %7.2fx   (median of the runs'"'"' ratios)\n' "rustpro cold / parse-only, by run:" \
+  "$(paired rustpro_cold parse_only 1)" "$(paired rustpro_cold parse_only 2)"
 ratio "rustpro cold / rustpro warm:" "$wall_rustpro_cold" "$wall_rustpro_warm" "$cpu_rustpro_cold" "$cpu_rustpro_warm"
 ratio "ast-grep / rustpro cold:" "$wall_ast_grep" "$wall_rustpro_cold" "$cpu_ast_grep" "$cpu_rustpro_cold"
 ratio "rustpro cold / warm --statistics:" "$wall_rustpro_cold" "$wall_warm_stats" "$cpu_rustpro_cold" "$cpu_warm_stats"
