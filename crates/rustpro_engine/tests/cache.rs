@@ -651,3 +651,35 @@ fn the_stage_memo_is_used_only_while_what_the_stages_read_is_unchanged() {
     assert_eq!(rewritten, expected);
     assert!(stats.stages_reused, "{stats:?}");
 }
+
+/// An error type that only an impl in another file names is kept unread, and the workspace
+/// stage reads it again. When its file changes but the type keeps its range (a field's
+/// type renamed to a name as long), the stages' memo is not used, and the report is the
+/// one a run without the cache gives.
+#[test]
+fn a_type_read_again_by_the_workspace_stage_is_read_from_its_current_text() {
+    let ws = Workspace::new();
+    ws.write("core/src/lib.rs", "pub mod error;\nmod imp;\n");
+    ws.write("core/src/error.rs", "#[derive(Debug)]\npub enum E {\n    Io(std::io::Error),\n}\n");
+    ws.write(
+        "core/src/imp.rs",
+        "use crate::error::E;\n\n\
+         impl std::fmt::Display for E {\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n        \
+         match self {\n            E::Io(_) => f.write_str(\"io\"),\n        }\n    }\n}\n\n\
+         impl std::error::Error for E {}\n\n\
+         impl From<std::io::Error> for E {\n    fn from(e: std::io::Error) -> Self {\n        E::Io(e)\n    }\n}\n",
+    );
+    let before = ws.reference();
+    assert!(before.contains("manual_error_impl") && before.contains("manual_from_error"), "{before}");
+    assert_eq!(ws.run(Some(ws.options(KEY))).0, before);
+    let (warm, stats) = ws.run(Some(ws.options(KEY)));
+    assert_eq!(warm, before);
+    assert!(stats.stages_reused, "{stats:?}");
+
+    ws.write("core/src/error.rs", "#[derive(Debug)]\npub enum E {\n    Io(std::io::Erro2),\n}\n");
+    let expected = ws.reference();
+    assert_ne!(expected, before, "the change must show in the report");
+    let (after, stats) = ws.run(Some(ws.options(KEY)));
+    assert_eq!(after, expected);
+    assert!(!stats.stages_reused, "{stats:?}");
+}

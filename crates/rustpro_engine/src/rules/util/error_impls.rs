@@ -44,11 +44,15 @@ pub(crate) enum ErrorFact {
     /// A struct or enum that no impl of its file names: most types are never asked for, and
     /// reading each in full would cost more than the rest of both rules. Its range (in the
     /// file's normalised text) is where the workspace stage reads it, should an impl in
-    /// another file name it (see [`read_unread_type`]).
+    /// another file name it (see [`read_unread_type`]). The hash of the file's text stands
+    /// for what reading it would give (the type, and the imports its fields are read
+    /// through): the workspace stage's results are reused only while the facts it was
+    /// given are unchanged, and it reads the type only from that same text.
     Unread {
         name: String,
         start: u32,
         end: u32,
+        text_hash: u64,
     },
     Display(ImplFact<MessageBody>),
     Error(ImplFact<SourceBody>),
@@ -216,7 +220,17 @@ pub(crate) fn unread_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<ErrorFac
         green.child(SyntaxKind::NAME).and_then(|name| name.first_token_text()).map(str::to_owned)
     })?;
     let range = node.text_range();
-    Some(ErrorFact::Unread { name, start: u32::from(range.start()), end: u32::from(range.end()) })
+    let text_hash = cx.memo_for_file(|| TextHash::of(cx.text)).0;
+    Some(ErrorFact::Unread { name, start: u32::from(range.start()), end: u32::from(range.end()), text_hash })
+}
+
+/// The hash of a file's normalised text, as [`ErrorFact::Unread`] keeps it.
+pub(crate) struct TextHash(pub u64);
+
+impl TextHash {
+    pub(crate) fn of(text: &str) -> TextHash {
+        TextHash(xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+    }
 }
 
 /// At the end of a file's walk: reads in full the types kept unread (see [`unread_type`])
