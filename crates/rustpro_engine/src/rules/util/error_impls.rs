@@ -42,23 +42,30 @@ pub(crate) enum ErrorFact {
         fact: Lazy<TypeFact>,
     },
     /// A struct or enum that no impl of its file names: most types are never asked for, and
-    /// reading each in full would cost more than the rest of both rules. Its range (in the
-    /// file's normalised text) is where the workspace stage reads it, should an impl in
-    /// another file name it (see [`read_unread_type`]). The hash of the file's text stands
-    /// for what reading it would give (the type, and the imports its fields are read
-    /// through): the workspace stage's results are reused only while the facts it was
-    /// given are unchanged, and it reads the type only from that same text.
+    /// reading each in full would cost more than the rest of both rules. The workspace
+    /// stage reads it where it lies, should an impl in another file name it (see
+    /// [`read_unread_type`]).
     Unread {
         name: String,
-        start: u32,
-        end: u32,
-        text_hash: u64,
+        at: UnreadAt,
     },
     Display(ImplFact<MessageBody>),
     Error(ImplFact<SourceBody>),
     From(FromFact),
     /// A crate root of the package is `#![no_std]` (possibly under `cfg_attr`).
     NoStd,
+}
+
+/// Where a type kept unread lies: its range in its file's normalised text, and the hash of
+/// that text. The hash stands for what reading the type would give (the type, and the
+/// imports its fields are read through): the workspace stage's results are reused only
+/// while the facts it was given are unchanged, and it reads the type only from that same
+/// text.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(crate) struct UnreadAt {
+    start: u32,
+    end: u32,
+    text_hash: u64,
 }
 
 /// A struct or enum of the package.
@@ -221,14 +228,16 @@ pub(crate) fn unread_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<ErrorFac
     })?;
     let range = node.text_range();
     let text_hash = cx.memo_for_file(|| TextHash::of(cx.text)).0;
-    Some(ErrorFact::Unread { name, start: u32::from(range.start()), end: u32::from(range.end()), text_hash })
+    let at = UnreadAt { start: range.start().into(), end: range.end().into(), text_hash };
+    Some(ErrorFact::Unread { name, at })
 }
 
-/// The hash of a file's normalised text, as [`ErrorFact::Unread`] keeps it.
-pub(crate) struct TextHash(pub u64);
+/// The hash of a file's normalised text, as [`UnreadAt`] keeps it (a type of its own, to be
+/// worked out once per file).
+struct TextHash(u64);
 
 impl TextHash {
-    pub(crate) fn of(text: &str) -> TextHash {
+    fn of(text: &str) -> TextHash {
         TextHash(xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
     }
 }
@@ -283,15 +292,16 @@ pub(crate) fn read_named_types(cx: &mut FileCx<'_>) {
     }
 }
 
-/// Reads a type the file walk kept unread (see [`unread_type`]), in a tree parsed again by
-/// the workspace stage: the fact and its edits, as the walk would have kept them. `None`
-/// when no struct or enum has that range (the file changed since).
-pub(crate) fn read_unread_type(
-    node_at: (u32, u32),
-    root: &SyntaxNode,
-    cx: &FileCx<'_>,
-) -> Option<(TypeFact, FileFix)> {
-    let range = TextRange::new(TextSize::from(node_at.0), TextSize::from(node_at.1));
+/// Reads a type the file walk kept unread (see [`unread_type`]), in the file read and
+/// parsed again by the workspace stage (`cx`): the fact and its edits, as the walk would
+/// have kept them. `None` when the file's text is not the one the walk read, or no struct
+/// or enum has that range.
+pub(crate) fn read_unread_type(at: UnreadAt, cx: &FileCx<'_>) -> Option<(TypeFact, FileFix)> {
+    if TextHash::of(cx.text).0 != at.text_hash {
+        return None;
+    }
+    let root = cx.root;
+    let range = TextRange::new(TextSize::from(at.start), TextSize::from(at.end));
     if range.end() > root.text_range().end() {
         return None;
     }
@@ -1420,15 +1430,16 @@ impl From<u8> for Converted { fn from(v: u8) -> Self { Converted(v) } }
         let node = root.descendants().find(|n| n.kind() == SyntaxKind::STRUCT).expect("Unnamed");
         let range = node.text_range();
         let Some((ErrorFact::Type { fact, .. }, fix, _)) = read_type(&node, &cx) else { panic!("not read") };
+        let at = |start: u32, end: u32| UnreadAt { start, end, text_hash: TextHash::of(TYPES).0 };
         let (again, again_fix) =
-            read_unread_type((range.start().into(), range.end().into()), &root, &cx).expect("read again");
+            read_unread_type(at(range.start().into(), range.end().into()), &cx).expect("read again");
         assert_eq!(format!("{again:?}"), format!("{:?}", fact.get().expect("decodes")));
         assert_eq!(format!("{again_fix:?}"), format!("{fix:?}"));
         assert_eq!(again.name, "Unnamed");
         // The range of something else, part of the type, or past the end of the file.
         let end = u32::from(root.text_range().end());
         for range in [(0, 12), (range.start().into(), u32::from(range.end()) - 1), (end, end + 10)] {
-            assert!(read_unread_type(range, &root, &cx).is_none(), "{range:?}");
+            assert!(read_unread_type(at(range.0, range.1), &cx).is_none(), "{range:?}");
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use super::error_impls::{
     Arg, Arms, ErrorFact, FieldFact, FromFact, ImplFact, Member, Message, MessageBody, Piece, SourceBody,
-    SourceValue, TextHash, TypeBody, TypeFact, VariantPat, read_unread_type, string_literal,
+    SourceValue, TypeBody, TypeFact, UnreadAt, VariantPat, read_unread_type, string_literal,
 };
 use crate::diagnostic::{Edit, Fix};
 use crate::fix::manifest::{edit_manifest, table_at};
@@ -31,12 +31,11 @@ pub(crate) struct Pieces<'a> {
 }
 
 /// Where a type's facts are: kept by the file walk, or, for a type the walk kept unread
-/// (see `error_impls::read_named_types`), its range in its file and the hash of the file's
-/// text, read again on the first ask. `None` there: the file changed since, or the type
+/// (see `error_impls::read_named_types`), where it lies, read again on the first ask. `None` there: the file changed since, or the type
 /// does not read (as the walk would not have kept it).
 enum TypeSource<'a> {
     Kept(&'a Lazy<TypeFact>),
-    Unread(((u32, u32), u64), OnceLock<Option<Box<(TypeFact, Fix)>>>),
+    Unread(UnreadAt, OnceLock<Option<Box<(TypeFact, Fix)>>>),
 }
 
 /// A type of the package, with the edits it was kept with (anchors where fixes insert).
@@ -61,9 +60,8 @@ impl<'a> Pieces<'a> {
                 Some(ErrorFact::Type { name, fact }) => {
                     pieces.types.push((item, name, TypeSource::Kept(fact)))
                 }
-                Some(ErrorFact::Unread { name, start, end, text_hash }) => {
-                    let at = ((*start, *end), *text_hash);
-                    pieces.types.push((item, name, TypeSource::Unread(at, OnceLock::new())));
+                Some(ErrorFact::Unread { name, at }) => {
+                    pieces.types.push((item, name, TypeSource::Unread(*at, OnceLock::new())));
                 }
                 Some(ErrorFact::Display(d)) => pieces.displays.push((item, d)),
                 Some(ErrorFact::Error(e)) => pieces.errors.push((item, e)),
@@ -97,14 +95,11 @@ impl<'a> Pieces<'a> {
         let read = |(t, source): (&'a Deferred, &'p TypeSource<'a>)| -> Option<Result<TypeRef<'p>, String>> {
             let (fact, anchors) = match source {
                 TypeSource::Kept(fact) => (fact.get(), t.edits().map(|f| f.edits.as_slice())),
-                TypeSource::Unread((range, text_hash), read) => {
+                TypeSource::Unread(at, read) => {
                     let read = read
                         .get_or_init(|| {
-                            let read = cx.read_again(&t.path, t.package, |file| {
-                                let same = TextHash::of(file.text).0 == *text_hash;
-                                same.then(|| read_unread_type(*range, file.root, file)).flatten()
-                            });
-                            read.map(Box::new)
+                            cx.read_again(&t.path, t.package, |file| read_unread_type(*at, file))
+                                .map(Box::new)
                         })
                         .as_deref()?;
                     (Some(&read.0), Some(read.1.edits.as_slice()))
