@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -235,7 +235,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     cache_stats.stages_reused = stages_reused;
     timings.mark("cache write");
     let mut findings = in_path_order(findings);
-    findings.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
+    findings.dedup_by(|a, b| a.range == b.range && a.rule == b.rule && a.path == b.path);
     problems.sort_by(|a, b| (&a.path, a.location, &a.message).cmp(&(&b.path, b.location, &b.message)));
     problems.dedup_by(|a, b| {
         (&a.path, a.location, &a.message, a.severity, a.kind)
@@ -557,8 +557,13 @@ fn flatten<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
 /// gives each finding twice: those are then ordered by package and target, so that the
 /// order (and the copy that deduplication keeps) never depends on which package was first.
 fn in_path_order(findings: Vec<Finding>) -> Vec<Finding> {
-    let path_rank = ranks(findings.iter().map(|f| f.path.as_path()));
-    let origin_rank = ranks(findings.iter().map(origin_key));
+    let path_rank = ranks(findings.iter().map(|f| f.path.as_path()), |a, b| same_bytes(a, b));
+    let origin_rank = ranks(findings.iter().map(origin_key), |a, b| match (a, b) {
+        (Some((a_path, a_kind, a_name)), Some((b_path, b_kind, b_name))) => {
+            same_bytes(a_path, b_path) && a_kind == b_kind && a_name == b_name
+        }
+        _ => a.is_none() && b.is_none(),
+    });
     let mut keys: Vec<(u32, LineCol, &'static str, u32, u32)> = findings
         .iter()
         .enumerate()
@@ -578,11 +583,13 @@ fn origin_key(finding: &Finding) -> Option<(&Path, &str, &str)> {
 
 /// For each item, its rank among the distinct items (equal items, equal ranks). Items come in
 /// runs of equal ones (the findings or kept items of one file): each run is compared once.
-fn ranks<T: Ord + Copy>(items: impl Iterator<Item = T>) -> Vec<u32> {
+/// `same` tells a run's items apart cheaply (a path's bytes); items it calls different may
+/// still be equal (`a/./b` and `a/b`), and then take the same rank.
+fn ranks<T: Ord + Copy>(items: impl Iterator<Item = T>, same: impl Fn(&T, &T) -> bool) -> Vec<u32> {
     let mut run_of = Vec::new();
     let mut runs: Vec<T> = Vec::new();
     for item in items {
-        if runs.last() != Some(&item) {
+        if !runs.last().is_some_and(|last| same(last, &item)) {
             runs.push(item);
         }
         run_of.push(runs.len() - 1);
@@ -598,6 +605,11 @@ fn ranks<T: Ord + Copy>(items: impl Iterator<Item = T>) -> Vec<u32> {
         run_rank[*run] = rank;
     }
     run_of.into_iter().map(|run| run_rank[run]).collect()
+}
+
+/// Whether two paths are written the same: the cheap first test of their equality.
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    a.as_os_str() == b.as_os_str()
 }
 
 /// Whether the nearest checked module whose folder holds `path` (`a/b.rs` or `a/b/mod.rs`
@@ -1650,14 +1662,20 @@ fn decode_items(
 fn in_file_order(files: Vec<Vec<(usize, Deferred)>>, workspace_of: &[usize]) -> Vec<(usize, Vec<Deferred>)> {
     // Files by path, then package (a file that two packages reach comes twice): each file's
     // place in that order, and its path's.
-    let first = |file: usize| files[file].first().map(|(_, item)| (&*item.path, item.package));
+    // A path's components, split once: comparing them is how paths order, and splitting
+    // them at each comparison would cost more than the rest of the sort.
+    let first: Vec<Option<(Vec<Component<'_>>, usize)>> = files
+        .iter()
+        .map(|items| items.first().map(|(_, item)| (item.path.components().collect(), item.package)))
+        .collect();
     let mut by_path: Vec<usize> = (0..files.len()).collect();
-    by_path.sort_by(|a, b| first(*a).cmp(&first(*b)));
+    by_path.sort_by(|a, b| first[*a].cmp(&first[*b]));
     let mut place = vec![0_u32; files.len()];
     let mut path_rank = vec![0_u32; files.len()];
     let mut rank = 0_u32;
     for (at, file) in by_path.iter().enumerate() {
-        if at > 0 && first(by_path[at - 1]).map(|(p, _)| p) != first(*file).map(|(p, _)| p) {
+        let path = |file: usize| first[file].as_ref().map(|(path, _)| path);
+        if at > 0 && path(by_path[at - 1]) != path(*file) {
             rank += 1;
         }
         place[*file] = small(at);

@@ -20,6 +20,7 @@ pub use ra_ap_syntax::{
 use ra_ap_parser::{LexedStr, Step, StrStep, TopEntryPoint};
 use ra_ap_syntax::RustLanguage;
 use rowan::Language;
+use smallvec::SmallVec;
 
 use std::borrow::Cow;
 
@@ -407,7 +408,8 @@ impl<'a> GreenRef<'a> {
 
     /// The tokens of the subtree in order, with their kinds.
     pub fn tokens(self) -> impl Iterator<Item = (SyntaxKind, &'a str)> {
-        let mut stack = vec![self.0.children()];
+        // Held inline as deep as most subtrees go: most calls read an attribute or a path.
+        let mut stack: SmallVec<[_; 12]> = smallvec::smallvec![self.0.children()];
         std::iter::from_fn(move || {
             loop {
                 match stack.last_mut()?.next() {
@@ -427,7 +429,7 @@ impl<'a> GreenRef<'a> {
     pub fn find_map_node<T>(self, mut f: impl FnMut(GreenRef<'a>) -> Option<T>) -> Option<T> {
         // Children are pushed last first, so that the first is taken next: the stack keeps
         // this linear however deep the tree.
-        let mut stack = vec![self];
+        let mut stack: SmallVec<[GreenRef<'a>; 16]> = smallvec::smallvec![self];
         while let Some(node) = stack.pop() {
             if let Some(found) = f(node) {
                 return Some(found);
