@@ -139,11 +139,19 @@ pub trait Rule: RuleDecl + Send + Sync + 'static {
         true
     }
 
-    /// Words (identifiers or keywords) of which every node [`Rule::accepts`] holds one;
-    /// `None` when the rule cannot name them. When every applying rule names its words,
-    /// the walk parses a macro argument only if it holds one of them.
+    /// Words (identifiers or keywords) of which every node [`Rule::accepts`] in a macro
+    /// argument holds one, as a whole word, or else one of its [`Rule::marks`]; `None` when
+    /// the rule cannot name them (a call it resolves through imports, whatever the name).
+    /// When every applying rule names its words, the walk parses a macro argument only if
+    /// it holds one of them.
     fn words(&self) -> Option<&'static [&'static str]> {
         None
+    }
+
+    /// Text that a node [`Rule::accepts`] may hold instead of one of its [`Rule::words`],
+    /// found anywhere (`..` of a range pattern, a name's prefix); read only with words.
+    fn marks(&self) -> &'static [&'static str] {
+        &[]
     }
 
     /// Whether [`Rule::check_node`] could do anything in this file, asked once before the

@@ -72,10 +72,13 @@ impl Dispatch {
             .map(|(of_kind, always)| *always || of_kind.iter().any(|&i| rules[i]))
             .collect();
         // Rules without kinds (package and workspace rules) see no nodes.
-        let mut words = Some(Vec::new());
+        let mut words = Some(Words::default());
         for (rule, _) in self.rules.iter().zip(&rules).filter(|(r, on)| **on && !r.node_kinds().is_empty()) {
             match (rule.words(), words.as_mut()) {
-                (Some(named), Some(all)) => all.extend_from_slice(named),
+                (Some(named), Some(all)) => {
+                    all.words.extend_from_slice(named);
+                    all.marks.extend_from_slice(rule.marks());
+                }
                 _ => words = None,
             }
         }
@@ -104,7 +107,22 @@ struct Active {
     kinds: Vec<bool>,
     /// The words every node an applying rule accepts holds one of, when all of them say
     /// (see `Rule::words`).
-    words: Option<Vec<&'static str>>,
+    words: Option<Words>,
+}
+
+/// The words and marks of the rules that apply to a file (see `Rule::words`).
+#[derive(Default)]
+pub(crate) struct Words {
+    words: Vec<&'static str>,
+    marks: Vec<&'static str>,
+}
+
+impl Words {
+    /// One rule's, when it names them.
+    #[cfg(test)]
+    pub(crate) fn of(rule: &dyn Rule) -> Option<Words> {
+        Some(Words { words: rule.words()?.to_vec(), marks: rule.marks().to_vec() })
+    }
 }
 
 /// A rule that panicked on this file: reported once, and not run again on the file.
@@ -447,7 +465,7 @@ impl<'d> Walker<'d> {
             let start = cx.base + range.start();
             let file_range = TextRange::at(start, range.len());
             let Some(text) = self.text.get(std::ops::Range::<usize>::from(file_range)) else { continue };
-            if self.active.words.as_deref().is_some_and(|words| !may_matter(text, words)) {
+            if self.active.words.as_ref().is_some_and(|words| !may_matter(text, words)) {
                 continue;
             }
             let Some(expr) = parse_expr(text, self.edition) else { continue };
@@ -528,14 +546,15 @@ fn macro_args_may_be_walked(call: GreenRef<'_>) -> bool {
 }
 
 /// Whether a macro argument could hold anything the walk acts on, given the words every
-/// node the rules accept holds one of: one of those words, or what the walk follows on its
-/// own (functions, modules, attributes). Read from the text, comments and strings included,
-/// which can only let more through.
-fn may_matter(text: &str, words: &[&str]) -> bool {
+/// node the rules accept holds one of (or else a mark): one of those words or marks, or
+/// what the walk follows on its own (functions, modules, attributes). Read from the text,
+/// comments and strings included, which can only let more through.
+pub(crate) fn may_matter(text: &str, words: &Words) -> bool {
     text.contains('#')
+        || words.marks.iter().any(|mark| text.contains(mark))
         || text
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|word| word == "fn" || word == "mod" || words.contains(&word))
+            .any(|word| word == "fn" || word == "mod" || words.words.contains(&word))
 }
 
 /// Whether a macro call stands where items do (module level, impl and trait bodies).
@@ -892,10 +911,11 @@ pub(crate) mod tests {
 
     #[test]
     fn macro_arguments_matter_when_they_name_a_word() {
-        let words = ["unwrap"];
+        let words = Words { words: vec!["unwrap"], marks: vec![".."] };
         assert!(may_matter("x.unwrap()", &words));
         assert!(may_matter("f(|| { fn g() {} })", &words));
         assert!(may_matter("{ #[cfg(test)] mod t {} }", &words));
+        assert!(may_matter("matches!(x, 1..)", &words));
         assert!(!may_matter("x.unwrap_or(1)", &words));
         assert!(!may_matter("format(a, b.len())", &words));
     }

@@ -3,7 +3,7 @@
 
 use crate::project::Edition;
 use crate::rule::Rule;
-use crate::source::parse::{SyntaxKind, parse_file, with_green};
+use crate::source::parse::{AstNode, SyntaxKind, ast, parse_file, with_green};
 
 /// Whether `rule` accepts the first node of `kind` in `text` (function bodies aside).
 fn accepts(rule: &dyn Rule, text: &str, kind: SyntaxKind) -> bool {
@@ -150,4 +150,66 @@ fn feature_rules_accept_what_may_use_a_feature() {
     ];
     check(&RustVersionTooLow, &cases);
     check(&MissingRustVersion, &cases);
+}
+
+/// Every node a rule with words accepts holds one of them or a mark (see `Rule::words`), in
+/// every fixture and in code that uses each kind of feature without naming an item: else
+/// the walk would pass over a macro argument that holds such a node. A node that is part of
+/// an expression, statement or item (a `use` tree, the `else` of a `let`) is read with the
+/// smallest one that holds it: a macro argument holds that one whole.
+#[test]
+fn words_cover_every_node_their_rule_accepts() {
+    use crate::rule::walk::{Words, may_matter};
+    let mut files = Vec::new();
+    list_rs(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut files);
+    assert!(files.len() > 100, "fixtures not found");
+    let mut texts: Vec<String> = files.iter().filter_map(|path| std::fs::read_to_string(path).ok()).collect();
+    texts.extend(
+        [
+            "fn f() { 'a: { break 'a 1 }; match x { 1.. => {} } (a, b) = g(); }",
+            "fn f() { let _ = c\"x\"; let _ = cr\"y\"; let _ = cr#\"z\"#; let _ = &raw const x; }",
+            "fn f(g: impl AsyncFnMut()) { async || 1; const { 1 }; async { 1 }; }",
+            "fn f() -> impl Iterator<Item: Copy> { x } type A<'a> = B; unsafe extern \"C\" {}",
+            "fn f() { if let Some(x) = y && x > 1 {} let Some(z) = w else { return }; }",
+            "fn f<const N: usize>() -> impl Sized + use<'a> { x.is_some_and(g); println!(\"{x}\") }",
+            "use std::io::IsTerminal; fn f() { std::hint::black_box(1); x.ok(); }",
+            "unsafe impl Send for X {} unsafe fn g() {} unsafe trait T {} fn h() { unsafe { 1 }; }",
+            "fn f() { Arc::make_mut(&mut a); let b: Rc<String> = c; app.route(\"/\", g); Server::bind(a); }",
+        ]
+        .map(str::to_owned),
+    );
+    let roots: Vec<_> = texts.iter().map(|text| parse_file(text, Edition::E2021).root).collect();
+    for rule in crate::registry::all() {
+        let Some(words) = Words::of(*rule) else { continue };
+        for node in roots.iter().flat_map(|root| root.descendants()) {
+            // A macro argument is an expression or items, never a file.
+            if node.kind() == K::SOURCE_FILE || !rule.node_kinds().contains(&node.kind()) {
+                continue;
+            }
+            if with_green(&node, |green| rule.accepts(green)) {
+                let whole = node.ancestors().find(|n| {
+                    ast::Expr::can_cast(n.kind())
+                        || ast::Stmt::can_cast(n.kind())
+                        || ast::Item::can_cast(n.kind())
+                });
+                let text = whole.unwrap_or(node).text().to_string();
+                assert!(
+                    may_matter(&text, &words),
+                    "{} accepts `{text}`, which holds none of its words",
+                    rule.meta().name
+                );
+            }
+        }
+    }
+}
+
+fn list_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            list_rs(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
 }

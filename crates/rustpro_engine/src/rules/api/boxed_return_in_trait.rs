@@ -171,6 +171,11 @@ enum Kept {
 }
 
 impl Rule for BoxedReturnInTrait {
+    /// The kinds it reads, by their keywords.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["trait", "impl", "dyn", "macro_rules", "use"])
+    }
+
     /// What [`Rule::check_node`] reads, judged on the green tree: traits with a method that
     /// declares a return type, trait impls with one that may return a box, macros that
     /// write `impl`, imports of the names a fix can leave unused, every `dyn` type.

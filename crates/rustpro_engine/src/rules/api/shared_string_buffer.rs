@@ -69,6 +69,9 @@ declare_rule! {
 /// place, or taking it back.
 const BUFFER_USES: &[&str] = &["make_mut", "get_mut", "try_unwrap", "into_inner", "unwrap_or_clone"];
 
+/// The names of the paths it reads: the pointers' uses, and the pointers.
+const WORDS: &[&str] = &["make_mut", "get_mut", "try_unwrap", "into_inner", "unwrap_or_clone", "Arc", "Rc"];
+
 /// What the rule keeps for its workspace stage.
 #[derive(serde::Serialize, serde::Deserialize)]
 enum Kept {
@@ -79,6 +82,10 @@ enum Kept {
 }
 
 impl Rule for SharedStringBuffer {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(WORDS)
+    }
+
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.file_mentions("Arc") || cx.file_mentions("Rc")
     }

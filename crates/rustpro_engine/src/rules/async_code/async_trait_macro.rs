@@ -106,6 +106,11 @@ enum Kept {
 }
 
 impl Rule for AsyncTraitMacro {
+    /// The kinds it reads, by their keywords.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["trait", "impl", "dyn", "use", "macro_rules", "macro"])
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         // Only `dyn` uses matter in files that never name the macro.
         if node.kind() != SyntaxKind::DYN_TRAIT_TYPE && !cx.file_mentions("async_trait") {

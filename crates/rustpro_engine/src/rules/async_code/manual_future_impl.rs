@@ -80,6 +80,11 @@ declare_rule! {
 }
 
 impl Rule for ManualFutureImpl {
+    /// Impls.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["impl"])
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() {
             return;

@@ -62,6 +62,11 @@ declare_rule! {
 }
 
 impl Rule for AnyhowInLibraryApi {
+    /// The kinds it reads, by their keywords.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["fn", "type"])
+    }
+
     /// Paths expand through the file's own imports only, so a type resolves to one of these
     /// crates only where the file names the crate.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {

@@ -82,6 +82,11 @@ declare_rule! {
 }
 
 impl Rule for IgnoredError {
+    /// `if` expressions, and statements calling `.ok()`.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["if", "ok"])
+    }
+
     /// Test code stays test code down the tree.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.is_production()

@@ -92,6 +92,11 @@ declare_rule! {
 }
 
 impl Rule for ManualErrorImpl {
+    /// The kinds it reads, by their keywords.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["struct", "enum", "impl", "use"])
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if node.kind() == SyntaxKind::USE {
             check_import(node, cx);

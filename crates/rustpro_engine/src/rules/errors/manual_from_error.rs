@@ -63,6 +63,11 @@ declare_rule! {
 }
 
 impl Rule for ManualFromError {
+    /// The kinds it reads, by their keywords.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["struct", "enum", "impl"])
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         keep_error_fact(node, cx, |fact| match fact {
             ErrorFact::From(from) => Some(format!(

@@ -65,6 +65,11 @@ declare_rule! {
 }
 
 impl Rule for StringError {
+    /// The kinds it reads, by their keywords.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["fn", "type"])
+    }
+
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         may_hold_public_api(cx)
     }

@@ -81,6 +81,14 @@ declare_rule! {
 const ROUTE_METHODS: &[&str] = &["route", "route_service", "nest", "nest_service"];
 
 impl Rule for AxumRouteSyntax {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(ROUTE_METHODS)
+    }
+
+    fn marks(&self) -> &'static [&'static str] {
+        &["Server"]
+    }
+
     /// Most files of an axum package build no router, and most packages use no axum.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         (cx.file_mentions(".route") || cx.file_mentions(".nest") || cx.file_mentions("Server"))

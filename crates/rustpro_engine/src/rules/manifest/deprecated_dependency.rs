@@ -138,6 +138,11 @@ enum Kept {
 }
 
 impl Rule for DeprecatedDependency {
+    /// The kinds it reads, by their keywords.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["trait", "impl", "dyn"])
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         match node.kind() {
             SyntaxKind::DYN_TRAIT_TYPE => {

@@ -5,7 +5,9 @@ use crate::fix::manifest::{edit_manifest, insert_string_after, table_at};
 use crate::project::{NewerManifestKeys, Package, locate, newer_manifest_keys};
 use crate::rule::{FileCx, FileFacts, PackageCx, RequiredRust, Rule};
 use crate::rules::manifest::rust_version_too_low::manifest_uses;
-use crate::rules::util::feature_use::{FEATURE_KINDS, feature_use, features_apply, may_use_feature};
+use crate::rules::util::feature_use::{
+    FEATURE_KINDS, FEATURE_MARKS, feature_use, feature_words, features_apply, may_use_feature,
+};
 use crate::rules::util::rust_features::{Detect, edition_minor, feature};
 use crate::source::parse::{GreenRef, SyntaxNode};
 
@@ -109,6 +111,14 @@ fn need_of(package: &Package, facts: &FileFacts, root: Option<&str>) -> Need {
 }
 
 impl Rule for MissingRustVersion {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(feature_words())
+    }
+
+    fn marks(&self) -> &'static [&'static str] {
+        FEATURE_MARKS
+    }
+
     /// The floor only rises during the walk (with the features found): the edition's is the
     /// lowest.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use crate::declare_rule;
 use crate::project::{NewerManifestKeys, TomlSpan, locate, newer_manifest_keys};
 use crate::rule::{FileCx, PackageCx, Rule, WorkspaceCx};
-use crate::rules::util::feature_use::{FEATURE_KINDS, feature_use, features_apply, may_use_feature};
+use crate::rules::util::feature_use::{
+    FEATURE_KINDS, FEATURE_MARKS, feature_use, feature_words, features_apply, may_use_feature,
+};
 use crate::rules::util::rust_features::{
     Detect, Feature, ManifestKey, edition_minor, feature, parse_rust_version,
 };
@@ -91,6 +93,14 @@ declare_rule! {
 struct Use(String);
 
 impl Rule for RustVersionTooLow {
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(feature_words())
+    }
+
+    fn marks(&self) -> &'static [&'static str] {
+        FEATURE_MARKS
+    }
+
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.declared_rust_minor().is_some_and(|declared| features_apply(cx, declared))
     }

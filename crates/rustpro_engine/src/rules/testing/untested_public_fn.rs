@@ -76,6 +76,11 @@ declare_rule! {
 }
 
 impl Rule for UntestedPublicFn {
+    /// Functions.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["fn"])
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some(function) = public_api_fn(node, cx) else { return };
         let shown = match &function.owner {

@@ -79,6 +79,11 @@ const HELP: &str = "add a `// SAFETY:` comment on the line above the block that 
                     code inside relies on and why they hold here";
 
 impl Rule for UndocumentedUnsafeBlock {
+    /// `unsafe` blocks, and macro definitions.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["unsafe", "macro_rules", "macro"])
+    }
+
     /// Every place it reports holds the `unsafe` keyword.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.file_mentions("unsafe")

@@ -64,6 +64,11 @@ const HELP: &str = "add a `// SAFETY:` comment above the impl that states the tr
                     type upholds them";
 
 impl Rule for UndocumentedUnsafeImpl {
+    /// `unsafe` impls, and macro definitions.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["unsafe", "macro_rules", "macro"])
+    }
+
     /// Every place it reports holds the `unsafe` keyword.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.file_mentions("unsafe")

@@ -62,6 +62,11 @@ declare_rule! {
 }
 
 impl Rule for UnsafeFnMissingSafetyDoc {
+    /// `unsafe` functions and traits.
+    fn words(&self) -> Option<&'static [&'static str]> {
+        Some(&["unsafe"])
+    }
+
     /// Every place it reports holds the `unsafe` keyword.
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.file_mentions("unsafe")

@@ -113,6 +113,36 @@ pub(crate) fn may_use_feature(node: GreenRef<'_>) -> bool {
     }
 }
 
+/// The words of which every node [`may_use_feature`] takes holds one, or else one of
+/// [`FEATURE_MARKS`] (see `Rule::words`): the names of the table's items and methods, the
+/// macros whose arguments it reads, and the keywords of the syntax it dates.
+pub(crate) fn feature_words() -> &'static [&'static str] {
+    static WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut words: Vec<&'static str> = Vec::new();
+        for feature in FEATURES {
+            match feature.detect {
+                Detect::Path(paths) => {
+                    words.extend(paths.iter().map(|p| p.rsplit_once("::").map_or(*p, |(_, last)| last)));
+                }
+                Detect::Method(name, _) => words.push(name),
+                Detect::Syntax(_) | Detect::Manifest(_) | Detect::Edition(_) => {}
+            }
+        }
+        words.extend_from_slice(FORMAT_MACROS);
+        words.extend_from_slice(PANIC_MACROS);
+        words.extend_from_slice(&["use", "const", "async", "let", "type", "raw", "extern", "fn"]);
+        words.sort_unstable();
+        words.dedup();
+        words
+    });
+    &WORDS
+}
+
+/// What a node [`may_use_feature`] takes may hold instead of one of [`feature_words`]: an
+/// `AsyncFn*` trait, a label, a range pattern, an assignment, an associated type's bounds
+/// (inside `<..>`), a C string.
+pub(crate) const FEATURE_MARKS: &[&str] = &["AsyncFn", "'", "..", "=", "<", "c\"", "cr\"", "cr#"];
+
 /// Whether features newer than `1.floor` can be found in the file at all: never in test
 /// code, which stays test code down the tree.
 pub(crate) fn features_apply(cx: &FileCx<'_>, floor: Minor) -> bool {
