@@ -143,7 +143,7 @@ pub trait Rule: RuleDecl + Send + Sync + 'static {
     /// argument holds one, as a whole word, or else one of its [`Rule::marks`]; `None` when
     /// the rule cannot name them (a call it resolves through imports, whatever the name).
     /// When every applying rule names its words, the walk parses a macro argument only if
-    /// it holds one of them.
+    /// it holds one of them, or a word of another rule.
     fn words(&self) -> Option<&'static [&'static str]> {
         None
     }

@@ -32,6 +32,9 @@ pub(crate) struct Dispatch {
     /// types (see `TestFacts`); else test code is read only as far as needed to know whether
     /// there is a test.
     test_names: bool,
+    /// The words of all rules that name them (see `Rule::words`): a rule that does not
+    /// apply to a file lets through a few more macro arguments, and the set is built once.
+    words: rustc_hash::FxHashSet<&'static str>,
 }
 
 impl Dispatch {
@@ -52,7 +55,8 @@ impl Dispatch {
             reach[kind_index(kind)] = true;
             always[kind_index(kind)] = true;
         }
-        Dispatch { rules: rules.to_vec(), by_kind, any, reach, always, test_names }
+        let words = rules.iter().filter_map(|rule| rule.words()).flatten().copied().collect();
+        Dispatch { rules: rules.to_vec(), by_kind, any, reach, always, test_names, words }
     }
 
     /// Whether walks gather what test code names (see the field).
@@ -72,17 +76,14 @@ impl Dispatch {
             .map(|(of_kind, always)| *always || of_kind.iter().any(|&i| rules[i]))
             .collect();
         // Rules without kinds (package and workspace rules) see no nodes.
-        let mut words = Some(Words::default());
+        let mut marks = Some(Vec::new());
         for (rule, _) in self.rules.iter().zip(&rules).filter(|(r, on)| **on && !r.node_kinds().is_empty()) {
-            match (rule.words(), words.as_mut()) {
-                (Some(named), Some(all)) => {
-                    all.words.extend_from_slice(named);
-                    all.marks.extend_from_slice(rule.marks());
-                }
-                _ => words = None,
+            match (rule.words(), marks.as_mut()) {
+                (Some(_), Some(all)) => all.extend_from_slice(rule.marks()),
+                _ => marks = None,
             }
         }
-        Active { rules, kinds, words }
+        Active { rules, kinds, marks }
     }
 
     /// Whether the walk must reach `node`: a kind it always reaches, or one an applying
@@ -105,23 +106,20 @@ struct Active {
     rules: Vec<bool>,
     /// By kind.
     kinds: Vec<bool>,
-    /// The words every node an applying rule accepts holds one of, when all of them say
-    /// (see `Rule::words`).
-    words: Option<Words>,
+    /// The marks of the applying rules, when all of them name their words (see
+    /// `Rule::words`; the words are the dispatch's).
+    marks: Option<Vec<&'static str>>,
 }
 
-/// The words and marks of the rules that apply to a file (see `Rule::words`).
-#[derive(Default)]
-pub(crate) struct Words {
-    words: Vec<&'static str>,
-    marks: Vec<&'static str>,
+/// Words and marks of which every node the rules accept holds one (see `Rule::words`).
+pub(crate) struct Words<'a> {
+    words: &'a rustc_hash::FxHashSet<&'static str>,
+    marks: &'a [&'static str],
 }
 
-impl Words {
-    /// One rule's, when it names them.
-    #[cfg(test)]
-    pub(crate) fn of(rule: &dyn Rule) -> Option<Words> {
-        Some(Words { words: rule.words()?.to_vec(), marks: rule.marks().to_vec() })
+impl<'a> Words<'a> {
+    pub(crate) fn new(words: &'a rustc_hash::FxHashSet<&'static str>, marks: &'a [&'static str]) -> Self {
+        Words { words, marks }
     }
 }
 
@@ -465,7 +463,8 @@ impl<'d> Walker<'d> {
             let start = cx.base + range.start();
             let file_range = TextRange::at(start, range.len());
             let Some(text) = self.text.get(std::ops::Range::<usize>::from(file_range)) else { continue };
-            if self.active.words.as_ref().is_some_and(|words| !may_matter(text, words)) {
+            let words = self.active.marks.as_deref().map(|marks| Words::new(&self.dispatch.words, marks));
+            if words.is_some_and(|words| !may_matter(text, &words)) {
                 continue;
             }
             let Some(expr) = parse_expr(text, self.edition) else { continue };
@@ -549,12 +548,12 @@ fn macro_args_may_be_walked(call: GreenRef<'_>) -> bool {
 /// node the rules accept holds one of (or else a mark): one of those words or marks, or
 /// what the walk follows on its own (functions, modules, attributes). Read from the text,
 /// comments and strings included, which can only let more through.
-pub(crate) fn may_matter(text: &str, words: &Words) -> bool {
+pub(crate) fn may_matter(text: &str, words: &Words<'_>) -> bool {
     text.contains('#')
         || words.marks.iter().any(|mark| text.contains(mark))
         || text
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|word| word == "fn" || word == "mod" || words.words.contains(&word))
+            .any(|word| word == "fn" || word == "mod" || words.words.contains(word))
 }
 
 /// Whether a macro call stands where items do (module level, impl and trait bodies).
@@ -911,7 +910,8 @@ pub(crate) mod tests {
 
     #[test]
     fn macro_arguments_matter_when_they_name_a_word() {
-        let words = Words { words: vec!["unwrap"], marks: vec![".."] };
+        let named = ["unwrap"].into_iter().collect();
+        let words = Words::new(&named, &[".."]);
         assert!(may_matter("x.unwrap()", &words));
         assert!(may_matter("f(|| { fn g() {} })", &words));
         assert!(may_matter("{ #[cfg(test)] mod t {} }", &words));

@@ -180,7 +180,9 @@ fn words_cover_every_node_their_rule_accepts() {
     );
     let roots: Vec<_> = texts.iter().map(|text| parse_file(text, Edition::E2021).root).collect();
     for rule in crate::registry::all() {
-        let Some(words) = Words::of(*rule) else { continue };
+        let Some(named) = rule.words() else { continue };
+        let named = named.iter().copied().collect();
+        let words = Words::new(&named, rule.marks());
         for node in roots.iter().flat_map(|root| root.descendants()) {
             // A macro argument is an expression or items, never a file.
             if node.kind() == K::SOURCE_FILE || !rule.node_kinds().contains(&node.kind()) {
