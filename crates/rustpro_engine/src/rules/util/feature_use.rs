@@ -118,16 +118,11 @@ pub(crate) fn may_use_feature(node: GreenRef<'_>) -> bool {
 /// macros whose arguments it reads, and the keywords of the syntax it dates.
 pub(crate) fn feature_words() -> &'static [&'static str] {
     static WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-        let mut words: Vec<&'static str> = Vec::new();
-        for feature in FEATURES {
-            match feature.detect {
-                Detect::Path(paths) => {
-                    words.extend(paths.iter().map(|p| p.rsplit_once("::").map_or(*p, |(_, last)| last)));
-                }
-                Detect::Method(name, _) => words.push(name),
-                Detect::Syntax(_) | Detect::Manifest(_) | Detect::Edition(_) => {}
-            }
-        }
+        let mut words: Vec<&'static str> = std_item_names().collect();
+        words.extend(FEATURES.iter().filter_map(|f| match f.detect {
+            Detect::Method(name, _) => Some(name),
+            _ => None,
+        }));
         words.extend_from_slice(FORMAT_MACROS);
         words.extend_from_slice(PANIC_MACROS);
         words.extend_from_slice(&["use", "const", "async", "let", "type", "raw", "extern", "fn"]);
@@ -261,20 +256,24 @@ fn first_token_range(node: &SyntaxNode) -> TextRange {
     node.first_token().map_or(node.text_range(), |t| t.text_range())
 }
 
+/// The last segment of each std path in the table (with repeats).
+fn std_item_names() -> impl Iterator<Item = &'static str> {
+    FEATURES
+        .iter()
+        .filter_map(|f| match f.detect {
+            Detect::Path(paths) => Some(paths),
+            _ => None,
+        })
+        .flatten()
+        .map(|p| p.rsplit_once("::").map_or(*p, |(_, last)| last))
+}
+
 /// The last segment names of the std paths in the table: a path naming none of them is
 /// skipped without expanding its imports. Asked of every path segment the walk meets, so
 /// the first byte and the length turn most names down before the search.
 fn names_std_item(name: &str) -> bool {
     static NAMES: LazyLock<StdNames> = LazyLock::new(|| {
-        let mut names: Vec<&'static str> = FEATURES
-            .iter()
-            .filter_map(|f| match f.detect {
-                Detect::Path(paths) => Some(paths),
-                _ => None,
-            })
-            .flatten()
-            .map(|p| p.rsplit_once("::").map_or(*p, |(_, last)| last))
-            .collect();
+        let mut names: Vec<&'static str> = std_item_names().collect();
         names.sort_unstable();
         names.dedup();
         StdNames::new(names)
