@@ -233,12 +233,12 @@ pub(crate) fn unread_type(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<ErrorFac
 }
 
 /// The hash of a file's normalised text, as [`UnreadAt`] keeps it (a type of its own, to be
-/// worked out once per file).
+/// worked out once per file): the half of the text's hash that a stub keeps.
 struct TextHash(u64);
 
 impl TextHash {
     fn of(text: &str) -> TextHash {
-        TextHash(xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+        TextHash(crate::cache::hash_text(text) as u64)
     }
 }
 
