@@ -161,6 +161,15 @@ pub trait Rule: RuleDecl + Send + Sync + 'static {
         true
     }
 
+    /// Whether [`Rule::check_node`] could do anything with a node of `kind` (one of the
+    /// rule's kinds) in this file, asked once per kind before the file is walked, of a rule
+    /// that [`Rule::applies_to_file`]: false only where it would do nothing at any node of
+    /// that kind in the file, whatever scopes the walk meets. The walk then neither goes
+    /// looking for such nodes nor offers them to the rule.
+    fn looks_at_kind(&self, _kind: SyntaxKind, _cx: &FileCx<'_>) -> bool {
+        true
+    }
+
     fn check_package(&self, _cx: &mut PackageCx<'_>) {}
     fn finish(&self, _cx: &mut WorkspaceCx<'_>) {}
 }

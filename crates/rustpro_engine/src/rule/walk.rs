@@ -64,30 +64,44 @@ impl Dispatch {
         self.test_names
     }
 
-    /// Which rules apply to the file (by index in `rules`), and per kind whether the walk
-    /// may want its nodes (a kind always reached, or one an applying rule declared): asked
-    /// once, before the file's walk.
+    /// Which rules look at which kinds in the file (rules that apply to it, kinds they look
+    /// at there), and per kind whether the walk may want its nodes (a kind always reached, or
+    /// one an applying rule looks at): asked once, before the file's walk.
     fn active_in(&self, cx: &FileCx<'_>) -> Active {
-        let rules: Vec<bool> = self.rules.iter().map(|rule| rule.applies_to_file(cx)).collect();
-        let kinds = self
-            .by_kind
-            .iter()
-            .zip(&self.always)
-            .map(|(of_kind, always)| *always || of_kind.iter().any(|&i| rules[i]))
-            .collect();
+        let applies: Vec<bool> = self.rules.iter().map(|rule| rule.applies_to_file(cx)).collect();
+        // Whether each rule looks at some kind in the file.
+        let mut looks = vec![false; self.rules.len()];
+        let mut rules = Vec::new();
+        let mut starts = Vec::with_capacity(KIND_COUNT + 1);
+        for (index, of_kind) in self.by_kind.iter().enumerate() {
+            starts.push(rules.len());
+            if of_kind.is_empty() {
+                continue;
+            }
+            let kind = SyntaxKind::from(u16::try_from(index).unwrap_or(u16::MAX));
+            for &rule in of_kind {
+                if applies[rule] && self.rules[rule].looks_at_kind(kind, cx) {
+                    rules.push(rule);
+                    looks[rule] = true;
+                }
+            }
+        }
+        starts.push(rules.len());
+        let kinds =
+            (0..KIND_COUNT).map(|kind| self.always[kind] || starts[kind] < starts[kind + 1]).collect();
         // Rules without kinds (package and workspace rules) see no nodes.
         let mut marks = Some(Vec::new());
-        for (rule, _) in self.rules.iter().zip(&rules).filter(|(r, on)| **on && !r.node_kinds().is_empty()) {
+        for (rule, _) in self.rules.iter().zip(&looks).filter(|(_, looks)| **looks) {
             match (rule.words(), marks.as_mut()) {
                 (Some(_), Some(all)) => all.extend_from_slice(rule.marks()),
                 _ => marks = None,
             }
         }
-        Active { rules, kinds, marks }
+        Active { rules, starts, kinds, marks }
     }
 
-    /// Whether the walk must reach `node`: a kind it always reaches, or one an applying
-    /// rule declared and accepts.
+    /// Whether the walk must reach `node`: a kind it always reaches, or one a rule looks at
+    /// in the file and accepts.
     fn wants(&self, active: &Active, node: GreenRef<'_>) -> bool {
         let kind = kind_index(node.kind());
         if !active.kinds.get(kind).copied().unwrap_or(false) {
@@ -95,20 +109,32 @@ impl Dispatch {
         }
         let always =
             self.always[kind] && (node.kind() != SyntaxKind::MACRO_CALL || macro_args_may_be_walked(node));
-        always || self.by_kind[kind].iter().any(|&i| active.rules[i] && self.rules[i].accepts(node))
+        always || active.rules_of(kind).iter().any(|&i| self.rules[i].accepts(node))
     }
 }
 
 /// What applies to the file being walked (see [`Dispatch::active_in`]).
 #[derive(Default)]
 struct Active {
-    /// By index in the dispatch's rules.
-    rules: Vec<bool>,
-    /// By kind.
+    /// The rules (by index in the dispatch's) that look at each kind in the file, kind after
+    /// kind: those of kind `k` from `starts[k]` to `starts[k + 1]`.
+    rules: Vec<usize>,
+    starts: Vec<usize>,
+    /// By kind: whether the walk reaches its nodes.
     kinds: Vec<bool>,
-    /// The marks of the applying rules, when all of them name their words (see
-    /// `Rule::words`; the words are the dispatch's).
+    /// The marks of the rules that look at some kind in the file, when all of them name
+    /// their words (see `Rule::words`; the words are the dispatch's).
     marks: Option<Vec<&'static str>>,
+}
+
+impl Active {
+    /// The rules that look at nodes of the kind at index `kind`.
+    fn rules_of(&self, kind: usize) -> &[usize] {
+        match (self.starts.get(kind), self.starts.get(kind + 1)) {
+            (Some(&start), Some(&end)) => &self.rules[start..end],
+            _ => &[],
+        }
+    }
 }
 
 /// Words and marks of which every node the rules accept holds one (see `Rule::words`).
@@ -420,11 +446,10 @@ impl<'d> Walker<'d> {
     fn dispatch_node(&mut self, node: &SyntaxNode, kind: SyntaxKind, cx: &mut FileCx<'_>) {
         let dispatch = self.dispatch;
         cx.forget_node_memo();
-        for &index in &dispatch.by_kind[kind_index(kind)] {
-            let rule = dispatch.rules[index];
-            if !self.active.rules.get(index).copied().unwrap_or(false)
-                || !with_green(node, |g| rule.accepts(g))
-            {
+        let kind = kind_index(kind);
+        for at in 0..self.active.rules_of(kind).len() {
+            let rule = dispatch.rules[self.active.rules_of(kind)[at]];
+            if !with_green(node, |g| rule.accepts(g)) {
                 continue;
             }
             let meta = rule.meta();

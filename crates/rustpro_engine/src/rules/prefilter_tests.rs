@@ -160,24 +160,7 @@ fn feature_rules_accept_what_may_use_a_feature() {
 #[test]
 fn words_cover_every_node_their_rule_accepts() {
     use crate::rule::walk::{Words, may_matter};
-    let mut files = Vec::new();
-    list_rs(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut files);
-    assert!(files.len() > 100, "fixtures not found");
-    let mut texts: Vec<String> = files.iter().filter_map(|path| std::fs::read_to_string(path).ok()).collect();
-    texts.extend(
-        [
-            "fn f() { 'a: { break 'a 1 }; match x { 1.. => {} } (a, b) = g(); }",
-            "fn f() { let _ = c\"x\"; let _ = cr\"y\"; let _ = cr#\"z\"#; let _ = &raw const x; }",
-            "fn f(g: impl AsyncFnMut()) { async || 1; const { 1 }; async { 1 }; }",
-            "fn f() -> impl Iterator<Item: Copy> { x } type A<'a> = B; unsafe extern \"C\" {}",
-            "fn f() { if let Some(x) = y && x > 1 {} let Some(z) = w else { return }; }",
-            "fn f<const N: usize>() -> impl Sized + use<'a> { x.is_some_and(g); println!(\"{x}\") }",
-            "use std::io::IsTerminal; fn f() { std::hint::black_box(1); x.ok(); }",
-            "unsafe impl Send for X {} unsafe fn g() {} unsafe trait T {} fn h() { unsafe { 1 }; }",
-            "fn f() { Arc::make_mut(&mut a); let b: Rc<String> = c; app.route(\"/\", g); Server::bind(a); }",
-        ]
-        .map(str::to_owned),
-    );
+    let texts = fixture_texts();
     let roots: Vec<_> = texts.iter().map(|text| parse_file(text, Edition::E2021).root).collect();
     for rule in crate::registry::all() {
         let Some(named) = rule.words() else { continue };
@@ -203,6 +186,74 @@ fn words_cover_every_node_their_rule_accepts() {
             }
         }
     }
+}
+
+/// The text of every fixture, and code that uses each kind of feature without naming an
+/// item (what words and marks are for).
+fn fixture_texts() -> Vec<String> {
+    let mut files = Vec::new();
+    list_rs(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut files);
+    assert!(files.len() > 100, "fixtures not found");
+    let mut texts: Vec<String> = files.iter().filter_map(|path| std::fs::read_to_string(path).ok()).collect();
+    texts.extend(
+        [
+            "fn f() { 'a: { break 'a 1 }; match x { 1.. => {} } (a, b) = g(); }",
+            "fn f() { let _ = c\"x\"; let _ = cr\"y\"; let _ = cr#\"z\"#; let _ = &raw const x; }",
+            "fn f(g: impl AsyncFnMut()) { async || 1; const { 1 }; async { 1 }; }",
+            "fn f() -> impl Iterator<Item: Copy> { x } type A<'a> = B; unsafe extern \"C\" {}",
+            "fn f() { if let Some(x) = y && x > 1 {} let Some(z) = w else { return }; }",
+            "fn f<const N: usize>() -> impl Sized + use<'a> { x.is_some_and(g); println!(\"{x}\") }",
+            "use std::io::IsTerminal; fn f() { std::hint::black_box(1); x.ok(); }",
+            "unsafe impl Send for X {} unsafe fn g() {} unsafe trait T {} fn h() { unsafe { 1 }; }",
+            "fn f() { Arc::make_mut(&mut a); let b: Rc<String> = c; app.route(\"/\", g); Server::bind(a); }",
+            "#[diagnostic::on_unimplemented(message = \"x\")] trait T { async fn f(); fn g() -> impl Sized; }",
+            "#[unsafe(no_mangle)] fn f() { match x { Some(y) if let Ok(z) = g(y) => {} _ => {} } }",
+            "#[cfg(true)] fn f() {} #[derive(Default)] enum E { #[default] A } #[expect(unused)] fn g() {}",
+            "use std::task::ready; fn f() { std::iter::zip(a, b); std::pin::pin!(x); x.then_some(1); }",
+        ]
+        .map(str::to_owned),
+    );
+    texts
+}
+
+/// A rule that looks at a kind in a file only from some toolchain on (see
+/// `Rule::looks_at_kind`) must look at every kind where a feature newer than its floor is
+/// found: over every fixture and the code above, in editions 2021 and 2024, each feature
+/// found at a node is one that `newer_at` counts for the node's kind.
+#[test]
+fn features_are_found_only_at_the_kinds_counted_for_them() {
+    use crate::rules::util::feature_use::{FEATURE_KINDS, detect, newer_at};
+    let texts = fixture_texts();
+    let mut found = 0;
+    for edition in [Edition::E2021, Edition::E2024] {
+        let mut package = crate::rule::walk::tests::package();
+        package.edition = edition;
+        for text in &texts {
+            let root = parse_file(text, edition).root;
+            let path = std::path::Path::new("/p/src/lib.rs");
+            let meta = crate::registry::all()[0].meta();
+            let lib = crate::project::TargetKind::Lib;
+            let mut cx = crate::rule::FileCx::new(path, &package, lib, &root, false, Vec::new(), meta);
+            cx.text = text;
+            for node in root.descendants().filter(|node| FEATURE_KINDS.contains(&node.kind())) {
+                let Some((feature, _)) = detect(&node, &cx, 0) else { continue };
+                found += 1;
+                assert!(
+                    newer_at(node.kind(), feature.minor - 1),
+                    "{} found at a {:?}: `{}`",
+                    feature.name,
+                    node.kind(),
+                    node.text()
+                );
+            }
+        }
+    }
+    assert!(found > 100, "{found} features found");
+    // Format string captures are 1.58: every `println!` of a package promising 1.58 or later
+    // is passed over.
+    assert!(newer_at(K::MACRO_CALL, 57) && !newer_at(K::MACRO_CALL, 58));
+    assert!(newer_at(K::PATH, 84) && !newer_at(K::PATH, 85));
+    assert!(!newer_at(K::IMPL, 0));
 }
 
 fn list_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

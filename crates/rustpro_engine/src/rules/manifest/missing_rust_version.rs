@@ -6,10 +6,10 @@ use crate::project::{NewerManifestKeys, Package, locate, newer_manifest_keys};
 use crate::rule::{FileCx, FileFacts, PackageCx, RequiredRust, Rule};
 use crate::rules::manifest::rust_version_too_low::manifest_uses;
 use crate::rules::util::feature_use::{
-    FEATURE_KINDS, FEATURE_MARKS, feature_use, feature_words, features_apply, may_use_feature,
+    FEATURE_KINDS, FEATURE_MARKS, feature_use, feature_words, features_apply, may_use_feature, newer_at,
 };
 use crate::rules::util::rust_features::{Detect, edition_minor, feature};
-use crate::source::parse::{GreenRef, SyntaxNode};
+use crate::source::parse::{GreenRef, SyntaxKind, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -124,6 +124,11 @@ impl Rule for MissingRustVersion {
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         let package = cx.package();
         package.rust_version.is_none() && features_apply(cx, edition_minor(package.edition))
+    }
+
+    /// The edition's floor, the lowest, as above.
+    fn looks_at_kind(&self, kind: SyntaxKind, cx: &FileCx<'_>) -> bool {
+        newer_at(kind, edition_minor(cx.package().edition))
     }
 
     fn accepts(&self, node: GreenRef<'_>) -> bool {

@@ -5,12 +5,12 @@ use crate::declare_rule;
 use crate::project::{NewerManifestKeys, TomlSpan, locate, newer_manifest_keys};
 use crate::rule::{FileCx, PackageCx, Rule, WorkspaceCx};
 use crate::rules::util::feature_use::{
-    FEATURE_KINDS, FEATURE_MARKS, feature_use, feature_words, features_apply, may_use_feature,
+    FEATURE_KINDS, FEATURE_MARKS, feature_use, feature_words, features_apply, may_use_feature, newer_at,
 };
 use crate::rules::util::rust_features::{
     Detect, Feature, ManifestKey, edition_minor, feature, parse_rust_version,
 };
-use crate::source::parse::{GreenRef, SyntaxNode};
+use crate::source::parse::{GreenRef, SyntaxKind, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -103,6 +103,10 @@ impl Rule for RustVersionTooLow {
 
     fn applies_to_file(&self, cx: &FileCx<'_>) -> bool {
         cx.declared_rust_minor().is_some_and(|declared| features_apply(cx, declared))
+    }
+
+    fn looks_at_kind(&self, kind: SyntaxKind, cx: &FileCx<'_>) -> bool {
+        cx.declared_rust_minor().is_some_and(|declared| newer_at(kind, declared))
     }
 
     fn accepts(&self, node: GreenRef<'_>) -> bool {

@@ -113,6 +113,57 @@ pub(crate) fn may_use_feature(node: GreenRef<'_>) -> bool {
     }
 }
 
+/// The node kinds at which [`detect`] finds the uses of a feature detected so.
+fn detected_at(detect: &Detect) -> &'static [SyntaxKind] {
+    use SyntaxKind as K;
+    match detect {
+        Detect::Path(_) => &[K::PATH, K::USE_TREE],
+        Detect::Method(..) => &[K::METHOD_CALL_EXPR],
+        Detect::Syntax(syntax) => match syntax {
+            Syntax::Async => &[K::FN, K::BLOCK_EXPR],
+            Syntax::AsyncFnInTrait | Syntax::ImplTraitInTrait => &[K::FN],
+            Syntax::LabeledBlock | Syntax::InlineConst => &[K::BLOCK_EXPR],
+            Syntax::DefaultVariant
+            | Syntax::DiagnosticAttribute
+            | Syntax::ExpectAttribute
+            | Syntax::UnsafeAttribute
+            | Syntax::CfgBooleanLiterals => &[K::ATTR],
+            Syntax::ConstGenerics => &[K::CONST_PARAM],
+            Syntax::InlineFormatArgs => &[K::MACRO_CALL],
+            Syntax::DestructuringAssignment => &[K::BIN_EXPR],
+            Syntax::LetElse => &[K::LET_ELSE],
+            Syntax::GenericAssociatedTypes => &[K::TYPE_ALIAS],
+            Syntax::CStringLiteral => &[K::LITERAL],
+            Syntax::AssociatedTypeBounds => &[K::ASSOC_TYPE_ARG],
+            Syntax::ExclusiveRangePattern => &[K::RANGE_PAT],
+            Syntax::RawRef => &[K::REF_EXPR],
+            Syntax::UnsafeExtern => &[K::EXTERN_BLOCK],
+            Syntax::PreciseCapturing | Syntax::PreciseCapturingInTrait => &[K::USE_BOUND_GENERIC_ARGS],
+            Syntax::AsyncClosure => &[K::CLOSURE_EXPR],
+            Syntax::AsyncFnBound => &[K::PATH],
+            Syntax::LetChains | Syntax::IfLetGuards => &[K::LET_EXPR],
+        },
+        Detect::Manifest(_) | Detect::Edition(_) => &[],
+    }
+}
+
+/// Whether a feature newer than `1.floor` may be found at a node of `kind`: most packages
+/// promise a toolchain newer than what most kinds can show (format string captures, 1.58,
+/// at every `println!`), and the walk then passes over those kinds.
+pub(crate) fn newer_at(kind: SyntaxKind, floor: Minor) -> bool {
+    static NEWEST: LazyLock<Vec<Minor>> = LazyLock::new(|| {
+        let mut newest = vec![0; crate::source::parse::KIND_COUNT];
+        for feature in FEATURES {
+            for &kind in detected_at(&feature.detect) {
+                let at = &mut newest[crate::source::parse::kind_index(kind)];
+                *at = (*at).max(feature.minor);
+            }
+        }
+        newest
+    });
+    NEWEST.get(crate::source::parse::kind_index(kind)).is_some_and(|&newest| newest > floor)
+}
+
 /// The words of which every node [`may_use_feature`] takes holds one, or else one of
 /// [`FEATURE_MARKS`] (see `Rule::words`): the names of the table's items and methods, the
 /// macros whose arguments it reads, and the keywords of the syntax it dates.
@@ -166,7 +217,11 @@ fn is_table_method(name: &str) -> bool {
     FEATURES.iter().any(|f| matches!(f.detect, Detect::Method(m, _) if m == name))
 }
 
-fn detect(node: &SyntaxNode, cx: &FileCx<'_>, floor: Minor) -> Option<(&'static Feature, TextRange)> {
+pub(crate) fn detect(
+    node: &SyntaxNode,
+    cx: &FileCx<'_>,
+    floor: Minor,
+) -> Option<(&'static Feature, TextRange)> {
     let syntax = |s: Syntax| feature(Detect::Syntax(s));
     let whole = node.text_range();
     match node.kind() {
