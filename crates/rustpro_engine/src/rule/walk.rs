@@ -128,12 +128,17 @@ struct Active {
 }
 
 impl Active {
+    /// Where the rules that look at nodes of the kind at index `kind` lie in `rules`.
+    fn span_of(&self, kind: usize) -> std::ops::Range<usize> {
+        match (self.starts.get(kind), self.starts.get(kind + 1)) {
+            (Some(&start), Some(&end)) => start..end,
+            _ => 0..0,
+        }
+    }
+
     /// The rules that look at nodes of the kind at index `kind`.
     fn rules_of(&self, kind: usize) -> &[usize] {
-        match (self.starts.get(kind), self.starts.get(kind + 1)) {
-            (Some(&start), Some(&end)) => &self.rules[start..end],
-            _ => &[],
-        }
+        &self.rules[self.span_of(kind)]
     }
 }
 
@@ -446,9 +451,8 @@ impl<'d> Walker<'d> {
     fn dispatch_node(&mut self, node: &SyntaxNode, kind: SyntaxKind, cx: &mut FileCx<'_>) {
         let dispatch = self.dispatch;
         cx.forget_node_memo();
-        let kind = kind_index(kind);
-        for at in 0..self.active.rules_of(kind).len() {
-            let rule = dispatch.rules[self.active.rules_of(kind)[at]];
+        for at in self.active.span_of(kind_index(kind)) {
+            let rule = dispatch.rules[self.active.rules[at]];
             if !with_green(node, |g| rule.accepts(g)) {
                 continue;
             }
