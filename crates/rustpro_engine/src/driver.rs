@@ -1367,8 +1367,12 @@ fn locate_findings(
     if raw.is_empty() && !has_marker {
         return Vec::new();
     }
-    let lines = LineIndex::new(text);
-    let suppressions = if has_marker { suppression::find(text, root, &lines) } else { Vec::new() };
+    // Lines of the text the rules read: only suppressions are matched by line.
+    let lines = has_marker.then(|| LineIndex::new(text));
+    let suppressions = match &lines {
+        Some(lines) => suppression::find(text, root, lines),
+        None => Vec::new(),
+    };
     let mut used = vec![vec![false; 0]; suppressions.len()];
     for (s, used) in suppressions.iter().zip(used.iter_mut()) {
         *used = vec![false; s.rules.len()];
@@ -1377,7 +1381,7 @@ fn locate_findings(
     for finding in raw {
         let Some(index) = registry::index_of(finding.rule.name) else { continue };
         let Some(severity) = settings.level(index, &job.path) else { continue };
-        let line = lines.line_of(usize::from(finding.range.start()));
+        let line = lines.as_ref().map_or(0, |lines| lines.line_of(usize::from(finding.range.start())));
         let mut suppressed = false;
         for (s, used) in suppressions.iter().zip(used.iter_mut()) {
             if s.target_line != line {
@@ -1437,7 +1441,11 @@ fn locate_findings(
         return Vec::new();
     }
     let original = source.original();
-    let original_lines = LineIndex::new(original);
+    // The same lines when the file on disk is the text the rules read (no BOM, no CRLF).
+    let original_lines = match lines {
+        Some(lines) if source.is_as_written() => lines,
+        _ => LineIndex::new(original),
+    };
     kept.into_iter()
         .map(|kept| {
             let mut finding = Finding::locate(

@@ -94,6 +94,34 @@ fn hostile_files_are_survived_and_reported_once() {
     assert_eq!(&text[crlf.range.clone()], b"unwrap()");
 }
 
+/// Suppressions are matched by the line of the text the rules read, and findings located in
+/// the bytes on disk: the same text for most files, a different one after a BOM and CRLF line
+/// ends are taken away.
+#[test]
+fn suppressions_and_locations_agree_with_and_without_a_bom_and_crlf() {
+    let body = "pub fn f(x: Option<u8>) -> u8 {\n    // rustpro:allow(unwrap_in_production)\n    \
+                let y = x.unwrap();\n    y + x.unwrap()\n}\n";
+    let crlf = format!("\u{feff}{}", body.replace('\n', "\r\n"));
+    let dir = package(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"mod crlf;\nmod lf;\n"),
+        ("src/lf.rs", body.as_bytes()),
+        ("src/crlf.rs", crlf.as_bytes()),
+    ]);
+    let outcome = check_all(dir.path());
+    for file in ["lf.rs", "crlf.rs"] {
+        let text = fs::read(dir.path().join("src").join(file)).expect("read");
+        let found: Vec<_> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.path.ends_with(file) && f.rule != "no_tests")
+            .map(|f| (f.rule, f.start.line, f.start.column, text[f.range.clone()].to_vec()))
+            .collect();
+        // The first `unwrap` is suppressed, the second is not, and the suppression is used.
+        assert_eq!(found, [("unwrap_in_production", 4, 11, b"unwrap()".to_vec())], "{file}");
+    }
+}
+
 /// A package holding `files` (relative path, bytes) in a temporary folder.
 fn package(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

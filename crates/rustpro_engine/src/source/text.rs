@@ -123,6 +123,11 @@ impl SourceText {
         self.normalized.as_deref().unwrap_or(&self.original)
     }
 
+    /// Whether the text handed to the parser is the file as written (no BOM, no CRLF).
+    pub fn is_as_written(&self) -> bool {
+        self.normalized.is_none()
+    }
+
     /// Whether the file uses CRLF line endings.
     pub fn has_crlf(&self) -> bool {
         !self.removed_cr.is_empty()
