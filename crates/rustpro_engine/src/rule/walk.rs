@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use super::attrs::{ScopeAttrs, has_attrs, scope_attrs};
 use super::context::FileCx;
 use super::tested;
-use super::{Rule, RuleMeta};
+use super::{NodeFilter, Rule, RuleMeta};
 use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
@@ -89,6 +89,11 @@ impl Dispatch {
         starts.push(rules.len());
         let kinds =
             (0..KIND_COUNT).map(|kind| self.always[kind] || starts[kind] < starts[kind + 1]).collect();
+        let filters = looks
+            .iter()
+            .zip(&self.rules)
+            .map(|(looks, rule)| if *looks { rule.file_filter(cx) } else { None })
+            .collect();
         // Rules without kinds (package and workspace rules) see no nodes.
         let mut marks = Some(Vec::new());
         for (rule, _) in self.rules.iter().zip(&looks).filter(|(_, looks)| **looks) {
@@ -97,7 +102,7 @@ impl Dispatch {
                 _ => marks = None,
             }
         }
-        Active { rules, starts, kinds, marks }
+        Active { rules, starts, kinds, marks, filters }
     }
 
     /// Whether the walk must reach `node`: a kind it always reaches, or one a rule looks at
@@ -109,7 +114,7 @@ impl Dispatch {
         }
         let always =
             self.always[kind] && (node.kind() != SyntaxKind::MACRO_CALL || macro_args_may_be_walked(node));
-        always || active.rules_of(kind).iter().any(|&i| self.rules[i].accepts(node))
+        always || active.rules_of(kind).iter().any(|&i| active.accepts(self.rules[i], i, node))
     }
 }
 
@@ -125,9 +130,18 @@ struct Active {
     /// The marks of the rules that look at some kind in the file, when all of them name
     /// their words (see `Rule::words`; the words are the dispatch's).
     marks: Option<Vec<&'static str>>,
+    /// By rule (index in the dispatch's): what the rule tests of nodes in this file besides
+    /// [`Rule::accepts`] (see [`Rule::file_filter`]).
+    filters: Vec<Option<NodeFilter>>,
 }
 
 impl Active {
+    /// Whether `rule`, at index `index` in the dispatch's rules, takes `node` in this file.
+    fn accepts(&self, rule: &dyn Rule, index: usize, node: GreenRef<'_>) -> bool {
+        rule.accepts(node)
+            && self.filters.get(index).and_then(Option::as_ref).is_none_or(|passes| passes(node))
+    }
+
     /// Where the rules that look at nodes of the kind at index `kind` lie in `rules`.
     fn span_of(&self, kind: usize) -> std::ops::Range<usize> {
         match (self.starts.get(kind), self.starts.get(kind + 1)) {
@@ -452,8 +466,9 @@ impl<'d> Walker<'d> {
         let dispatch = self.dispatch;
         cx.forget_node_memo();
         for at in self.active.span_of(kind_index(kind)) {
-            let rule = dispatch.rules[self.active.rules[at]];
-            if !with_green(node, |g| rule.accepts(g)) {
+            let index = self.active.rules[at];
+            let rule = dispatch.rules[index];
+            if !with_green(node, |g| self.active.accepts(rule, index, g)) {
                 continue;
             }
             let meta = rule.meta();

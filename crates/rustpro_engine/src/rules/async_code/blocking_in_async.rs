@@ -1,8 +1,11 @@
+use rustc_hash::FxHashSet;
+
 use crate::declare_rule;
-use crate::rule::{FileCx, Rule};
+use crate::rule::{FileCx, NodeFilter, Rule};
 use crate::rules::util::{enclosing_async_body, macro_call_in_file, path_text};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast};
+use crate::source::text::text_find_all;
 
 declare_rule! {
     /// ## What it does
@@ -147,6 +150,27 @@ impl Rule for BlockingInAsync {
         node.kind() == SyntaxKind::METHOD_CALL_EXPR || node.has_child_in(&[SyntaxKind::PATH_EXPR])
     }
 
+    /// The names a blocking call may have in this file: the last segment of each configured
+    /// entry (a function's or a method's name), and each name the file gives with `as` (a
+    /// renamed import). None when an entry `prefix::*` may match here, whatever the name:
+    /// the file names each segment of the prefix (a path is expanded through the file's
+    /// imports, which name them), but for the package's own name (`crate::`).
+    fn file_filter(&self, cx: &FileCx<'_>) -> Option<NodeFilter> {
+        let crate_name = cx.package().name.replace('-', "_");
+        let mut names: FxHashSet<Box<str>> = FxHashSet::default();
+        for entry in &cx.options().blocking_calls {
+            if let Some(prefix) = entry.strip_suffix("::*") {
+                if prefix.split("::").all(|segment| segment == crate_name || has_word(cx.text, segment)) {
+                    return None;
+                }
+            } else {
+                names.insert(entry.rsplit("::").next().unwrap_or(entry).into());
+            }
+        }
+        names.extend(names_given_with_as(cx.text).map(Box::from));
+        Some(Box::new(move |node| call_name(node).is_some_and(|name| names.contains(name))))
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() || !cx.file_mentions("async") {
             return;
@@ -167,6 +191,48 @@ impl Rule for BlockingInAsync {
         };
         cx.report(range, message).help(family.help());
     }
+}
+
+/// The name a call is made by, read from the green tree: a method's, or the last segment of
+/// a called path (`fs::read` in `fs::read(p)`).
+fn call_name(node: GreenRef<'_>) -> Option<&str> {
+    if node.kind() == SyntaxKind::METHOD_CALL_EXPR {
+        return node.name_ref_text();
+    }
+    let path = node.child(SyntaxKind::PATH_EXPR)?.child(SyntaxKind::PATH)?;
+    path.child(SyntaxKind::PATH_SEGMENT)?.name_ref_text()
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn has_word(text: &str, word: &str) -> bool {
+    !word.is_empty()
+        && text_find_all(text, word).any(|at| {
+            let before = text[..at].bytes().next_back();
+            let after = text.as_bytes().get(at + word.len()).copied();
+            !before.is_some_and(is_ident_byte) && !after.is_some_and(is_ident_byte)
+        })
+}
+
+/// The identifiers that follow the keyword `as` anywhere in `text` (comments and casts
+/// too): among them every name a `use` item gives (`use std::fs::read as slurp;`).
+fn names_given_with_as(text: &str) -> impl Iterator<Item = &str> {
+    text_find_all(text, "as").filter_map(|at| {
+        if text[..at].bytes().next_back().is_some_and(is_ident_byte) {
+            return None;
+        }
+        let rest = &text[at + 2..];
+        let name = rest.trim_start();
+        if name.len() == rest.len() {
+            // `as` is followed by a space before the name (`as_ref`, `as;` are not this).
+            return None;
+        }
+        let end = name.bytes().position(|b| !is_ident_byte(b) && b != b'#').unwrap_or(name.len());
+        (end > 0).then(|| &name[..end])
+    })
+}
+
+fn is_ident_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || !byte.is_ascii()
 }
 
 /// The kind of blocking call, for advice that fits it.
@@ -378,7 +444,18 @@ fn annotated_type(ty: &ast::Type, at: &SyntaxNode, cx: &FileCx<'_>) -> Option<Re
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{has_word, matches, names_given_with_as};
+
+    #[test]
+    fn renamed_imports_and_whole_words_are_found_in_text() {
+        let text = "use a::{b as c, d as\n  e};\nfn f() { x.as_ref(); (y as u8, z as r#type); has a; }";
+        let names: Vec<&str> = names_given_with_as(text).collect();
+        assert_eq!(names, ["c", "e", "u8", "r#type"]);
+        assert!(has_word("use reqwest::blocking;", "blocking"));
+        assert!(!has_word("spawn_blocking(f)", "blocking"));
+        assert!(!has_word("blockings", "blocking"));
+        assert!(!has_word("anything", ""));
+    }
 
     #[test]
     fn entries_match_paths_prefixes_and_names() {
