@@ -1226,7 +1226,8 @@ impl Shared<'_> {
         }
         let mut findings = Vec::new();
         if !is_filtered_out(&self.filters, &job.path) {
-            for (finding, data) in locate_findings(job, settings, source, root, cx.raw) {
+            let lines = cx.take_lines();
+            for (finding, data) in locate_findings(job, settings, source, root, cx.raw, lines) {
                 match data {
                     None => findings.push(finding),
                     Some(data) => {
@@ -1361,17 +1362,19 @@ fn locate_findings(
     source: &SourceText,
     root: &SyntaxNode,
     raw: Vec<crate::rule::RawFinding>,
+    known_lines: Option<LineIndex>,
 ) -> Vec<(Finding, Option<DeferredData>)> {
     let text = source.normalized();
     let has_marker = text_contains(text, "rustpro:allow(");
     if raw.is_empty() && !has_marker {
         return Vec::new();
     }
-    // Lines of the text the rules read: only suppressions are matched by line.
-    let lines = has_marker.then(|| LineIndex::new(text));
+    // Lines of the text the rules read (the rules' own, when one asked for a line): only
+    // suppressions are matched by line.
+    let lines = known_lines.or_else(|| has_marker.then(|| LineIndex::new(text)));
     let suppressions = match &lines {
-        Some(lines) => suppression::find(text, root, lines),
-        None => Vec::new(),
+        Some(lines) if has_marker => suppression::find(text, root, lines),
+        _ => Vec::new(),
     };
     let mut used = vec![vec![false; 0]; suppressions.len()];
     for (s, used) in suppressions.iter().zip(used.iter_mut()) {
@@ -1381,7 +1384,10 @@ fn locate_findings(
     for finding in raw {
         let Some(index) = registry::index_of(finding.rule.name) else { continue };
         let Some(severity) = settings.level(index, &job.path) else { continue };
-        let line = lines.as_ref().map_or(0, |lines| lines.line_of(usize::from(finding.range.start())));
+        let line = match &lines {
+            Some(lines) if !suppressions.is_empty() => lines.line_of(usize::from(finding.range.start())),
+            _ => 0,
+        };
         let mut suppressed = false;
         for (s, used) in suppressions.iter().zip(used.iter_mut()) {
             if s.target_line != line {

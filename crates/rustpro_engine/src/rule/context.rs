@@ -432,6 +432,11 @@ impl<'a> FileCx<'a> {
         self.deferred.push((self.current, DeferredData::new(data), Some(edits)));
     }
 
+    /// The lines of the file's text, when a rule asked for a line (see [`FileCx::line_of`]).
+    pub(crate) fn take_lines(&mut self) -> Option<crate::source::LineIndex> {
+        self.lines.take()
+    }
+
     /// The 1-based line of `offset` (an offset of the tree being walked).
     pub fn line_of(&self, offset: TextSize) -> usize {
         let offset = (offset + self.base).min(self.root.text_range().end());
