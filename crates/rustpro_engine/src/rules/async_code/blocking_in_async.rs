@@ -156,6 +156,10 @@ impl Rule for BlockingInAsync {
     /// the file names each segment of the prefix (a path is expanded through the file's
     /// imports, which name them), but for the package's own name (`crate::`).
     fn file_filter(&self, cx: &FileCx<'_>) -> Option<NodeFilter> {
+        // Without the file's text (as for `FileCx::file_mentions`), any name may be given.
+        if cx.text.is_empty() {
+            return None;
+        }
         let crate_name = cx.package().name.replace('-', "_");
         let mut names: FxHashSet<Box<str>> = FxHashSet::default();
         for entry in &cx.options().blocking_calls {
