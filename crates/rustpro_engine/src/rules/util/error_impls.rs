@@ -49,6 +49,10 @@ pub(crate) enum ErrorFact {
         name: String,
         at: UnreadAt,
     },
+    /// The types of a file still kept unread at the end of its walk, as one fact (see
+    /// [`read_named_types`]): one item per file instead of one per type, for the many
+    /// files whose types no impl names.
+    UnreadTypes(UnreadTypes),
     Display(ImplFact<MessageBody>),
     Error(ImplFact<SourceBody>),
     From(FromFact),
@@ -66,6 +70,27 @@ pub(crate) struct UnreadAt {
     start: u32,
     end: u32,
     text_hash: u64,
+}
+
+/// Types of one file kept unread (see [`ErrorFact::UnreadTypes`]), in the walk's order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct UnreadTypes {
+    /// Each type's name, followed by a line break (names have none): one allocation for all.
+    names: String,
+    at: Vec<UnreadAt>,
+}
+
+impl UnreadTypes {
+    fn push(&mut self, name: &str, at: UnreadAt) {
+        self.names.push_str(name);
+        self.names.push('\n');
+        self.at.push(at);
+    }
+
+    /// Each type's name and where it lies, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, UnreadAt)> {
+        self.names.split_terminator('\n').zip(self.at.iter().copied())
+    }
 }
 
 /// A struct or enum of the package.
@@ -244,11 +269,48 @@ impl TextHash {
 
 /// At the end of a file's walk: reads in full the types kept unread (see [`unread_type`])
 /// that an impl of the file names, in their place among the facts the walk kept. The rest
-/// stay unread, for the workspace stage to read should an impl in another file name them.
+/// stay unread, for the workspace stage to read should an impl in another file name them:
+/// each rule's as one fact, where its first one was (see [`ErrorFact::UnreadTypes`]).
 pub(crate) fn read_named_types(cx: &mut FileCx<'_>) {
     if cx.unread_types.is_empty() {
         return;
     }
+    read_types_named_in_file(cx);
+    merge_unread_types(cx);
+}
+
+/// Each rule's facts of types still unread, merged into one in the place of the first.
+fn merge_unread_types(cx: &mut FileCx<'_>) {
+    type Entry = (&'static crate::rule::RuleMeta, crate::rule::DeferredData, Option<FileFix>);
+    let mut kept: Vec<Entry> = Vec::with_capacity(cx.deferred.len());
+    // Per rule: where its merged fact goes in `kept`, and the types it holds.
+    let mut merged: Vec<(&'static crate::rule::RuleMeta, usize, UnreadTypes)> = Vec::new();
+    for (rule, data, edits) in std::mem::take(&mut cx.deferred) {
+        let Some(ErrorFact::Unread { name, at }) = data.get::<ErrorFact>() else {
+            kept.push((rule, data, edits));
+            continue;
+        };
+        match merged.iter_mut().find(|(r, _, _)| std::ptr::eq(*r, rule)) {
+            Some((_, _, types)) => types.push(name, *at),
+            None => {
+                let mut types = UnreadTypes::default();
+                types.push(name, *at);
+                merged.push((rule, kept.len(), types));
+                // A place holder, replaced below.
+                kept.push((rule, data, edits));
+            }
+        }
+    }
+    for (rule, place, types) in merged {
+        if let Some(slot) = kept.get_mut(place) {
+            *slot = (rule, crate::rule::DeferredData::new(ErrorFact::UnreadTypes(types)), None);
+        }
+    }
+    cx.deferred = kept;
+}
+
+/// The part of [`read_named_types`] that reads the types an impl of the file names.
+fn read_types_named_in_file(cx: &mut FileCx<'_>) {
     let impl_name = |data: &crate::rule::DeferredData| match data.get::<ErrorFact>() {
         Some(ErrorFact::Display(fact)) => Some(fact.self_name.clone()),
         Some(ErrorFact::Error(fact)) => Some(fact.self_name.clone()),
@@ -1378,10 +1440,14 @@ mod tests {
             .iter()
             .filter(|(rule, _, _)| rule.name == "manual_error_impl")
             .filter_map(|(_, data, edits)| match data.get::<ErrorFact>()? {
-                ErrorFact::Type { name, .. } => Some((name.clone(), true, edits.is_some())),
-                ErrorFact::Unread { name, .. } => Some((name.clone(), false, edits.is_some())),
+                ErrorFact::Type { name, .. } => Some(vec![(name.clone(), true, edits.is_some())]),
+                ErrorFact::Unread { name, .. } => Some(vec![(name.clone(), false, edits.is_some())]),
+                ErrorFact::UnreadTypes(types) => {
+                    Some(types.iter().map(|(name, _)| (name.to_owned(), false, edits.is_some())).collect())
+                }
                 _ => None,
             })
+            .flatten()
             .collect()
     }
 
@@ -1414,6 +1480,61 @@ impl From<u8> for Converted { fn from(v: u8) -> Self { Converted(v) } }
         // Nothing names a type: nothing is read.
         let kept = kept_types("pub struct A;\npub enum B { X }\nfn f() -> fmt::Error { todo!() }\n");
         assert!(kept.iter().all(|(_, read, _)| !read), "{kept:?}");
+    }
+
+    /// The types left unread leave the file as one fact per rule, in the place of the
+    /// first of them, holding each of them in order with where it lies.
+    #[test]
+    fn types_left_unread_are_kept_as_one_fact_per_rule() {
+        let text = "use std::fmt;\npub struct A;\npub enum Named { X }\npub struct B(u8);\n\
+                    impl fmt::Display for Named {\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { Ok(()) }\n}\n\
+                    pub enum C { Y }\n";
+        let facts = walked_facts(text);
+        for rule in ["manual_error_impl", "manual_from_error"] {
+            let of_rule: Vec<&ErrorFact> =
+                facts.iter().filter(|(name, _)| *name == rule).map(|(_, fact)| fact).collect();
+            let merged: Vec<&UnreadTypes> = of_rule
+                .iter()
+                .filter_map(|fact| match fact {
+                    ErrorFact::UnreadTypes(types) => Some(types),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(merged.len(), 1, "{rule}: {of_rule:?}");
+            assert!(of_rule.iter().all(|fact| !matches!(fact, ErrorFact::Unread { .. })), "{of_rule:?}");
+            // In the place of `A`, the first: before the fact of `Named`, read in full.
+            assert!(matches!(of_rule[0], ErrorFact::UnreadTypes(_)), "{rule}: {of_rule:?}");
+            let names: Vec<(&str, usize)> =
+                merged[0].iter().map(|(name, at)| (name, at.start as usize)).collect();
+            let at = |s: &str| text.find(s).unwrap_or(usize::MAX);
+            assert_eq!(
+                names,
+                [("A", at("pub struct A")), ("B", at("pub struct B")), ("C", at("pub enum C"))]
+            );
+        }
+    }
+
+    /// What the two error rules kept of `text` as a library file, in order, by rule name.
+    fn walked_facts(text: &str) -> Vec<(&'static str, ErrorFact)> {
+        use crate::rule::walk::{Dispatch, Walker};
+        let rules: Vec<&'static dyn crate::rule::Rule> = crate::registry::all()
+            .iter()
+            .copied()
+            .filter(|rule| matches!(rule.meta().name, "manual_error_impl" | "manual_from_error"))
+            .collect();
+        let parsed = crate::source::parse::parse_file(text, crate::project::Edition::E2021);
+        let package = crate::rule::walk::tests::package();
+        let path = std::path::Path::new("/p/src/lib.rs");
+        let lib = crate::project::TargetKind::Lib;
+        let mut cx = FileCx::new(path, &package, lib, &parsed.root, false, Vec::new(), rules[0].meta());
+        cx.text = text;
+        let dispatch = Dispatch::new(&rules, false);
+        Walker::new(&dispatch, crate::project::Edition::E2021, text).walk_file(&mut cx);
+        read_named_types(&mut cx);
+        cx.deferred
+            .iter()
+            .filter_map(|(rule, data, _)| Some((rule.name, data.get::<ErrorFact>()?.clone())))
+            .collect()
     }
 
     /// A type kept unread reads again, from its range in a new tree of the file, into what

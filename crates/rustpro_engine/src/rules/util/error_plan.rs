@@ -21,6 +21,9 @@ pub(crate) struct Pieces<'a> {
     /// Every type, by name (the rest of its facts decoded, or read again, for the types
     /// asked for).
     types: Vec<(&'a Deferred, &'a str, TypeSource<'a>)>,
+    /// Where in `types` the types of each package and name are, in order, made on the first
+    /// ask: a workspace may have tens of thousands of types, and each impl asks for its own.
+    types_named: OnceLock<HashMap<(usize, &'a str), Vec<usize>>>,
     pub displays: Vec<(&'a Deferred, &'a ImplFact<MessageBody>)>,
     pub errors: Vec<(&'a Deferred, &'a ImplFact<SourceBody>)>,
     pub froms: Vec<(&'a Deferred, &'a FromFact)>,
@@ -49,6 +52,7 @@ impl<'a> Pieces<'a> {
     pub fn gather(items: &'a [Deferred]) -> Pieces<'a> {
         let mut pieces = Pieces {
             types: Vec::new(),
+            types_named: OnceLock::new(),
             displays: Vec::new(),
             errors: Vec::new(),
             froms: Vec::new(),
@@ -62,6 +66,11 @@ impl<'a> Pieces<'a> {
                 }
                 Some(ErrorFact::Unread { name, at }) => {
                     pieces.types.push((item, name, TypeSource::Unread(*at, OnceLock::new())));
+                }
+                Some(ErrorFact::UnreadTypes(types)) => {
+                    for (name, at) in types.iter() {
+                        pieces.types.push((item, name, TypeSource::Unread(at, OnceLock::new())));
+                    }
                 }
                 Some(ErrorFact::Display(d)) => pieces.displays.push((item, d)),
                 Some(ErrorFact::Error(e)) => pieces.errors.push((item, e)),
@@ -84,10 +93,18 @@ impl<'a> Pieces<'a> {
         name: &str,
         cx: &WorkspaceCx<'_>,
     ) -> Result<TypeRef<'p>, String> {
-        let candidates: Vec<_> = self
-            .types
-            .iter()
-            .filter(|(t, type_name, _)| t.package == item.package && *type_name == name)
+        let types_named = self.types_named.get_or_init(|| {
+            let mut named: HashMap<(usize, &'a str), Vec<usize>> = HashMap::new();
+            for (index, (item, name, _)) in self.types.iter().enumerate() {
+                named.entry((item.package, *name)).or_default().push(index);
+            }
+            named
+        });
+        let candidates: Vec<_> = types_named
+            .get(&(item.package, name))
+            .into_iter()
+            .flatten()
+            .filter_map(|&index| self.types.get(index))
             .map(|(t, _, source)| (*t, source))
             .collect();
         // A type kept unread that does not read again is not there, as the walk would not
