@@ -219,7 +219,9 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
                 // Parallel walks finish in any order; the workspace stage sees files in a
                 // stable one.
                 let (files, broken) = decode_items(pool.as_ref(), deferred, run_cache.as_ref(), &settings_of);
+                timings.mark("decoding kept items");
                 let groups = in_file_order(files, &settings_of);
+                timings.mark("ordering kept items");
                 staged.extend(stages.workspace_stage(pool.as_ref(), groups));
                 let complete = broken.is_empty();
                 problems.extend(broken);
@@ -235,6 +237,7 @@ pub fn check(request: &CheckRequest) -> Result<Outcome, ConfigError> {
     cache_stats.stages_reused = stages_reused;
     timings.mark("cache write");
     let mut findings = in_path_order(findings);
+    timings.mark("ordering findings");
     findings.dedup_by(|a, b| a.range == b.range && a.rule == b.rule && a.path == b.path);
     problems.sort_by(|a, b| (&a.path, a.location, &a.message).cmp(&(&b.path, b.location, &b.message)));
     problems.dedup_by(|a, b| {
@@ -557,13 +560,22 @@ fn flatten<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
 /// gives each finding twice: those are then ordered by package and target, so that the
 /// order (and the copy that deduplication keeps) never depends on which package was first.
 fn in_path_order(findings: Vec<Finding>) -> Vec<Finding> {
-    let path_rank = ranks(findings.iter().map(|f| f.path.as_path()), |a, b| same_bytes(a, b));
-    let origin_rank = ranks(findings.iter().map(origin_key), |a, b| match (a, b) {
-        (Some((a_path, a_kind, a_name)), Some((b_path, b_kind, b_name))) => {
-            same_bytes(a_path, b_path) && a_kind == b_kind && a_name == b_name
-        }
-        _ => a.is_none() && b.is_none(),
-    });
+    // A path's components, split once per run: comparing them is how paths order.
+    let path_rank = ranks(
+        findings.iter().map(|f| f.path.as_path()),
+        |a, b| same_bytes(a, b),
+        |path| path.components().collect::<Vec<_>>(),
+    );
+    let origin_rank = ranks(
+        findings.iter().map(origin_key),
+        |a, b| match (a, b) {
+            (Some((a_path, a_kind, a_name)), Some((b_path, b_kind, b_name))) => {
+                same_bytes(a_path, b_path) && a_kind == b_kind && a_name == b_name
+            }
+            _ => a.is_none() && b.is_none(),
+        },
+        |origin| *origin,
+    );
     let mut keys: Vec<(u32, LineCol, &'static str, u32, u32)> = findings
         .iter()
         .enumerate()
@@ -581,19 +593,25 @@ fn origin_key(finding: &Finding) -> Option<(&Path, &str, &str)> {
     Some((&origin.manifest_path, origin.target_kind.as_str(), &origin.target_name))
 }
 
-/// For each item, its rank among the distinct items (equal items, equal ranks). Items come in
-/// runs of equal ones (the findings or kept items of one file): each run is compared once.
-/// `same` tells a run's items apart cheaply (a path's bytes); items it calls different may
-/// still be equal (`a/./b` and `a/b`), and then take the same rank.
-fn ranks<T: Ord + Copy>(items: impl Iterator<Item = T>, same: impl Fn(&T, &T) -> bool) -> Vec<u32> {
+/// For each item, its rank among the distinct items (equal items, equal ranks), by `key`, which
+/// orders and compares items as they do. Items come in runs of equal ones (the findings or
+/// kept items of one file): each run is compared once. `same` tells a run's items apart
+/// cheaply (a path's bytes); items it calls different may still be equal (`a/./b` and
+/// `a/b`), and then take the same rank.
+fn ranks<T: Copy, K: Ord>(
+    items: impl Iterator<Item = T>,
+    same: impl Fn(&T, &T) -> bool,
+    key: impl Fn(&T) -> K,
+) -> Vec<u32> {
     let mut run_of = Vec::new();
-    let mut runs: Vec<T> = Vec::new();
+    let mut firsts: Vec<T> = Vec::new();
     for item in items {
-        if !runs.last().is_some_and(|last| same(last, &item)) {
-            runs.push(item);
+        if !firsts.last().is_some_and(|last| same(last, &item)) {
+            firsts.push(item);
         }
-        run_of.push(runs.len() - 1);
+        run_of.push(firsts.len() - 1);
     }
+    let runs: Vec<K> = firsts.iter().map(key).collect();
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by(|a, b| runs[*a].cmp(&runs[*b]));
     let mut run_rank = vec![0_u32; runs.len()];
@@ -1803,4 +1821,24 @@ fn module_decls(root: &SyntaxNode, in_test: bool, allows: &[String]) -> Vec<Chil
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Paths rank by their components, not their bytes (`a/b.rs` before `a-b.rs`, where `/`
+    /// sorts after `-`), and paths written differently that are the same (`a/./b.rs`) rank
+    /// together, whether or not they come in one run.
+    #[test]
+    fn paths_rank_by_their_components() {
+        let paths = ["/p/a-b.rs", "/p/a-b.rs", "/p/a/b.rs", "/p/a/./b.rs", "/p/a-b.rs", "/p/a.rs"];
+        let rank = ranks(
+            paths.iter().map(Path::new),
+            |a, b| same_bytes(a, b),
+            |path| path.components().collect::<Vec<_>>(),
+        );
+        // By bytes, `a-b.rs` and `a.rs` would come before `a/b.rs`.
+        assert_eq!(rank, [1, 1, 0, 0, 1, 2]);
+    }
 }
