@@ -1417,33 +1417,17 @@ mod tests {
         assert!(found > 100, "{found} types with such an attribute");
     }
 
-    /// Walks `text` as a library file with the two error rules, as a check does, and gives
-    /// what `manual_error_impl` kept of each type, in order: its name, whether it was read in
-    /// full, and whether its edits were kept with it.
+    /// What `manual_error_impl` kept of each type of `text` (see [`walked_facts`]), in order:
+    /// its name, whether it was read in full, and whether its edits were kept with it.
     fn kept_types(text: &str) -> Vec<(String, bool, bool)> {
-        use crate::rule::walk::{Dispatch, Walker};
-        let rules: Vec<&'static dyn crate::rule::Rule> = crate::registry::all()
-            .iter()
-            .copied()
-            .filter(|rule| matches!(rule.meta().name, "manual_error_impl" | "manual_from_error"))
-            .collect();
-        let parsed = crate::source::parse::parse_file(text, crate::project::Edition::E2021);
-        let package = crate::rule::walk::tests::package();
-        let path = std::path::Path::new("/p/src/lib.rs");
-        let lib = crate::project::TargetKind::Lib;
-        let mut cx = FileCx::new(path, &package, lib, &parsed.root, false, Vec::new(), rules[0].meta());
-        cx.text = text;
-        let dispatch = Dispatch::new(&rules, false);
-        Walker::new(&dispatch, crate::project::Edition::E2021, text).walk_file(&mut cx);
-        read_named_types(&mut cx);
-        cx.deferred
-            .iter()
-            .filter(|(rule, _, _)| rule.name == "manual_error_impl")
-            .filter_map(|(_, data, edits)| match data.get::<ErrorFact>()? {
-                ErrorFact::Type { name, .. } => Some(vec![(name.clone(), true, edits.is_some())]),
-                ErrorFact::Unread { name, .. } => Some(vec![(name.clone(), false, edits.is_some())]),
+        walked_facts(text)
+            .into_iter()
+            .filter(|(rule, _, _)| *rule == "manual_error_impl")
+            .filter_map(|(_, fact, edits)| match fact {
+                ErrorFact::Type { name, .. } => Some(vec![(name, true, edits)]),
+                ErrorFact::Unread { name, .. } => Some(vec![(name, false, edits)]),
                 ErrorFact::UnreadTypes(types) => {
-                    Some(types.iter().map(|(name, _)| (name.to_owned(), false, edits.is_some())).collect())
+                    Some(types.iter().map(|(name, _)| (name.to_owned(), false, edits)).collect())
                 }
                 _ => None,
             })
@@ -1492,7 +1476,7 @@ impl From<u8> for Converted { fn from(v: u8) -> Self { Converted(v) } }
         let facts = walked_facts(text);
         for rule in ["manual_error_impl", "manual_from_error"] {
             let of_rule: Vec<&ErrorFact> =
-                facts.iter().filter(|(name, _)| *name == rule).map(|(_, fact)| fact).collect();
+                facts.iter().filter(|(name, _, _)| *name == rule).map(|(_, fact, _)| fact).collect();
             let merged: Vec<&UnreadTypes> = of_rule
                 .iter()
                 .filter_map(|fact| match fact {
@@ -1514,8 +1498,9 @@ impl From<u8> for Converted { fn from(v: u8) -> Self { Converted(v) } }
         }
     }
 
-    /// What the two error rules kept of `text` as a library file, in order, by rule name.
-    fn walked_facts(text: &str) -> Vec<(&'static str, ErrorFact)> {
+    /// Walks `text` as a library file with the two error rules, as a check does: what they
+    /// kept, in order, by rule name, with whether edits were kept with it.
+    fn walked_facts(text: &str) -> Vec<(&'static str, ErrorFact, bool)> {
         use crate::rule::walk::{Dispatch, Walker};
         let rules: Vec<&'static dyn crate::rule::Rule> = crate::registry::all()
             .iter()
@@ -1533,7 +1518,9 @@ impl From<u8> for Converted { fn from(v: u8) -> Self { Converted(v) } }
         read_named_types(&mut cx);
         cx.deferred
             .iter()
-            .filter_map(|(rule, data, _)| Some((rule.name, data.get::<ErrorFact>()?.clone())))
+            .filter_map(|(rule, data, edits)| {
+                Some((rule.name, data.get::<ErrorFact>()?.clone(), edits.is_some()))
+            })
             .collect()
     }
 
