@@ -173,6 +173,15 @@ pub trait Rule: RuleDecl + Send + Sync + 'static {
         true
     }
 
+    /// Whether [`Rule::check_node`] could do anything with a node of `kind` (one of the
+    /// rule's kinds) in test code (see [`FileCx::in_test_code`]): false only where it does
+    /// nothing there, whatever the node. In test code, the walk neither goes looking for
+    /// such nodes nor parses macro arguments for them: most rules are about code that
+    /// ships, and a library's inline test modules are a large part of its files.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        true
+    }
+
     /// A test the walk adds to [`Rule::accepts`] in this file, worked out once before the
     /// file is walked, for a rule that looks at some kind there; `None` when there is none.
     /// A rule that resolves calls through the file's imports, whatever their names, can

@@ -32,9 +32,9 @@ pub(crate) struct Dispatch {
     /// types (see `TestFacts`); else test code is read only as far as needed to know whether
     /// there is a test.
     test_names: bool,
-    /// The words of all rules that name them (see `Rule::words`): a rule that does not
-    /// apply to a file lets through a few more macro arguments, and the set is built once.
-    words: rustc_hash::FxHashSet<&'static str>,
+    /// The words of the rules that name them (see `Rule::words`), each with the rules
+    /// that name it ([`rule_bit`]).
+    words: rustc_hash::FxHashMap<&'static str, u64>,
 }
 
 impl Dispatch {
@@ -55,7 +55,12 @@ impl Dispatch {
             reach[kind_index(kind)] = true;
             always[kind_index(kind)] = true;
         }
-        let words = rules.iter().filter_map(|rule| rule.words()).flatten().copied().collect();
+        let mut words = rustc_hash::FxHashMap::default();
+        for (index, rule) in rules.iter().enumerate() {
+            for word in rule.words().unwrap_or_default() {
+                *words.entry(*word).or_default() |= rule_bit(index);
+            }
+        }
         Dispatch { rules: rules.to_vec(), by_kind, any, reach, always, test_names, words }
     }
 
@@ -66,8 +71,9 @@ impl Dispatch {
 
     /// Which rules look at which kinds in the file (rules that apply to it, kinds they look
     /// at there), and per kind whether the walk may want its nodes (a kind always reached, or
-    /// one an applying rule looks at): asked once, before the file's walk.
-    fn active_in(&self, cx: &FileCx<'_>) -> Active {
+    /// one an applying rule looks at): asked once before the file's walk, and once more if
+    /// the walk meets test code, for the rules that look at test code (`in_test`).
+    fn active_in(&self, cx: &FileCx<'_>, in_test: bool) -> Active {
         let applies: Vec<bool> = self.rules.iter().map(|rule| rule.applies_to_file(cx)).collect();
         // Whether each rule looks at some kind in the file.
         let mut looks = vec![false; self.rules.len()];
@@ -80,7 +86,11 @@ impl Dispatch {
             }
             let kind = SyntaxKind::from(u16::try_from(index).unwrap_or(u16::MAX));
             for &rule in of_kind {
-                if applies[rule] && self.rules[rule].looks_at_kind(kind, cx) {
+                let rule_of = self.rules[rule];
+                if applies[rule]
+                    && rule_of.looks_at_kind(kind, cx)
+                    && (!in_test || rule_of.looks_in_test_code(kind))
+                {
                     rules.push(rule);
                     looks[rule] = true;
                 }
@@ -96,13 +106,15 @@ impl Dispatch {
             .collect();
         // Rules without kinds (package and workspace rules) see no nodes.
         let mut marks = Some(Vec::new());
-        for (rule, _) in self.rules.iter().zip(&looks).filter(|(_, looks)| **looks) {
+        let mut word_rules = 0;
+        for (index, rule) in self.rules.iter().enumerate().filter(|(index, _)| looks[*index]) {
+            word_rules |= rule_bit(index);
             match (rule.words(), marks.as_mut()) {
                 (Some(_), Some(all)) => all.extend_from_slice(rule.marks()),
                 _ => marks = None,
             }
         }
-        Active { rules, starts, kinds, marks, filters }
+        Active { rules, starts, kinds, marks, word_rules, filters, in_test }
     }
 
     /// Whether the walk must reach `node`: a kind it always reaches, or one a rule looks at
@@ -130,9 +142,14 @@ struct Active {
     /// The marks of the rules that look at some kind in the file, when all of them name
     /// their words (see `Rule::words`; the words are the dispatch's).
     marks: Option<Vec<&'static str>>,
+    /// The rules that look at some kind in the file, as [`rule_bit`]s: only their words
+    /// let a macro argument through.
+    word_rules: u64,
     /// By rule (index in the dispatch's): what the rule tests of nodes in this file besides
     /// [`Rule::accepts`] (see [`Rule::file_filter`]).
     filters: Vec<Option<NodeFilter>>,
+    /// Whether it is the test code's (see [`Rule::looks_in_test_code`]).
+    in_test: bool,
 }
 
 impl Active {
@@ -158,14 +175,38 @@ impl Active {
 
 /// Words and marks of which every node the rules accept holds one (see `Rule::words`).
 pub(crate) struct Words<'a> {
-    words: &'a rustc_hash::FxHashSet<&'static str>,
+    /// Each word, with the rules that name it.
+    words: &'a rustc_hash::FxHashMap<&'static str, u64>,
+    /// The rules whose words count.
+    rules: u64,
     marks: &'a [&'static str],
+    /// Whether the argument is in test code.
+    in_test: bool,
 }
 
 impl<'a> Words<'a> {
-    pub(crate) fn new(words: &'a rustc_hash::FxHashSet<&'static str>, marks: &'a [&'static str]) -> Self {
-        Words { words, marks }
+    pub(crate) fn new(
+        words: &'a rustc_hash::FxHashMap<&'static str, u64>,
+        rules: u64,
+        marks: &'a [&'static str],
+    ) -> Self {
+        Words { words, rules, marks, in_test: false }
     }
+
+    /// For an argument in test code (`in_test`).
+    pub(crate) fn in_test_code(self, in_test: bool) -> Self {
+        Words { in_test, ..self }
+    }
+
+    fn counts(&self, word: &str) -> bool {
+        self.words.get(word).is_some_and(|rules| rules & self.rules != 0)
+    }
+}
+
+/// A rule, by its index in the dispatch's rules, as a bit of a set of rules: the 64th and
+/// later share the last bit (any of them counts for all).
+fn rule_bit(index: usize) -> u64 {
+    1 << index.min(63)
 }
 
 /// A rule that panicked on this file: reported once, and not run again on the file.
@@ -185,8 +226,11 @@ pub(crate) struct Walker<'d> {
     pub panics: Vec<RulePanic>,
     /// The open inline modules (`mod a { .. }`), each with whether it is public.
     inline_modules: Vec<(String, bool)>,
-    /// What of the dispatch applies to the file being walked.
+    /// What of the dispatch applies to the file being walked, in the scope the walk is in
+    /// (test code or not).
     active: Active,
+    /// What applies in the other scope, once the walk has been there.
+    other_active: Option<Active>,
     /// The ranges of the nodes entered, in order (see [`Walker::enter`]).
     #[cfg(test)]
     entered: Vec<TextRange>,
@@ -246,6 +290,7 @@ impl<'d> Walker<'d> {
             panics: Vec::new(),
             inline_modules: Vec::new(),
             active: Active::default(),
+            other_active: None,
             #[cfg(test)]
             entered: Vec::new(),
         }
@@ -268,7 +313,8 @@ impl<'d> Walker<'d> {
             self.scan_for_tests(cx, |names| tested::scan_doc_tests(self.text, false, names));
             cx.tests.doc_includes = tested::doc_includes(self.text, cx.path, &cx.package.dir);
         }
-        self.active = self.dispatch.active_in(cx);
+        self.active = self.dispatch.active_in(cx, cx.in_test_code());
+        self.other_active = None;
         self.walk(&root, cx, 0);
     }
 
@@ -374,7 +420,7 @@ impl<'d> Walker<'d> {
         macro_depth: usize,
     ) -> bool {
         #[cfg(test)]
-        self.entered.push(node.text_range());
+        self.entered.push(node.text_range() + cx.base);
         let kind = node.kind();
         // Read once: scopes and module declarations both need them.
         let attrs = has_attrs(node).then(|| scope_attrs(node));
@@ -388,6 +434,7 @@ impl<'d> Walker<'d> {
             if !was_test && cx.in_test_code() {
                 self.scan_for_tests(cx, |names| tested::scan_test_code(node, names));
             }
+            self.follow_scope(cx);
         }
         if kind == SyntaxKind::FN
             && self.dispatch.test_names
@@ -427,6 +474,19 @@ impl<'d> Walker<'d> {
         if opened && let Some(frame) = frames.pop() {
             cx.test_depth -= usize::from(frame.test);
             cx.allows.truncate(cx.allows.len() - frame.allows);
+            self.follow_scope(cx);
+        }
+    }
+
+    /// Makes what applies follow the scope, once the walk enters or leaves test code.
+    fn follow_scope(&mut self, cx: &FileCx<'_>) {
+        let in_test = cx.in_test_code();
+        if self.active.in_test != in_test {
+            let other = match self.other_active.take() {
+                Some(other) => other,
+                None => self.dispatch.active_in(cx, in_test),
+            };
+            self.other_active = Some(std::mem::replace(&mut self.active, other));
         }
     }
 
@@ -507,7 +567,12 @@ impl<'d> Walker<'d> {
             let start = cx.base + range.start();
             let file_range = TextRange::at(start, range.len());
             let Some(text) = self.text.get(std::ops::Range::<usize>::from(file_range)) else { continue };
-            let words = self.active.marks.as_deref().map(|marks| Words::new(&self.dispatch.words, marks));
+            let words = self
+                .active
+                .marks
+                .as_deref()
+                .map(|marks| Words::new(&self.dispatch.words, self.active.word_rules, marks))
+                .map(|words| words.in_test_code(self.active.in_test));
             if words.is_some_and(|words| !may_matter(text, &words)) {
                 continue;
             }
@@ -590,14 +655,16 @@ fn macro_args_may_be_walked(call: GreenRef<'_>) -> bool {
 
 /// Whether a macro argument could hold anything the walk acts on, given the words every
 /// node the rules accept holds one of (or else a mark): one of those words or marks, or
-/// what the walk follows on its own (functions, modules, attributes). Read from the text,
-/// comments and strings included, which can only let more through.
+/// what the walk follows on its own (modules; outside test code, functions and attributes,
+/// for tests and public API). Read from the text, comments and strings included, which can
+/// only let more through.
 pub(crate) fn may_matter(text: &str, words: &Words<'_>) -> bool {
-    text.contains('#')
+    let outside_tests = !words.in_test;
+    (outside_tests && text.contains('#'))
         || words.marks.iter().any(|mark| text.contains(mark))
         || text
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|word| word == "fn" || word == "mod" || words.words.contains(word))
+            .any(|word| (outside_tests && word == "fn") || word == "mod" || words.counts(word))
 }
 
 /// Whether a macro call stands where items do (module level, impl and trait bodies).
@@ -831,6 +898,66 @@ pub(crate) mod tests {
         }
     }
 
+    crate::declare_rule! {
+        /// Reports the method calls named `h` it is given; claims to look at production
+        /// code only, so that a call reported in test code is one the walk should not have
+        /// offered.
+        pub struct ProductionCallsOfH {
+            name: "test_production_calls_of_h",
+            category: Meta,
+            level: Warn,
+            fix: None,
+            clippy: [],
+            summary: "calls of h in production code",
+            kinds: [METHOD_CALL_EXPR],
+        }
+    }
+
+    impl Rule for ProductionCallsOfH {
+        fn words(&self) -> Option<&'static [&'static str]> {
+            Some(&["h"])
+        }
+
+        fn accepts(&self, node: GreenRef<'_>) -> bool {
+            node.name_ref_text() == Some("h")
+        }
+
+        fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+            false
+        }
+
+        fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+            cx.report(node.text_range(), "a call of h");
+        }
+    }
+
+    crate::declare_rule! {
+        /// Reports the method calls named `g`, in test code too.
+        pub struct CallsOfG {
+            name: "test_calls_of_g",
+            category: Meta,
+            level: Warn,
+            fix: None,
+            clippy: [],
+            summary: "calls of g",
+            kinds: [METHOD_CALL_EXPR],
+        }
+    }
+
+    impl Rule for CallsOfG {
+        fn words(&self) -> Option<&'static [&'static str]> {
+            Some(&["g"])
+        }
+
+        fn accepts(&self, node: GreenRef<'_>) -> bool {
+            node.name_ref_text() == Some("g")
+        }
+
+        fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
+            cx.report(node.text_range(), "a call of g");
+        }
+    }
+
     /// A library package with no manifest, for tests that walk a file.
     pub(crate) fn package() -> Package {
         Package {
@@ -923,6 +1050,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn rules_that_skip_test_code_are_not_offered_its_nodes() {
+        let text = "fn a() { x.h(); m!(w.h()); }\n\
+                    #[cfg(test)]\nmod tests {\n    fn b() { y.h(); z.g(); m!(v.h()); m!(u.g()); }\n    \
+                    #[test]\n    fn c() { t.h(); }\n}\n\
+                    fn d() { s.h(); }\n#[test]\nfn e() { r.h(); q.g(); }\nfn f() { p.h(); }\n";
+        let Walked { found, entered, .. } = walk_lib_file(text, &[&ProductionCallsOfH, &CallsOfG]);
+        let found: Vec<&str> = found.into_iter().map(|range| &text[range]).collect();
+        // In production code before and after the test module and the test function.
+        assert_eq!(found, ["x.h()", "w.h()", "z.g()", "u.g()", "s.h()", "q.g()", "p.h()"]);
+        // The argument that names only the production rule's word is not even parsed in
+        // test code; the one that names the other rule's is.
+        let entered: Vec<&str> = entered.into_iter().map(|range| &text[range]).collect();
+        assert!(!entered.contains(&"v.h()"), "{entered:?}");
+        assert!(entered.contains(&"u.g()"), "{entered:?}");
+        // Without the rule that looks in test code, the test module holds nothing to reach.
+        let Walked { found, entered, .. } = walk_lib_file(text, &[&ProductionCallsOfH]);
+        assert_eq!(found.len(), 4);
+        assert!(!entered.iter().any(|range| text[range.clone()].starts_with("y.h")));
+    }
+
+    #[test]
     fn nodes_a_rule_turns_down_are_not_checked() {
         let text = "fn a() { x.f(); }\nfn b() { y.h(); println!(\"{}\", z.h().g()); }\n";
         let Walked { found, .. } = walk_lib_file(text, &[&CallsOfH]);
@@ -954,14 +1102,23 @@ pub(crate) mod tests {
 
     #[test]
     fn macro_arguments_matter_when_they_name_a_word() {
-        let named = ["unwrap"].into_iter().collect();
-        let words = Words::new(&named, &[".."]);
+        let named = [("unwrap", 1), ("lock", 2)].into_iter().collect();
+        let words = Words::new(&named, 1, &[".."]);
         assert!(may_matter("x.unwrap()", &words));
         assert!(may_matter("f(|| { fn g() {} })", &words));
         assert!(may_matter("{ #[cfg(test)] mod t {} }", &words));
         assert!(may_matter("matches!(x, 1..)", &words));
         assert!(!may_matter("x.unwrap_or(1)", &words));
         assert!(!may_matter("format(a, b.len())", &words));
+        // A word of a rule that does not count.
+        assert!(!may_matter("m.lock()", &words));
+        assert!(may_matter("m.lock()", &Words::new(&named, 3, &[])));
+        // In test code, functions and attributes alone do not count; modules do.
+        let in_test = Words::new(&named, 1, &[]).in_test_code(true);
+        assert!(!may_matter("f(|| { fn g() {} })", &in_test));
+        assert!(!may_matter("{ #[cfg(test)] let x = 1; }", &in_test));
+        assert!(may_matter("{ mod t; }", &in_test));
+        assert!(may_matter("{ #[allow(x)] x.unwrap() }", &in_test));
     }
 
     #[test]

@@ -164,8 +164,8 @@ fn words_cover_every_node_their_rule_accepts() {
     let roots: Vec<_> = texts.iter().map(|text| parse_file(text, Edition::E2021).root).collect();
     for rule in crate::registry::all() {
         let Some(named) = rule.words() else { continue };
-        let named = named.iter().copied().collect();
-        let words = Words::new(&named, rule.marks());
+        let named = named.iter().map(|word| (*word, 1)).collect();
+        let words = Words::new(&named, 1, rule.marks());
         for node in roots.iter().flat_map(|root| root.descendants()) {
             // A macro argument is an expression or items, never a file.
             if node.kind() == K::SOURCE_FILE || !rule.node_kinds().contains(&node.kind()) {
@@ -186,6 +186,66 @@ fn words_cover_every_node_their_rule_accepts() {
             }
         }
     }
+}
+
+/// A rule that does not look at a kind in test code (`Rule::looks_in_test_code`) does
+/// nothing with a node of that kind there: over every fixture, each such node checked in
+/// test code (inside `#[cfg(test)]` of a library, and in a file of a test target) reports
+/// nothing and keeps nothing (findings, facts for the workspace stage, the toolchain the
+/// file needs). Each rule that claims it must report or keep something at
+/// some of those nodes in production code, or the fixtures would prove nothing.
+#[test]
+fn rules_that_skip_test_code_do_nothing_there() {
+    use crate::project::TargetKind;
+    use crate::rule::FileCx;
+    let texts = fixture_texts();
+    let roots: Vec<_> = texts.iter().map(|text| parse_file(text, Edition::E2021).root).collect();
+    // With and without a `rust-version`: the two rules about it need one or the other.
+    let mut declared = crate::rule::walk::tests::package();
+    declared.rust_version = Some("1.56".to_owned());
+    let packages = [crate::rule::walk::tests::package(), declared];
+    let path = std::path::Path::new("/p/src/lib.rs");
+    let mut claiming = 0;
+    for rule in crate::registry::all() {
+        let skipped: Vec<SyntaxKind> =
+            rule.node_kinds().iter().copied().filter(|kind| !rule.looks_in_test_code(*kind)).collect();
+        if skipped.is_empty() {
+            continue;
+        }
+        claiming += 1;
+        let mut in_production = 0;
+        for (text, root) in texts.iter().zip(&roots) {
+            let nodes: Vec<_> = root.descendants().filter(|node| skipped.contains(&node.kind())).collect();
+            for package in &packages {
+                // (target, in test code, whether the rule may act)
+                for (target, in_test, acts) in [
+                    (TargetKind::Lib, false, true),
+                    (TargetKind::Lib, true, false),
+                    (TargetKind::Test, false, false),
+                ] {
+                    let mut cx = FileCx::new(path, package, target, root, in_test, Vec::new(), rule.meta());
+                    cx.text = text;
+                    for node in &nodes {
+                        rule.check_node(node, &mut cx);
+                        let kept_fact = cx.facts.required_rust.take().is_some();
+                        let did = cx.raw.len() + cx.deferred.len() + usize::from(kept_fact);
+                        assert!(
+                            acts || did == 0,
+                            "{} acts on a {:?} in test code: `{}`",
+                            rule.meta().name,
+                            node.kind(),
+                            node.text()
+                        );
+                        in_production += did;
+                        cx.raw.clear();
+                        cx.deferred.clear();
+                    }
+                }
+            }
+        }
+        assert!(in_production > 0, "{} acts on no node of the fixtures", rule.meta().name);
+    }
+    assert!(claiming >= 10, "{claiming} rules skip test code");
 }
 
 /// The text of every fixture, and code that uses each kind of feature without naming an

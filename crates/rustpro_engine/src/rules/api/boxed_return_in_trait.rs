@@ -195,6 +195,11 @@ impl Rule for BoxedReturnInTrait {
         }
     }
 
+    /// Traits of production code only; impls, `dyn` uses and imports anywhere.
+    fn looks_in_test_code(&self, kind: SyntaxKind) -> bool {
+        kind != SyntaxKind::TRAIT
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         match node.kind() {
             SyntaxKind::TRAIT => check_trait(node, cx),

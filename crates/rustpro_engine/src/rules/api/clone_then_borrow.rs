@@ -125,6 +125,11 @@ impl Rule for CloneThenBorrow {
         node.child_nodes().any(|child| is_method_call_named(child, COPYING_METHODS))
     }
 
+    /// Production code only.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() {
             return;

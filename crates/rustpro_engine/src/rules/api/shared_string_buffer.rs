@@ -98,6 +98,11 @@ impl Rule for SharedStringBuffer {
         }
     }
 
+    /// Types of production code only; uses of the buffer anywhere.
+    fn looks_in_test_code(&self, kind: SyntaxKind) -> bool {
+        kind != SyntaxKind::PATH_TYPE
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !(cx.file_mentions("Arc") || cx.file_mentions("Rc")) {
             return;

@@ -175,6 +175,11 @@ impl Rule for BlockingInAsync {
         Some(Box::new(move |node| call_name(node).is_some_and(|name| names.contains(name))))
     }
 
+    /// Production code only.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() || !cx.file_mentions("async") {
             return;

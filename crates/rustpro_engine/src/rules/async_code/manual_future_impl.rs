@@ -85,6 +85,11 @@ impl Rule for ManualFutureImpl {
         Some(&["impl"])
     }
 
+    /// Production code only.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_production() {
             return;

@@ -4,7 +4,7 @@ use crate::rules::util::{
     is_hidden_or_deprecated, may_be_public_api_type, may_hold_public_api, path_text, public_api_type,
     result_error_type,
 };
-use crate::source::parse::{AstNode, GreenRef, SyntaxNode, ast};
+use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, ast};
 
 declare_rule! {
     /// ## What it does
@@ -75,6 +75,11 @@ impl Rule for AnyhowInLibraryApi {
 
     fn accepts(&self, node: GreenRef<'_>) -> bool {
         may_be_public_api_type(node)
+    }
+
+    /// A library's public API only, never test code.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
     }
 
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::rule::{FileCx, Rule};
 use crate::rules::util::{is_method_call_named, method_call};
-use crate::source::parse::{GreenRef, SyntaxNode};
+use crate::source::parse::{GreenRef, SyntaxKind, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -66,6 +66,11 @@ impl Rule for ExpectInProduction {
 
     fn accepts(&self, node: GreenRef<'_>) -> bool {
         is_method_call_named(node, METHODS)
+    }
+
+    /// Production code only.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
     }
 
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {

@@ -97,6 +97,11 @@ impl Rule for ManualErrorImpl {
         Some(&["struct", "enum", "impl", "use"])
     }
 
+    /// Imports, for what the fix leaves unused; error types of production code only.
+    fn looks_in_test_code(&self, kind: SyntaxKind) -> bool {
+        kind == SyntaxKind::USE
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if node.kind() == SyntaxKind::USE {
             check_import(node, cx);

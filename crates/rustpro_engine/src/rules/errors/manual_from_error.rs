@@ -4,7 +4,7 @@ use crate::rule::{Deferred, FileCx, Rule, WorkspaceCx};
 use crate::rules::errors::manual_error_impl::keep_error_fact;
 use crate::rules::util::error_impls::{ErrorFact, FromFact, Member, TypeBody, TypeFact};
 use crate::rules::util::error_plan::{Pieces, TypeRef, convert, edits_of};
-use crate::source::parse::SyntaxNode;
+use crate::source::parse::{SyntaxKind, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -66,6 +66,11 @@ impl Rule for ManualFromError {
     /// The kinds it reads, by their keywords.
     fn words(&self) -> Option<&'static [&'static str]> {
         Some(&["struct", "enum", "impl"])
+    }
+
+    /// Error types of production code only.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
     }
 
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {

@@ -90,6 +90,11 @@ impl Rule for PanicInLibrary {
         node.any_path_segment_name(|name| PANICKING_MACROS.contains(&name))
     }
 
+    /// A library's production code only.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_library_production() {
             return;

@@ -135,6 +135,11 @@ impl Rule for MissingRustVersion {
         may_use_feature(node)
     }
 
+    /// Features used in test code do not count.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     /// Gathers the newest feature the code of a package without `rust-version` uses.
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let package = cx.package();

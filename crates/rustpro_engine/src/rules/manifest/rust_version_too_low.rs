@@ -113,6 +113,11 @@ impl Rule for RustVersionTooLow {
         may_use_feature(node)
     }
 
+    /// Features used in test code do not count.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some(declared) = cx.declared_rust_minor() else { return };
         let Some(found) = feature_use(node, cx, declared) else { return };

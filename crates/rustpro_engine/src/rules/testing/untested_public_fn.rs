@@ -81,6 +81,11 @@ impl Rule for UntestedPublicFn {
         Some(&["fn"])
     }
 
+    /// A library's public API only, never test code.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         let Some(function) = public_api_fn(node, cx) else { return };
         let shown = match &function.owner {

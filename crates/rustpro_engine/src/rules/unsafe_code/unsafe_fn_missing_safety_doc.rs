@@ -77,6 +77,11 @@ impl Rule for UnsafeFnMissingSafetyDoc {
         node.has_token(SyntaxKind::UNSAFE_KW)
     }
 
+    /// A library's production code only.
+    fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
+        false
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if !cx.is_library_production() {
             return;
