@@ -25,7 +25,7 @@ use crate::rule::{
 use crate::rules::manifest::missing_deny_config::has_deny_config;
 use crate::rules::testing::untested_public_fn::UntestedPublicFn;
 use crate::source::parse::{
-    AstNode, GreenRef, PARSER_STACK_SIZE, SyntaxNode, TextRange, TextSize, ast, ast::HasName,
+    AstNode, GreenRef, PARSER_STACK_SIZE, Parsed, SyntaxNode, TextRange, TextSize, ast, ast::HasName,
     is_unsafe_keyword, parse_file,
 };
 use crate::source::text::{text_contains, text_find_all};
@@ -1125,7 +1125,7 @@ impl Shared<'_> {
                 ..FileOutput::default()
             }
         } else {
-            self.run_rules(job, package, settings, &source, &parsed.root, edition)
+            self.run_rules(job, package, settings, &source, &parsed, edition)
         };
         if let Some(first) = parsed.errors.first() {
             let start = source.to_original(usize::from(first.range.start()));
@@ -1192,9 +1192,10 @@ impl Shared<'_> {
         package: &Package,
         settings: &Settings,
         source: &SourceText,
-        root: &SyntaxNode,
+        parsed: &Parsed,
         edition: Edition,
     ) -> FileOutput {
+        let root = &parsed.root;
         let placeholder = registry::all()[0].meta();
         let mut cx =
             FileCx::new(&job.path, package, job.target, root, job.in_test, job.allows.clone(), placeholder);
@@ -1204,6 +1205,7 @@ impl Shared<'_> {
         cx.public_items.clone_from(&job.public_items);
         cx.outside_default_build = job.outside_default_build;
         let mut walker = Walker::new(self.dispatch, edition, source.normalized());
+        walker.tokens_as_lexed(parsed.errors.is_empty());
         walker.walk_file(&mut cx);
         crate::rules::util::error_impls::read_named_types(&mut cx);
         // Asked through the file's searches, which the rules may have made already.

@@ -12,9 +12,9 @@ use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, ChildOffsets, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxKind, SyntaxNode,
-    TextRange, TextSize, ast, children_of_kind, kind_index, node_text, parse_expr, parse_items, red_child,
-    with_green,
+    AstNode, ChildOffsets, FromText, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxKind, SyntaxNode,
+    TextRange, TextSize, ast, children_of_kind, kind_index, node_text, parse_expr, parse_items,
+    parse_tokens_as_expr, parse_tokens_as_items, red_child, with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -226,6 +226,10 @@ pub(crate) struct Walker<'d> {
     pub panics: Vec<RulePanic>,
     /// The open inline modules (`mod a { .. }`), each with whether it is public.
     inline_modules: Vec<(String, bool)>,
+    /// Whether the file's tokens are as its lexer made them without error, so that macro
+    /// arguments are parsed from them rather than from their text (see
+    /// [`Walker::tokens_as_lexed`]).
+    tokens_as_lexed: bool,
     /// What of the dispatch applies to the file being walked, in the scope the walk is in
     /// (test code or not).
     active: Active,
@@ -289,11 +293,19 @@ impl<'d> Walker<'d> {
             modules: Vec::new(),
             panics: Vec::new(),
             inline_modules: Vec::new(),
+            tokens_as_lexed: false,
             active: Active::default(),
             other_active: None,
             #[cfg(test)]
             entered: Vec::new(),
         }
+    }
+
+    /// Tells the walk that the file parsed without a syntax error: its tokens are the lexer's,
+    /// none of them in error, and macro arguments are parsed from them (a lexer error, which
+    /// makes the text of an argument be turned down, is not seen on its token).
+    pub(crate) fn tokens_as_lexed(&mut self, clean: bool) {
+        self.tokens_as_lexed = clean;
     }
 
     /// Walks the file tree.
@@ -576,7 +588,12 @@ impl<'d> Walker<'d> {
             if words.is_some_and(|words| !may_matter(text, &words)) {
                 continue;
             }
-            let Some(expr) = parse_expr(text, self.edition) else { continue };
+            let parsed =
+                match self.tokens_as_lexed.then(|| parse_tokens_as_expr(tt.syntax(), range, self.edition)) {
+                    Some(Ok(parsed)) => parsed,
+                    Some(Err(FromText)) | None => parse_expr(text, self.edition),
+                };
+            let Some(expr) = parsed else { continue };
             self.walk_fragment(&expr, call.syntax(), start, cx, depth);
         }
     }
@@ -615,7 +632,11 @@ impl Walker<'_> {
         else {
             return false;
         };
-        let Some(items) = parse_items(text, self.edition) else { return false };
+        let parsed = match self.tokens_as_lexed.then(|| parse_tokens_as_items(tt, inner, self.edition)) {
+            Some(Ok(parsed)) => parsed,
+            Some(Err(FromText)) | None => parse_items(text, self.edition),
+        };
+        let Some(items) = parsed else { return false };
         let call = tt.parent().unwrap_or_else(|| tt.clone());
         self.walk_fragment(&items, &call, start, cx, depth);
         true
@@ -1005,6 +1026,7 @@ pub(crate) mod tests {
             rules[0].meta(),
         );
         let mut walker = Walker::new(&dispatch, Edition::E2021, text);
+        walker.tokens_as_lexed(parsed.errors.is_empty());
         walker.walk_file(&mut cx);
         let found = cx.raw.iter().map(|f| std::ops::Range::<usize>::from(f.range)).collect();
         let entered = walker.entered.iter().map(|&range| std::ops::Range::<usize>::from(range)).collect();

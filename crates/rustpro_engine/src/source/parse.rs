@@ -6,7 +6,9 @@
 //!
 //! Trees are built with `rowan`, the tree crate under `ra_ap_syntax` (pinned to the version
 //! it uses): a file's with its node cache, except very deep trees; fragments (macro
-//! arguments) without (see [`LinearBuilder`]).
+//! arguments) without (see [`LinearBuilder`]). A fragment of a file without syntax errors
+//! is parsed from the file's tokens, which its tree then shares (see
+//! [`parse_tokens_as_items`]); else from its text.
 //!
 //! The parser's separate validation pass is skipped: it costs about a quarter of the parse
 //! time and only finds semantic errors (misplaced `unsafe`, bad literals) that rules do
@@ -266,6 +268,11 @@ impl LinearBuilder {
         self.children.push(rowan::GreenToken::new(RustLanguage::kind_to_raw(kind), text).into());
     }
 
+    /// A token of another tree, shared (no copy is made).
+    fn shared_token(&mut self, token: &rowan::GreenTokenData) {
+        self.children.push(token.to_owned().into());
+    }
+
     fn finish(mut self) -> SyntaxNode {
         while !self.parents.is_empty() {
             self.finish_node();
@@ -276,6 +283,281 @@ impl LinearBuilder {
         };
         SyntaxNode::new_root(root)
     }
+}
+
+/// Why a fragment is not parsed from the tokens of the tree it lies in, but from its text
+/// (see [`parse_tokens_as_items`]).
+#[derive(Debug)]
+pub struct FromText;
+
+/// [`parse_items`] on the tokens of `tt` (a token tree, the ones nested in it included)
+/// that lie in `range` (offsets in the tree `tt` is in), reusing them: the file's lexer
+/// made them already, and lexing the text again would give the same tokens. Only for a
+/// tree whose tokens the lexer made without error (a file with no syntax error, or a
+/// fragment): an error is not seen on the token. `Err` where the text must be parsed
+/// instead (see [`TokenParse::parse`]).
+pub fn parse_tokens_as_items(
+    tt: &SyntaxNode,
+    range: TextRange,
+    ed: Edition,
+) -> Result<Option<SyntaxNode>, FromText> {
+    TokenParse::of(tt, range).parse(TopEntryPoint::MacroItems, ed, |root| root == SyntaxKind::MACRO_ITEMS)
+}
+
+/// [`parse_expr`] on the tokens of `tt` in `range`, as [`parse_tokens_as_items`].
+pub fn parse_tokens_as_expr(
+    tt: &SyntaxNode,
+    range: TextRange,
+    ed: Edition,
+) -> Result<Option<SyntaxNode>, FromText> {
+    let parse = TokenParse::of(tt, range);
+    // As `parse_expr`: attributes first, or nothing but them.
+    let first = parse.tokens.iter().find(|token| kind_of(token) != SyntaxKind::WHITESPACE);
+    if first.is_some_and(|token| token.text() == "#") {
+        return Ok(None);
+    }
+    parse.parse(TopEntryPoint::Expr, ed, |root| root != SyntaxKind::ERROR)
+}
+
+fn kind_of(token: &rowan::GreenTokenData) -> SyntaxKind {
+    RustLanguage::kind_from_raw(token.kind())
+}
+
+/// The tokens of a fragment, trivia included, in order.
+struct TokenParse<'a> {
+    tokens: Vec<&'a rowan::GreenTokenData>,
+}
+
+impl<'a> TokenParse<'a> {
+    fn of(tt: &'a SyntaxNode, range: TextRange) -> Self {
+        let mut tokens = Vec::new();
+        let mut offset = tt.text_range().start();
+        // Children still to visit, of the nodes entered: token trees nest.
+        let mut stack = vec![tt.green().children()];
+        while let Some(children) = stack.last_mut() {
+            let Some(child) = children.next() else {
+                stack.pop();
+                continue;
+            };
+            let end = offset + child.text_len();
+            if end <= range.start() {
+                // Wholly before the range: passed over without being entered.
+                offset = end;
+                continue;
+            }
+            if offset >= range.end() {
+                break;
+            }
+            match child {
+                NodeOrToken::Node(node) => stack.push(node.children()),
+                NodeOrToken::Token(token) => {
+                    tokens.push(token);
+                    offset = end;
+                }
+            }
+        }
+        TokenParse { tokens }
+    }
+
+    /// Parses the tokens at `entry`; `Ok(None)` as [`parse_fragment`] gives `None` (a
+    /// syntax error, or a root that `root_ok` turns down). `Err` where parsing the text
+    /// could give another tree: a fragment that starts as a file may (`#!`, `---`), and a
+    /// float literal split in a field access (`t.0.1`) is left to the parser crate.
+    fn parse(
+        &self,
+        entry: TopEntryPoint,
+        ed: Edition,
+        root_ok: impl Fn(SyntaxKind) -> bool,
+    ) -> Result<Option<SyntaxNode>, FromText> {
+        let mut code = self.tokens.iter().map(|token| kind_of(token)).filter(|kind| !kind.is_trivia());
+        match (code.next(), code.next()) {
+            (Some(T![#]), Some(T![!])) | (Some(T![-]), _) => return Err(FromText),
+            _ => {}
+        }
+        let ed = edition(ed);
+        let input = self.input(ed);
+        let output = std::panic::catch_unwind(|| entry.parse(&input)).map_err(|_| FromText)?;
+        let mut shape = TreeShape::default();
+        for step in output.iter() {
+            match step {
+                Step::Error { .. } => return Ok(None),
+                Step::FloatSplit { .. } => return Err(FromText),
+                _ => shape.step(&step),
+            }
+        }
+        if !shape.root.is_some_and(root_ok) {
+            return Ok(None);
+        }
+        self.build(&output).map(Some)
+    }
+
+    /// The parser's input: the tokens without trivia, each punctuation marked as joint to
+    /// the next token when nothing lies between them (`>` `>` read as `>>` where an
+    /// expression allows it), and identifiers with the contextual keyword they may be.
+    fn input(&self, ed: ra_ap_syntax::Edition) -> ra_ap_parser::Input {
+        let mut input = ra_ap_parser::Input::with_capacity(self.tokens.len());
+        // Whether the last token pushed is punctuation or a literal with nothing after it.
+        let mut joint = false;
+        for token in &self.tokens {
+            let kind = kind_of(token);
+            if kind.is_trivia() {
+                joint = false;
+            } else if kind == SyntaxKind::IDENT {
+                let contextual = SyntaxKind::from_contextual_keyword(token.text(), ed);
+                input.push_ident(contextual.unwrap_or(SyntaxKind::IDENT), ed);
+            } else {
+                if joint {
+                    input.was_joint();
+                }
+                input.push(kind, ed);
+                // A float with a fractional part is joint to what follows (the parser
+                // splits `0.1` of `t.0.1`); one ending in `.` is not.
+                joint = kind != SyntaxKind::FLOAT_NUMBER;
+                if kind == SyntaxKind::FLOAT_NUMBER && !token.text().ends_with('.') {
+                    input.was_joint();
+                }
+            }
+        }
+        input
+    }
+
+    /// The tree of the parser's output, with the trivia between its tokens placed as the
+    /// parser crate places them in a file's tree: before a node, but for the comments
+    /// that belong to an item (see [`attached_trivia`]); at the end, inside the root.
+    fn build(&self, output: &ra_ap_parser::Output) -> Result<SyntaxNode, FromText> {
+        #[derive(PartialEq)]
+        enum Pending {
+            /// Nothing entered yet.
+            Root,
+            /// A node was left: closed at the next step, after trivia for a token.
+            Exit,
+            None,
+        }
+        let mut builder = LinearBuilder::default();
+        let mut at = 0;
+        let mut pending = Pending::Root;
+        let mut glued = String::new();
+        for step in output.iter() {
+            match step {
+                Step::Token { kind, n_input_tokens } => {
+                    if std::mem::replace(&mut pending, Pending::None) == Pending::Exit {
+                        builder.finish_node();
+                    }
+                    at = self.trivia(at, usize::MAX, &mut builder);
+                    let n = usize::from(n_input_tokens);
+                    let raw = self.tokens.get(at..at + n).ok_or(FromText)?;
+                    match raw {
+                        [token] if kind_of(token) == kind => builder.shared_token(token),
+                        // Joint tokens read as one (`::`, `>>=`), or an identifier read as
+                        // a contextual keyword (`union`, `auto`).
+                        _ => {
+                            glued.clear();
+                            raw.iter().for_each(|token| glued.push_str(token.text()));
+                            builder.token(kind, &glued);
+                        }
+                    }
+                    at += n;
+                }
+                Step::Enter { kind } => {
+                    match std::mem::replace(&mut pending, Pending::None) {
+                        Pending::Root => {
+                            builder.start_node(kind);
+                            continue;
+                        }
+                        Pending::Exit => builder.finish_node(),
+                        Pending::None => {}
+                    }
+                    let trivia =
+                        self.tokens[at..].iter().take_while(|token| kind_of(token).is_trivia()).count();
+                    let attached = attached_trivia(kind, &self.tokens[at..at + trivia]);
+                    at = self.trivia(at, trivia - attached, &mut builder);
+                    builder.start_node(kind);
+                    at = self.trivia(at, attached, &mut builder);
+                }
+                Step::Exit => {
+                    if std::mem::replace(&mut pending, Pending::Exit) == Pending::Exit {
+                        builder.finish_node();
+                    }
+                }
+                Step::FloatSplit { .. } | Step::Error { .. } => return Err(FromText),
+            }
+        }
+        if pending == Pending::Exit {
+            self.trivia(at, usize::MAX, &mut builder);
+            builder.finish_node();
+        }
+        Ok(builder.finish())
+    }
+
+    /// Adds up to `most` trivia tokens from `at` to the tree; returns where it stopped.
+    fn trivia(&self, mut at: usize, most: usize, builder: &mut LinearBuilder) -> usize {
+        let mut added = 0;
+        while added < most
+            && let Some(token) = self.tokens.get(at)
+            && kind_of(token).is_trivia()
+        {
+            builder.shared_token(token);
+            at += 1;
+            added += 1;
+        }
+        at
+    }
+}
+
+/// How many of the trivia tokens before a node of `kind` (`trivia`, in order) go inside it:
+/// for an item, a variant or a field, the comments just before it and the whitespace
+/// between them, up to a blank line (which a doc comment after it does not end) or an
+/// inner doc comment. None for other nodes.
+fn attached_trivia(kind: SyntaxKind, trivia: &[&rowan::GreenTokenData]) -> usize {
+    use SyntaxKind as K;
+    let takes_comments = matches!(
+        kind,
+        K::CONST
+            | K::ENUM
+            | K::FN
+            | K::IMPL
+            | K::MACRO_CALL
+            | K::MACRO_DEF
+            | K::MACRO_RULES
+            | K::MODULE
+            | K::RECORD_FIELD
+            | K::STATIC
+            | K::STRUCT
+            | K::TRAIT
+            | K::TUPLE_FIELD
+            | K::TYPE_ALIAS
+            | K::UNION
+            | K::USE
+            | K::VARIANT
+            | K::EXTERN_CRATE
+    );
+    if !takes_comments {
+        return 0;
+    }
+    let is_outer_doc = |text: &str| {
+        (text.starts_with("///") && !text.starts_with("////"))
+            || (text.starts_with("/**") && !text.starts_with("/***"))
+    };
+    let mut attached = 0;
+    // From the nearest to the node.
+    let mut nearest_first = trivia.iter().rev().enumerate().peekable();
+    while let Some((index, token)) = nearest_first.next() {
+        let text = token.text();
+        match kind_of(token) {
+            K::WHITESPACE if text.contains("\n\n") => {
+                let doc_follows = nearest_first
+                    .peek()
+                    .is_some_and(|(_, next)| kind_of(next) == K::COMMENT && is_outer_doc(next.text()));
+                if !doc_follows {
+                    break;
+                }
+            }
+            K::COMMENT if text.starts_with("//!") || text.starts_with("/*!") => break,
+            K::COMMENT => attached = index + 1,
+            _ => {}
+        }
+    }
+    attached
 }
 
 fn offset(pos: usize) -> TextSize {
@@ -876,6 +1158,111 @@ mod tests {
                 (SyntaxKind::NAME_REF, "x".to_owned())
             ]
         );
+    }
+
+    /// Every delimited group of `text`'s macro calls, as the ranges inside its delimiters:
+    /// the whole inside, and each part between top-level commas and semicolons.
+    fn group_ranges(root: &SyntaxNode) -> Vec<(SyntaxNode, TextRange)> {
+        let mut out = Vec::new();
+        for tt in root.descendants().filter(|node| node.kind() == SyntaxKind::TOKEN_TREE) {
+            let range = tt.text_range();
+            if range.len() < TextSize::from(2) {
+                continue;
+            }
+            let inner = TextRange::new(range.start() + TextSize::from(1), range.end() - TextSize::from(1));
+            out.push((tt.clone(), inner));
+            let mut start = inner.start();
+            for token in tt.children_with_tokens().filter_map(|child| child.into_token()) {
+                let at = token.text_range();
+                if matches!(token.kind(), T![,] | T![;]) || at.end() == range.end() {
+                    out.push((tt.clone(), TextRange::new(start, at.start().max(start))));
+                    start = at.end();
+                }
+            }
+        }
+        out
+    }
+
+    /// Parsing a group of a file's tokens gives the tree that parsing its text gives, token
+    /// for token (kinds, texts, where comments and whitespace go), or asks for the text.
+    fn assert_token_parses_match(text: &str, ed: Edition) -> (usize, usize) {
+        let parsed = parse_file(text, ed);
+        assert!(parsed.errors.is_empty(), "{:?} in {text}", parsed.errors);
+        let (mut same, mut from_text) = (0, 0);
+        for (tt, range) in group_ranges(&parsed.root) {
+            let part = &text[std::ops::Range::<usize>::from(range)];
+            let dump = |node: Option<SyntaxNode>| node.map(|node| format!("{node:#?}"));
+            match parse_tokens_as_items(&tt, range, ed) {
+                Ok(tree) => {
+                    assert_eq!(dump(tree), dump(parse_items(part, ed)), "items `{part}`");
+                    same += 1;
+                }
+                Err(FromText) => from_text += 1,
+            }
+            match parse_tokens_as_expr(&tt, range, ed) {
+                Ok(tree) => {
+                    assert_eq!(dump(tree), dump(parse_expr(part, ed)), "expression `{part}`");
+                    same += 1;
+                }
+                Err(FromText) => from_text += 1,
+            }
+        }
+        (same, from_text)
+    }
+
+    #[test]
+    fn fragments_parsed_from_tokens_are_the_trees_of_their_text() {
+        let cases = [
+            // Comments and blank lines before items, inner doc comments, trailing trivia.
+            "m! {\n    // a\n    /// b\n\n    /// c\n    fn f() {}\n\n    // d\n\n    struct S;\n    //! e\n    enum E { /// v\n A }\n  // end\n}",
+            "m! { /** a */ const A: u8 = 1; /*** b */ static B: u8 = 2; //// c\n type T = u8; }",
+            // Joint punctuation, contextual keywords, floats, lifetimes, raw identifiers.
+            "m!(a::b::<Vec<Vec<u8>>>(), x >>= 1, y -> z, 1..=2, a || b && c, 'l: loop {}, r#fn(1.5, 2., 3e4));",
+            "m! { union U { a: u8 } auto trait T {} macro_rules! n { () => {} } impl<'a> T for &'a u8 {} }",
+            "m!(t.0, t.0.1, x.0 .1, |a| a.await?, async move { 1 }, unsafe { f() }, #[cfg(x)] y);",
+            "m!(#!/x, - 1, --- a, #![allow(x)] fn f() {});",
+            "m!({ let x = 1; x }, [1, 2; 3], (a, b), vec![c; 4], matches!(d, Some(_) | None));",
+            "m! { fn f() -> impl Fn(u8) -> u8 + 'static { |x| x } }",
+            "m!(s.len() as u64 >> 2, a << b, c<d>::e, f::<g>, &&h, ..i, j.., k?, !l, -m, *n);",
+            "m!(  ) ; n!( a ) ; o!(/* c */ f(x) /* d */);",
+        ];
+        let (mut same, mut from_text) = (0, 0);
+        for case in cases {
+            let text = format!("fn main() {{ {case} }}");
+            for ed in [Edition::E2015, Edition::E2021, Edition::E2024] {
+                if parse_file(&text, ed).errors.is_empty() {
+                    let (s, f) = assert_token_parses_match(&text, ed);
+                    same += s;
+                    from_text += f;
+                }
+            }
+        }
+        // The fixtures' macro calls, as real code uses them.
+        let mut files = Vec::new();
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut dirs = vec![fixtures];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 100, "fixtures not found");
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            if parse_file(&text, Edition::E2021).errors.is_empty() {
+                let (s, f) = assert_token_parses_match(&text, Edition::E2021);
+                same += s;
+                from_text += f;
+            }
+        }
+        assert!(same > 2_000, "{same} fragments compared");
+        // `#!`, `---` and `t.0.1` are parsed from their text.
+        assert!(from_text >= 4, "{from_text} fragments parsed from text");
     }
 
     #[test]
