@@ -12,9 +12,9 @@ use crate::project::{Edition, ModuleDecl, TargetKind};
 use crate::source::parse::ast::HasName;
 use crate::source::parse::ast::HasVisibility;
 use crate::source::parse::{
-    AstNode, ChildOffsets, FromText, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxKind, SyntaxNode,
-    TextRange, TextSize, ast, children_of_kind, kind_index, node_text, parse_expr, parse_items,
-    parse_tokens_as_expr, parse_tokens_as_items, red_child, with_green,
+    AstNode, ChildOffsets, GreenChild, GreenChildren, GreenRef, KIND_COUNT, SyntaxKind, SyntaxNode,
+    TextRange, TextSize, ast, children_of_kind, kind_index, node_text, parse_expr_of, parse_items_of,
+    red_child, with_green,
 };
 
 /// Rules indexed by the node kinds they look at.
@@ -588,12 +588,10 @@ impl<'d> Walker<'d> {
             if words.is_some_and(|words| !may_matter(text, &words)) {
                 continue;
             }
-            let parsed =
-                match self.tokens_as_lexed.then(|| parse_tokens_as_expr(tt.syntax(), range, self.edition)) {
-                    Some(Ok(parsed)) => parsed,
-                    Some(Err(FromText)) | None => parse_expr(text, self.edition),
-                };
-            let Some(expr) = parsed else { continue };
+            let Some(expr) = parse_expr_of(tt.syntax(), range, text, self.edition, self.tokens_as_lexed)
+            else {
+                continue;
+            };
             self.walk_fragment(&expr, call.syntax(), start, cx, depth);
         }
     }
@@ -632,11 +630,9 @@ impl Walker<'_> {
         else {
             return false;
         };
-        let parsed = match self.tokens_as_lexed.then(|| parse_tokens_as_items(tt, inner, self.edition)) {
-            Some(Ok(parsed)) => parsed,
-            Some(Err(FromText)) | None => parse_items(text, self.edition),
+        let Some(items) = parse_items_of(tt, inner, text, self.edition, self.tokens_as_lexed) else {
+            return false;
         };
-        let Some(items) = parsed else { return false };
         let call = tt.parent().unwrap_or_else(|| tt.clone());
         self.walk_fragment(&items, &call, start, cx, depth);
         true

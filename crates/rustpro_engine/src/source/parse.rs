@@ -7,8 +7,8 @@
 //! Trees are built with `rowan`, the tree crate under `ra_ap_syntax` (pinned to the version
 //! it uses): a file's with its node cache, except very deep trees; fragments (macro
 //! arguments) without (see [`LinearBuilder`]). A fragment of a file without syntax errors
-//! is parsed from the file's tokens, which its tree then shares (see
-//! [`parse_tokens_as_items`]); else from its text.
+//! is parsed from the file's tokens, which its tree then shares (see [`parse_items_of`]);
+//! else from its text.
 //!
 //! The parser's separate validation pass is skipped: it costs about a quarter of the parse
 //! time and only finds semantic errors (misplaced `unsafe`, bad literals) that rules do
@@ -285,10 +285,41 @@ impl LinearBuilder {
     }
 }
 
+/// [`parse_items`] of `text`, the part at `range` of `tt` (a token tree): from `tt`'s tokens
+/// when they are as the lexer made them without error (`as_lexed`: a file without syntax
+/// errors, or a fragment), which its tree then shares; else, or where the tokens could give
+/// another tree than the text, from the text.
+pub fn parse_items_of(
+    tt: &SyntaxNode,
+    range: TextRange,
+    text: &str,
+    ed: Edition,
+    as_lexed: bool,
+) -> Option<SyntaxNode> {
+    match as_lexed.then(|| parse_tokens_as_items(tt, range, ed)) {
+        Some(Ok(parsed)) => parsed,
+        Some(Err(FromText)) | None => parse_items(text, ed),
+    }
+}
+
+/// [`parse_expr`] of `text`, the part at `range` of `tt`, as [`parse_items_of`].
+pub fn parse_expr_of(
+    tt: &SyntaxNode,
+    range: TextRange,
+    text: &str,
+    ed: Edition,
+    as_lexed: bool,
+) -> Option<SyntaxNode> {
+    match as_lexed.then(|| parse_tokens_as_expr(tt, range, ed)) {
+        Some(Ok(parsed)) => parsed,
+        Some(Err(FromText)) | None => parse_expr(text, ed),
+    }
+}
+
 /// Why a fragment is not parsed from the tokens of the tree it lies in, but from its text
 /// (see [`parse_tokens_as_items`]).
 #[derive(Debug)]
-pub struct FromText;
+struct FromText;
 
 /// [`parse_items`] on the tokens of `tt` (a token tree, the ones nested in it included)
 /// that lie in `range` (offsets in the tree `tt` is in), reusing them: the file's lexer
@@ -296,7 +327,7 @@ pub struct FromText;
 /// tree whose tokens the lexer made without error (a file with no syntax error, or a
 /// fragment): an error is not seen on the token. `Err` where the text must be parsed
 /// instead (see [`TokenParse::parse`]).
-pub fn parse_tokens_as_items(
+fn parse_tokens_as_items(
     tt: &SyntaxNode,
     range: TextRange,
     ed: Edition,
@@ -305,7 +336,7 @@ pub fn parse_tokens_as_items(
 }
 
 /// [`parse_expr`] on the tokens of `tt` in `range`, as [`parse_tokens_as_items`].
-pub fn parse_tokens_as_expr(
+fn parse_tokens_as_expr(
     tt: &SyntaxNode,
     range: TextRange,
     ed: Edition,
