@@ -657,6 +657,11 @@ impl<'a> GreenRef<'a> {
         self.0.children().any(|child| child.into_token().is_some_and(|token| token.kind() == raw))
     }
 
+    /// The length of its text, trivia included (kept in the node: nothing is read).
+    pub fn text_len(self) -> TextSize {
+        self.0.text_len()
+    }
+
     /// The text of the first token of the subtree, trivia included.
     pub fn first_token_text(self) -> Option<&'a str> {
         let mut node = self.0;

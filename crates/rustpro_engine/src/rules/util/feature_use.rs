@@ -8,7 +8,7 @@ use crate::project::Edition;
 use crate::rule::FileCx;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericParams, HasName};
 use crate::source::parse::{
-    AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast, with_green,
+    AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, with_green,
 };
 use std::sync::LazyLock;
 
@@ -67,6 +67,10 @@ pub(crate) fn may_use_feature(node: GreenRef<'_>) -> bool {
         // naming an item of the table (a single segment is an item imported by name, whose
         // `use` is read).
         K::PATH => {
+            // Most paths are too short to hold either (`x`, `self`, `Ok`).
+            if node.text_len() < shortest_path_of_interest() {
+                return false;
+            }
             if node.child(K::PATH).is_some() {
                 node.any_path_segment_name(|name| names_std_item(name) || name.starts_with("AsyncFn"))
             } else {
@@ -212,9 +216,16 @@ fn starts_with_attr_word(node: GreenRef<'_>) -> bool {
     known
 }
 
-/// Whether a method of that name is in the table (at any release).
+/// Whether a method of that name is in the table (at any release): asked of every method
+/// call the walk meets.
 fn is_table_method(name: &str) -> bool {
-    FEATURES.iter().any(|f| matches!(f.detect, Detect::Method(m, _) if m == name))
+    static METHODS: LazyLock<StdNames> = LazyLock::new(|| {
+        StdNames::new(FEATURES.iter().filter_map(|f| match f.detect {
+            Detect::Method(name, _) => Some(name),
+            _ => None,
+        }))
+    });
+    METHODS.contains(name)
 }
 
 pub(crate) fn detect(
@@ -323,16 +334,22 @@ fn std_item_names() -> impl Iterator<Item = &'static str> {
         .map(|p| p.rsplit_once("::").map_or(*p, |(_, last)| last))
 }
 
+/// The length of the shortest path [`may_use_feature`] may take: `AsyncFn` alone, or a
+/// qualifier, `::` and the shortest name of the table (`x::zip`).
+fn shortest_path_of_interest() -> TextSize {
+    static SHORTEST: LazyLock<TextSize> = LazyLock::new(|| {
+        let shortest_name = std_item_names().map(str::len).min().unwrap_or(0);
+        let shortest = "AsyncFn".len().min("x::".len() + shortest_name);
+        TextSize::try_from(shortest).unwrap_or_default()
+    });
+    *SHORTEST
+}
+
 /// The last segment names of the std paths in the table: a path naming none of them is
 /// skipped without expanding its imports. Asked of every path segment the walk meets, so
 /// the first byte and the length turn most names down before the search.
 fn names_std_item(name: &str) -> bool {
-    static NAMES: LazyLock<StdNames> = LazyLock::new(|| {
-        let mut names: Vec<&'static str> = std_item_names().collect();
-        names.sort_unstable();
-        names.dedup();
-        StdNames::new(names)
-    });
+    static NAMES: LazyLock<StdNames> = LazyLock::new(|| StdNames::new(std_item_names()));
     NAMES.contains(name)
 }
 
@@ -345,7 +362,10 @@ struct StdNames {
 }
 
 impl StdNames {
-    fn new(names: Vec<&'static str>) -> StdNames {
+    fn new(names: impl Iterator<Item = &'static str>) -> StdNames {
+        let mut names: Vec<&'static str> = names.collect();
+        names.sort_unstable();
+        names.dedup();
         let mut lengths = [0u64; 256];
         for name in &names {
             if let Some(&byte) = name.as_bytes().first() {
@@ -808,6 +828,38 @@ mod tests {
             }
         }
         assert!(!names_std_item("zap") && !names_std_item("error_"));
+    }
+
+    #[test]
+    fn table_methods_and_short_paths() {
+        let mut methods = 0;
+        for feature in FEATURES {
+            if let Detect::Method(name, _) = feature.detect {
+                assert!(is_table_method(name), "{name}");
+                assert!(!is_table_method(&format!("{name}_")), "{name}_");
+                methods += 1;
+            }
+        }
+        assert!(methods > 0);
+        assert!(!is_table_method("clone") && !is_table_method(""));
+        // No path of the table is shorter than the quick test lets through, qualified as
+        // little as it can be.
+        for name in std_item_names() {
+            assert!(TextSize::of(format!("x::{name}").as_str()) >= shortest_path_of_interest(), "{name}");
+        }
+        assert!(TextSize::of("AsyncFn") >= shortest_path_of_interest());
+        let paths = |text: &str| {
+            let root = crate::source::parse::parse_file(text, crate::project::Edition::E2021).root;
+            root.descendants()
+                .filter(|node| node.kind() == SyntaxKind::PATH)
+                .map(|node| may_use_feature(GreenRef::of(&node)))
+                .collect::<Vec<_>>()
+        };
+        // `x::zip`, its qualifier `x`; `Ok`; `AsyncFn`; `iter::zip`, `iter`.
+        assert_eq!(
+            paths("fn f() { x::zip(); Ok(()); } fn g(_: impl AsyncFn()) {} fn h() { iter::zip(); }"),
+            [true, false, false, true, true, false]
+        );
     }
 
     #[test]
