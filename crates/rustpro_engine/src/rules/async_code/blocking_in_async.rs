@@ -160,19 +160,21 @@ impl Rule for BlockingInAsync {
         if cx.text.is_empty() {
             return None;
         }
+        let entries = Entries::of(&cx.options().blocking_calls);
         let crate_name = cx.package().name.replace('-', "_");
-        let mut names: FxHashSet<Box<str>> = FxHashSet::default();
-        for entry in &cx.options().blocking_calls {
-            if let Some(prefix) = entry.strip_suffix("::*") {
-                if prefix.split("::").all(|segment| segment == crate_name || has_word(cx.text, segment)) {
-                    return None;
-                }
-            } else {
-                names.insert(entry.rsplit("::").next().unwrap_or(entry).into());
-            }
+        let prefix_named = |prefix: &[Box<str>]| {
+            prefix.iter().all(|segment| **segment == *crate_name || has_word(cx.text, segment))
+        };
+        if entries.prefixes.iter().any(|prefix| prefix_named(prefix)) {
+            return None;
         }
-        names.extend(names_given_with_as(cx.text).map(Box::from));
-        Some(Box::new(move |node| call_name(node).is_some_and(|name| names.contains(name))))
+        let given: FxHashSet<Box<str>> = names_given_with_as(cx.text)
+            .filter(|name| !entries.names.contains(*name))
+            .map(Box::from)
+            .collect();
+        Some(Box::new(move |node| {
+            call_name(node).is_some_and(|name| entries.names.contains(name) || given.contains(name))
+        }))
     }
 
     /// Production code only.
@@ -213,6 +215,42 @@ fn call_name(node: GreenRef<'_>) -> Option<&str> {
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.
+/// The configured entries (`blocking_calls`), split once per run (rather than once per file):
+/// the last segment of each path, and the segments of each `prefix::*`.
+struct Entries {
+    calls: Vec<String>,
+    names: FxHashSet<Box<str>>,
+    prefixes: Vec<Vec<Box<str>>>,
+}
+
+impl Entries {
+    /// Those of `calls`, split again only when they are not the ones split last on this
+    /// thread.
+    fn of(calls: &[String]) -> std::rc::Rc<Entries> {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<std::rc::Rc<Entries>>> = const { std::cell::RefCell::new(None) };
+        }
+        LAST.with_borrow_mut(|last| match last {
+            Some(entries) if entries.calls == calls => entries.clone(),
+            _ => last.insert(std::rc::Rc::new(Entries::split(calls))).clone(),
+        })
+    }
+
+    fn split(calls: &[String]) -> Entries {
+        let mut names = FxHashSet::default();
+        let mut prefixes = Vec::new();
+        for entry in calls {
+            match entry.strip_suffix("::*") {
+                Some(prefix) => prefixes.push(prefix.split("::").map(Box::from).collect()),
+                None => {
+                    names.insert(entry.rsplit("::").next().unwrap_or(entry).into());
+                }
+            }
+        }
+        Entries { calls: calls.to_vec(), names, prefixes }
+    }
+}
+
 fn has_word(text: &str, word: &str) -> bool {
     !word.is_empty()
         && text_find_all(text, word).any(|at| {
