@@ -115,6 +115,35 @@ fn path_rules_accept_their_names() {
 }
 
 #[test]
+fn error_rules_accept_trait_impls_and_the_imports_they_may_leave() {
+    use crate::rules::errors::manual_error_impl::ManualErrorImpl;
+    use crate::rules::errors::manual_from_error::ManualFromError;
+    let items = [
+        ("impl fmt::Display for A {}", K::IMPL, true),
+        ("impl<T> From<T> for A {}", K::IMPL, true),
+        ("impl Iterator for A {}", K::IMPL, true),
+        ("impl A { fn f() {} }", K::IMPL, false),
+        ("impl !Error for A {}", K::IMPL, false),
+        ("struct A;", K::STRUCT, true),
+        ("enum A {}", K::ENUM, true),
+    ];
+    check(&ManualErrorImpl, &items);
+    check(&ManualFromError, &items);
+    let imports = [
+        ("use std::fmt;", K::USE, true),
+        ("use core::error::Error as E;", K::USE, true),
+        ("use std::{fmt::{self, Display}, io};", K::USE, true),
+        ("use {std::fmt};", K::USE, false),
+        ("use ::std::fmt::Formatter;", K::USE, true),
+        ("use std::io;", K::USE, false),
+        ("pub use std::fmt;", K::USE, false),
+        ("#[cfg(x)] use std::fmt;", K::USE, false),
+        ("use anyhow::Error;", K::USE, false),
+    ];
+    check(&ManualErrorImpl, &imports);
+}
+
+#[test]
 fn feature_rules_accept_what_may_use_a_feature() {
     use crate::rules::manifest::missing_rust_version::MissingRustVersion;
     use crate::rules::manifest::rust_version_too_low::RustVersionTooLow;

@@ -4,8 +4,8 @@ use crate::declare_rule;
 use crate::diagnostic::{Applicability, Finding};
 use crate::rule::{Deferred, FileCx, FileFix, Rule, WorkspaceCx};
 use crate::rules::util::{
-    add_impl_edits, dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent, path_text,
-    relative_path, report_unused_imports,
+    add_impl_edits, dyn_trait_names, future_path, is_exactly_pub, is_public_position, line_indent,
+    may_report_unused_import, path_text, relative_path, report_unused_imports,
 };
 use crate::source::parse::ast::{HasArgList, HasGenericArgs, HasGenericParams, HasName, HasVisibility};
 use crate::source::parse::{AstNode, GreenRef, SyntaxKind, SyntaxNode, TextRange, ast, node_text};
@@ -188,9 +188,7 @@ impl Rule for BoxedReturnInTrait {
             SyntaxKind::MACRO_RULES => {
                 node.any_token(|kind, text| kind == SyntaxKind::IMPL_KW || text == "impl")
             }
-            SyntaxKind::USE => {
-                node.any_token(|kind, text| kind == SyntaxKind::IDENT && IMPORTED_NAMES.contains(&text))
-            }
+            SyntaxKind::USE => may_report_unused_import(node, IMPORTED_NAMES, IMPORTING_CRATES),
             _ => true,
         }
     }
@@ -831,9 +829,11 @@ const IMPORTED_NAMES: &[&str] = &["Pin", "BoxFuture", "BoxStream", "LocalBoxFutu
 
 /// An import of a boxed type a conversion left unused (`use std::pin::Pin;`).
 fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
-    const CRATES: &[&str] = &["std", "core", "futures", "futures_util", "futures_core"];
-    report_unused_imports(node, cx, IMPORTED_NAMES, CRATES, &[]);
+    report_unused_imports(node, cx, IMPORTED_NAMES, IMPORTING_CRATES, &[]);
 }
+
+/// The crates [`IMPORTED_NAMES`] are imported from.
+const IMPORTING_CRATES: &[&str] = &["std", "core", "futures", "futures_util", "futures_core"];
 
 /// Whether a trait or impl has a method that declares a return type that `wanted` takes.
 fn has_method_returning(node: GreenRef<'_>, wanted: impl Fn(GreenRef<'_>) -> bool) -> bool {
@@ -884,5 +884,10 @@ mod tests {
         assert_eq!(accepted(macros, SyntaxKind::MACRO_RULES), [true, false]);
         let imports = "use std::pin::Pin;\nuse std::fmt;\nuse futures::future::{BoxFuture, FutureExt};\n";
         assert_eq!(accepted(imports, SyntaxKind::USE), [true, false, true]);
+        // What the report turns down first is turned down before the names are read: public
+        // imports, imports with attributes, from other crates or from no path.
+        let others = "pub use std::pin::Pin;\n#[cfg(unix)]\nuse std::pin::Pin;\nuse tokio::pin::Pin;\n\
+                      use crate::Pin;\nuse {std::pin::Pin};\nuse ::core::pin::Pin;\nuse futures_util::stream::BoxStream as S;\n";
+        assert_eq!(accepted(others, SyntaxKind::USE), [false, false, false, false, false, true, true]);
     }
 }

@@ -2,8 +2,8 @@ use crate::declare_rule;
 use crate::rule::{FileCx, Rule, WorkspaceCx};
 use crate::rules::util::error_impls::{ErrorFact, read_fact, unread_type};
 use crate::rules::util::error_plan::{Pieces, convert};
-use crate::rules::util::report_unused_imports;
-use crate::source::parse::{SyntaxKind, SyntaxNode};
+use crate::rules::util::{may_report_unused_import, report_unused_imports};
+use crate::source::parse::{GreenRef, SyntaxKind, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -102,6 +102,22 @@ impl Rule for ManualErrorImpl {
         kind == SyntaxKind::USE
     }
 
+    /// Imports in a file that names `fmt` or `error`; the rest as [`error_rules_look_at`].
+    fn looks_at_kind(&self, kind: SyntaxKind, cx: &FileCx<'_>) -> bool {
+        match kind {
+            SyntaxKind::USE => cx.file_mentions("fmt") || cx.file_mentions("error"),
+            _ => error_rules_look_at(kind, cx),
+        }
+    }
+
+    /// Imports [`check_import`] may report; the rest as [`error_rules_accept`].
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        match node.kind() {
+            SyntaxKind::USE => may_report_unused_import(node, IMPORTED_NAMES, IMPORTING_CRATES),
+            _ => error_rules_accept(node),
+        }
+    }
+
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {
         if node.kind() == SyntaxKind::USE {
             check_import(node, cx);
@@ -154,11 +170,7 @@ pub(crate) fn keep_error_fact(
     cx: &mut FileCx<'_>,
     report: impl Fn(&ErrorFact) -> Option<String>,
 ) {
-    if node.kind() != SyntaxKind::SOURCE_FILE
-        && !cx.file_mentions("Error")
-        && !cx.file_mentions("Display")
-        && !cx.file_mentions("From")
-    {
+    if !error_rules_look_at(node.kind(), cx) {
         return;
     }
     if !cx.is_production() {
@@ -180,14 +192,33 @@ pub(crate) fn keep_error_fact(
     }
 }
 
+/// Whether the error rules look at nodes of `kind` in the file ([`keep_error_fact`]): the
+/// file's root always (`#![no_std]`), types and impls only in a file that names `Error`,
+/// `Display` or `From`.
+pub(crate) fn error_rules_look_at(kind: SyntaxKind, cx: &FileCx<'_>) -> bool {
+    kind == SyntaxKind::SOURCE_FILE
+        || cx.file_mentions("Error")
+        || cx.file_mentions("Display")
+        || cx.file_mentions("From")
+}
+
+/// What [`keep_error_fact`] reads, judged on the green tree: every type, and the impls of a
+/// trait (`impl .. for ..`, not negative); most impls are inherent.
+pub(crate) fn error_rules_accept(node: GreenRef<'_>) -> bool {
+    node.kind() != SyntaxKind::IMPL
+        || (node.has_token(SyntaxKind::FOR_KW) && !node.has_token(SyntaxKind::BANG))
+}
+
+/// The names of the imports an error conversion can leave unused, and their crates.
+const IMPORTED_NAMES: &[&str] = &["fmt", "Display", "Formatter", "Error", "error"];
+const IMPORTING_CRATES: &[&str] = &["std", "core", "alloc"];
+
 /// `use std::fmt;`, `use std::error::Error;` and the like, left unused once the impls are gone.
 fn check_import(node: &SyntaxNode, cx: &mut FileCx<'_>) {
-    const NAMES: &[&str] = &["fmt", "Display", "Formatter", "Error", "error"];
-    const CRATES: &[&str] = &["std", "core", "alloc"];
     const TRAIT_METHODS: &[(&str, &[&str])] =
         &[("Error", &["source", "description", "cause", "provide"]), ("Display", &["fmt"])];
     if !cx.file_mentions("fmt") && !cx.file_mentions("error") {
         return;
     }
-    report_unused_imports(node, cx, NAMES, CRATES, TRAIT_METHODS);
+    report_unused_imports(node, cx, IMPORTED_NAMES, IMPORTING_CRATES, TRAIT_METHODS);
 }

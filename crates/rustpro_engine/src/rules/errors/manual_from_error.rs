@@ -1,10 +1,10 @@
 use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rule::{Deferred, FileCx, Rule, WorkspaceCx};
-use crate::rules::errors::manual_error_impl::keep_error_fact;
+use crate::rules::errors::manual_error_impl::{error_rules_accept, error_rules_look_at, keep_error_fact};
 use crate::rules::util::error_impls::{ErrorFact, FromFact, Member, TypeBody, TypeFact};
 use crate::rules::util::error_plan::{Pieces, TypeRef, convert, edits_of};
-use crate::source::parse::{SyntaxKind, SyntaxNode};
+use crate::source::parse::{GreenRef, SyntaxKind, SyntaxNode};
 
 declare_rule! {
     /// ## What it does
@@ -71,6 +71,14 @@ impl Rule for ManualFromError {
     /// Error types of production code only.
     fn looks_in_test_code(&self, _kind: SyntaxKind) -> bool {
         false
+    }
+
+    fn looks_at_kind(&self, kind: SyntaxKind, cx: &FileCx<'_>) -> bool {
+        error_rules_look_at(kind, cx)
+    }
+
+    fn accepts(&self, node: GreenRef<'_>) -> bool {
+        error_rules_accept(node)
     }
 
     fn check_node(&self, node: &SyntaxNode, cx: &mut FileCx<'_>) {

@@ -12,7 +12,7 @@ use crate::rules::util::removal_range;
 use crate::rules::util::traits::attr_parts;
 use crate::source::parse::ast::{HasArgList, HasAttrs, HasGenericArgs, HasGenericParams, HasName};
 use crate::source::parse::{
-    AstNode, AstToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, parse_expr,
+    AstNode, AstToken, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, parse_expr,
     start_after_attrs, text_without_spaces, with_green,
 };
 
@@ -650,17 +650,27 @@ fn trait_kind(
     node: &SyntaxNode,
     cx: &FileCx<'_>,
 ) -> Option<(&'static str, Option<ast::Type>)> {
+    // Most impls are of other traits: turned down on the green tree first, where asking for
+    // the trait creates no node.
+    let named = trait_name(GreenRef::of(node))?;
+    if !is_error_trait_name(named) && !named.starts_with("r#") && cx.imports().resolve(named).is_none() {
+        return None;
+    }
     let ast::Type::PathType(path) = imp.trait_()? else { return None };
     let path = path.path()?;
     let segment = path.segment()?;
     let last = segment.name_ref()?.text().to_string();
-    if !matches!(last.as_str(), "Display" | "Error" | "From") && cx.imports().resolve(&last).is_none() {
+    if !is_error_trait_name(&last) && cx.imports().resolve(&last).is_none() {
         return None;
     }
     let written = super::path_text(&path);
     let full = cx.expand_path_at(node, &written);
-    let std =
-        |rest: &str| ["std", "core", "alloc"].iter().any(|c| full == format!("{c}::{rest}")) || full == rest;
+    let std = |rest: &str| {
+        full == rest
+            || ["std", "core", "alloc"]
+                .iter()
+                .any(|c| full.strip_prefix(c).and_then(|full| full.strip_prefix("::")) == Some(rest))
+    };
     if std("fmt::Display") {
         return Some(("Display", None));
     }
@@ -673,6 +683,22 @@ fn trait_kind(
         return Some(("From", arg.ty()));
     }
     None
+}
+
+fn is_error_trait_name(name: &str) -> bool {
+    matches!(name, "Display" | "Error" | "From")
+}
+
+/// The last segment of the trait an impl implements (`Display` of `impl fmt::Display for
+/// T`), read as `ast::Impl::trait_` finds the trait: the first of two types. `None` for an
+/// inherent impl, or a trait that is not a path.
+fn trait_name(imp: GreenRef<'_>) -> Option<&str> {
+    let mut types = imp.child_nodes().filter(|child| ast::Type::can_cast(child.kind()));
+    let (first, _self_ty) = (types.next()?, types.next()?);
+    if first.kind() != SyntaxKind::PATH_TYPE {
+        return None;
+    }
+    first.child(SyntaxKind::PATH)?.child(SyntaxKind::PATH_SEGMENT)?.name_ref_text()
 }
 
 fn read_impl(node: &SyntaxNode, cx: &FileCx<'_>) -> Option<(ErrorFact, FileFix, TextRange)> {
@@ -1549,6 +1575,46 @@ impl From<u8> for Converted { fn from(v: u8) -> Self { Converted(v) } }
         for range in [(0, 12), (range.start().into(), u32::from(range.end()) - 1), (end, end + 10)] {
             assert!(read_unread_type(at(range.0, range.1), &cx).is_none(), "{range:?}");
         }
+    }
+
+    #[test]
+    fn trait_names_read_on_the_green_tree_are_those_of_the_typed_tree() {
+        let text = "impl fmt::Display for A {}\nimpl<T: Into<u8>> From<T> for B<T> where T: Copy {}\n\
+                    impl C {}\nimpl !Send for D {}\nimpl std::error::Error for &E {}\n\
+                    impl r#Error for F {}\n#[cfg(x)] unsafe impl<'a> ::core::marker::Sync for G<'a> {}\n\
+                    impl dyn Tr {}\nimpl (A, B) {}\nimpl Fn() for H {}\nimpl <X as Y>::Z for I {}\n";
+        let root = crate::source::parse::parse_file(text, crate::project::Edition::E2021).root;
+        let mut names = Vec::new();
+        for imp in root.descendants().filter_map(ast::Impl::cast) {
+            let typed = match imp.trait_() {
+                Some(ast::Type::PathType(path)) => path
+                    .path()
+                    .and_then(|p| p.segment())
+                    .and_then(|s| s.name_ref())
+                    .map(|n| n.text().to_string()),
+                _ => None,
+            };
+            let green = trait_name(GreenRef::of(imp.syntax())).map(str::to_owned);
+            assert_eq!(green, typed, "{}", imp.syntax());
+            names.push(green);
+        }
+        let names: Vec<Option<&str>> = names.iter().map(Option::as_deref).collect();
+        assert_eq!(
+            names,
+            [
+                Some("Display"),
+                Some("From"),
+                None,
+                Some("Send"),
+                Some("Error"),
+                Some("r#Error"),
+                Some("Sync"),
+                None,
+                None,
+                Some("Fn"),
+                Some("Z")
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::project::Edition;
 use crate::rule::{FileCx, FileFix, WorkspaceCx};
 use crate::source::parse::ast::{HasAttrs, HasName, HasVisibility};
 use crate::source::parse::{
-    AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, node_text,
+    AstNode, GreenRef, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast, node_text,
 };
 
 /// A use of a trait as a trait object (`dyn Name`), kept for a workspace stage: native
@@ -149,6 +149,20 @@ pub(crate) fn relative_path(path: &Path, cx: &WorkspaceCx<'_>) -> String {
         Some(relative) => relative,
         None => path.display().to_string(),
     }
+}
+
+/// Whether [`report_unused_imports`] could report `node`, a `use` item, judged on the green
+/// tree (which creates no node): a private import without attributes, of a path that starts
+/// with one of `crates` (or `::`), that holds one of `names`. Most imports are of other
+/// crates and turned down before their names are read.
+pub(crate) fn may_report_unused_import(node: GreenRef<'_>, names: &[&str], crates: &[&str]) -> bool {
+    !node.has_child_in(&[SyntaxKind::VISIBILITY, SyntaxKind::ATTR])
+        && node
+            .child(SyntaxKind::USE_TREE)
+            .and_then(|tree| tree.child(SyntaxKind::PATH))
+            .and_then(|path| path.first_token_text())
+            .is_some_and(|first| first == "::" || crates.contains(&first))
+        && node.any_token(|kind, text| kind == SyntaxKind::IDENT && names.contains(&text))
 }
 
 /// Imports a conversion left unused (`use std::pin::Pin;`, `use std::fmt::{self, Display};`):
