@@ -725,22 +725,8 @@ impl<'a> GreenRef<'a> {
     }
 
     /// The tokens of the subtree in order, with their kinds.
-    pub fn tokens(self) -> impl Iterator<Item = (SyntaxKind, &'a str)> {
-        // Held inline as deep as most subtrees go: most calls read an attribute or a path.
-        let mut stack: SmallVec<[_; 12]> = smallvec::smallvec![self.0.children()];
-        std::iter::from_fn(move || {
-            loop {
-                match stack.last_mut()?.next() {
-                    Some(NodeOrToken::Node(child)) => stack.push(child.children()),
-                    Some(NodeOrToken::Token(token)) => {
-                        return Some((SyntaxKind::from(token.kind().0), token.text()));
-                    }
-                    None => {
-                        stack.pop();
-                    }
-                }
-            }
-        })
+    pub fn tokens(self) -> GreenTokens<'a> {
+        GreenTokens { top: self.0.children(), below: SmallVec::new() }
     }
 
     /// The first value `f` gives for a node of the subtree (itself included), in preorder.
@@ -801,6 +787,36 @@ impl<'a> GreenRef<'a> {
     /// Whether some token of the subtree satisfies `wanted` (with its kind and text).
     pub fn any_token(self, mut wanted: impl FnMut(SyntaxKind, &str) -> bool) -> bool {
         self.tokens().any(|(kind, text)| wanted(kind, text))
+    }
+}
+
+/// The tokens of a green subtree in order (see [`GreenRef::tokens`]). The children being read
+/// are kept apart from those of the nodes above them, so that a token costs no access to
+/// the stack: it is touched only on entering and leaving a node.
+#[derive(Debug, Clone)]
+pub struct GreenTokens<'a> {
+    top: rowan::Children<'a>,
+    /// The children left of each node above, held inline as deep as most subtrees go (most
+    /// calls read an attribute or a path).
+    below: SmallVec<[rowan::Children<'a>; 12]>,
+}
+
+impl<'a> Iterator for GreenTokens<'a> {
+    type Item = (SyntaxKind, &'a str);
+
+    #[inline]
+    fn next(&mut self) -> Option<(SyntaxKind, &'a str)> {
+        loop {
+            match self.top.next() {
+                Some(NodeOrToken::Token(token)) => {
+                    return Some((SyntaxKind::from(token.kind().0), token.text()));
+                }
+                Some(NodeOrToken::Node(child)) => {
+                    self.below.push(std::mem::replace(&mut self.top, child.children()))
+                }
+                None => self.top = self.below.pop()?,
+            }
+        }
     }
 }
 
@@ -1174,6 +1190,29 @@ mod tests {
         assert!(!parsed.errors.is_empty());
         assert!(parsed.root.to_string().contains("unwrap"));
         assert_eq!(parsed.root.descendants().filter(|n| n.kind() == SyntaxKind::FN).count(), 2);
+    }
+
+    #[test]
+    fn green_tokens_are_the_tokens_of_the_tree() {
+        // Nested deeper than the stack held inline, and back out, twice.
+        let deep = format!("fn f() {{ {}x{} }}", "(".repeat(40), ")".repeat(40));
+        for text in [
+            "",
+            "fn f() {}",
+            "/// doc\n#[a(b = \"c\")]\nstruct S { x: u8 } // end",
+            deep.as_str(),
+            &deep.repeat(2),
+        ] {
+            let root = parse_file(text, Edition::E2021).root;
+            let expected: Vec<(SyntaxKind, String)> = root
+                .descendants_with_tokens()
+                .filter_map(|element| element.into_token())
+                .map(|token| (token.kind(), token.text().to_owned()))
+                .collect();
+            let green: Vec<(SyntaxKind, String)> =
+                GreenRef::of(&root).tokens().map(|(kind, text)| (kind, text.to_owned())).collect();
+            assert_eq!(green, expected, "{text}");
+        }
     }
 
     #[test]
