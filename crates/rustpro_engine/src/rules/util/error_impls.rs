@@ -650,19 +650,15 @@ fn trait_kind(
     node: &SyntaxNode,
     cx: &FileCx<'_>,
 ) -> Option<(&'static str, Option<ast::Type>)> {
-    // Most impls are of other traits: turned down on the green tree first, where asking for
-    // the trait creates no node.
+    // Most impls are of other traits: turned down on the green tree, where asking for the
+    // trait creates no node.
     let named = trait_name(GreenRef::of(node))?;
-    if !is_error_trait_name(named) && !named.starts_with("r#") && cx.imports().resolve(named).is_none() {
+    if !matches!(named, "Display" | "Error" | "From") && cx.imports().resolve(named).is_none() {
         return None;
     }
     let ast::Type::PathType(path) = imp.trait_()? else { return None };
     let path = path.path()?;
     let segment = path.segment()?;
-    let last = segment.name_ref()?.text().to_string();
-    if !is_error_trait_name(&last) && cx.imports().resolve(&last).is_none() {
-        return None;
-    }
     let written = super::path_text(&path);
     let full = cx.expand_path_at(node, &written);
     let std = |rest: &str| {
@@ -683,10 +679,6 @@ fn trait_kind(
         return Some(("From", arg.ty()));
     }
     None
-}
-
-fn is_error_trait_name(name: &str) -> bool {
-    matches!(name, "Display" | "Error" | "From")
 }
 
 /// The last segment of the trait an impl implements (`Display` of `impl fmt::Display for
