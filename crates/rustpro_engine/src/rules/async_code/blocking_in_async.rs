@@ -214,7 +214,6 @@ fn call_name(node: GreenRef<'_>) -> Option<&str> {
     path.child(SyntaxKind::PATH_SEGMENT)?.name_ref_text()
 }
 
-/// Whether `word` occurs in `text` as a whole identifier.
 /// The configured entries (`blocking_calls`), split once per run (rather than once per file):
 /// the last segment of each path, and the segments of each `prefix::*`.
 struct Entries {
@@ -251,6 +250,7 @@ impl Entries {
     }
 }
 
+/// Whether `word` occurs in `text` as a whole identifier.
 fn has_word(text: &str, word: &str) -> bool {
     !word.is_empty()
         && text_find_all(text, word).any(|at| {
