@@ -26,6 +26,11 @@ pub(crate) struct Dispatch {
     /// Kinds the walk must reach: the rules' kinds, modules (declarations to follow) and
     /// macro calls (arguments to parse). No node is created in subtrees without any.
     reach: Vec<bool>,
+    /// Kinds whose nodes hold nothing to reach, whatever the file: kinds not reached whose
+    /// nodes hold tokens only (see [`TOKENS_ONLY`]), and token trees (macro arguments are
+    /// parsed apart). The walk passes over a node whose child nodes are all of these without
+    /// pushing it (a path segment holding only its name).
+    bare: Vec<bool>,
     /// Kinds reached whatever the rules accept (see [`Dispatch::new`]).
     always: Vec<bool>,
     /// Whether walks gather what test code names and the library's public functions and
@@ -55,13 +60,17 @@ impl Dispatch {
             reach[kind_index(kind)] = true;
             always[kind_index(kind)] = true;
         }
+        let mut bare = vec![false; KIND_COUNT];
+        for kind in TOKENS_ONLY.iter().chain([&SyntaxKind::TOKEN_TREE]) {
+            bare[kind_index(*kind)] = !reach[kind_index(*kind)];
+        }
         let mut words = rustc_hash::FxHashMap::default();
         for (index, rule) in rules.iter().enumerate() {
             for word in rule.words().unwrap_or_default() {
                 *words.entry(*word).or_default() |= rule_bit(index);
             }
         }
-        Dispatch { rules: rules.to_vec(), by_kind, any, reach, always, test_names, words }
+        Dispatch { rules: rules.to_vec(), by_kind, any, reach, bare, always, test_names, words }
     }
 
     /// Whether walks gather what test code names (see the field).
@@ -115,6 +124,13 @@ impl Dispatch {
             }
         }
         Active { rules, starts, kinds, marks, word_rules, filters, in_test }
+    }
+
+    /// Whether `node`, of a kind the walk does not reach, holds nothing it reaches: all of
+    /// its child nodes (if any) are bare (see [`Dispatch::bare`]), or it is one.
+    fn holds_nothing_to_reach(&self, node: GreenRef<'_>) -> bool {
+        self.bare[kind_index(node.kind())]
+            || node.child_nodes().all(|child| self.bare[kind_index(child.kind())])
     }
 
     /// Whether the walk must reach `node`: a kind it always reaches, or one a rule looks at
@@ -256,6 +272,19 @@ pub(crate) struct ChildModule {
     pub outside_default_build: bool,
 }
 
+/// Kinds whose nodes hold tokens only, as the parser builds them (names, lifetimes, `cfg`
+/// atoms, `_`, `!`, ABIs).
+pub(crate) const TOKENS_ONLY: &[SyntaxKind] = &[
+    SyntaxKind::NAME,
+    SyntaxKind::NAME_REF,
+    SyntaxKind::LIFETIME,
+    SyntaxKind::CFG_ATOM,
+    SyntaxKind::ABI,
+    SyntaxKind::NEVER_TYPE,
+    SyntaxKind::INFER_TYPE,
+    SyntaxKind::WILDCARD_PAT,
+];
+
 /// Macros whose input is code to be emitted or matched, not code that runs here.
 const QUOTING_MACROS: &[&str] =
     &["quote", "quote_spanned", "parse_quote", "parse_quote_spanned", "format_ident", "macro_rules"];
@@ -358,9 +387,7 @@ impl<'d> Walker<'d> {
             if let Some(child) = open.children.next() {
                 let kind = child.node.kind();
                 let reach = self.dispatch.reach[kind_index(kind)];
-                // Nothing to reach under a node without child nodes (names, literals) or in a
-                // token tree (only token trees nest in one; macro arguments are parsed apart).
-                if !reach && (kind == SyntaxKind::TOKEN_TREE || !child.node.has_child_node()) {
+                if !reach && self.dispatch.holds_nothing_to_reach(child.node) {
                     continue;
                 }
                 stack.push(Open {

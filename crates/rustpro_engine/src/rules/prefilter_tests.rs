@@ -305,6 +305,49 @@ fn fixture_texts() -> Vec<String> {
     texts
 }
 
+/// The walk passes over nodes of the kinds it takes to hold tokens only, without looking
+/// under them (`TOKENS_ONLY`): over every fixture, the code above, the fuzzing crashes and
+/// code with syntax errors, in every edition, no node of those kinds holds a node.
+#[test]
+fn kinds_taken_to_hold_tokens_only_hold_no_node() {
+    use crate::rule::walk::TOKENS_ONLY;
+    let mut texts = fixture_texts();
+    let crashes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/robustness");
+    let entries = std::fs::read_dir(crashes).expect("the fuzzing crashes");
+    texts.extend(
+        entries
+            .filter_map(|entry| std::fs::read(entry.ok()?.path()).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+    );
+    texts.extend(
+        [
+            "fn f( { let x = ; 'a: x::<>.y:: } struct S { a: , 'b } impl for {}",
+            "fn f() -> ! { extern \"C\" fn g(_: _, #[a] 'b: u8) {} } #[cfg(all(x = , , y))] mod m",
+            "fn 'a f<'b, 'static>(self: Self, crate::x) { r#fn; super::super; match _ { _ => ! } }",
+            "use {a, ::b::{self as c, d::*, e as _}}; extern crate self as x; type T = impl;",
+        ]
+        .map(str::to_owned),
+    );
+    let mut seen = 0;
+    for edition in [Edition::E2015, Edition::E2018, Edition::E2021, Edition::E2024] {
+        for text in &texts {
+            let root = parse_file(text, edition).root;
+            for node in root.descendants().filter(|node| TOKENS_ONLY.contains(&node.kind())) {
+                seen += 1;
+                assert!(node.first_child().is_none(), "{:?} holds a node: {node:#?}", node.kind());
+            }
+        }
+    }
+    // Every kind of the list was seen.
+    for kind in TOKENS_ONLY {
+        let present = texts
+            .iter()
+            .any(|text| parse_file(text, Edition::E2021).root.descendants().any(|node| node.kind() == *kind));
+        assert!(present, "no node of {kind:?} in the texts");
+    }
+    assert!(seen > 10_000, "{seen}");
+}
+
 /// A rule that looks at a kind in a file only from some toolchain on (see
 /// `Rule::looks_at_kind`) must look at every kind where a feature newer than its floor is
 /// found: over every fixture and the code above, in editions 2021 and 2024, each feature

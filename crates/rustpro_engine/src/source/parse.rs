@@ -641,11 +641,6 @@ impl<'a> GreenRef<'a> {
         self.child_nodes().find(|child| child.kind() == kind)
     }
 
-    /// Whether it has a child node (not only tokens).
-    pub fn has_child_node(self) -> bool {
-        self.0.children().any(|child| child.as_node().is_some())
-    }
-
     /// Whether a child node has one of `kinds`.
     pub fn has_child_in(self, kinds: &[SyntaxKind]) -> bool {
         self.child_nodes().any(|child| kinds.contains(&child.kind()))
