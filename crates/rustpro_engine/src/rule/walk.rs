@@ -23,13 +23,11 @@ pub(crate) struct Dispatch {
     /// Per kind: the indices in `rules` of the rules that declared it.
     by_kind: Vec<Vec<usize>>,
     any: bool,
-    /// Kinds the walk must reach: the rules' kinds, modules (declarations to follow) and
-    /// macro calls (arguments to parse). No node is created in subtrees without any.
-    reach: Vec<bool>,
-    /// Kinds whose nodes hold nothing to reach, whatever the file: kinds not reached whose
-    /// nodes hold tokens only (see [`TOKENS_ONLY`]), and token trees (macro arguments are
-    /// parsed apart). The walk passes over a node whose child nodes are all of these without
-    /// pushing it (a path segment holding only its name).
+    /// Kinds whose nodes hold nothing to reach, whatever the file: kinds no rule looks at
+    /// and the walk does not reach on its own, whose nodes hold tokens only (see
+    /// [`TOKENS_ONLY`]), and token trees (macro arguments are parsed apart). The walk passes
+    /// over a node whose child nodes are all of these without pushing it (a path segment
+    /// holding only its name).
     bare: Vec<bool>,
     /// Kinds reached whatever the rules accept (see [`Dispatch::new`]).
     always: Vec<bool>,
@@ -52,6 +50,7 @@ impl Dispatch {
             }
         }
         let any = by_kind.iter().any(|rules| !rules.is_empty());
+        // Kinds walks may reach: those of the rules, and those reached on their own.
         let mut reach: Vec<bool> = by_kind.iter().map(|rules| !rules.is_empty()).collect();
         let mut always = vec![false; KIND_COUNT];
         // Functions too: `#[test]`s are looked for on every run (and the library's public
@@ -70,7 +69,7 @@ impl Dispatch {
                 *words.entry(*word).or_default() |= rule_bit(index);
             }
         }
-        Dispatch { rules: rules.to_vec(), by_kind, any, reach, bare, always, test_names, words }
+        Dispatch { rules: rules.to_vec(), by_kind, any, bare, always, test_names, words }
     }
 
     /// Whether walks gather what test code names (see the field).
@@ -133,13 +132,11 @@ impl Dispatch {
             || node.child_nodes().all(|child| self.bare[kind_index(child.kind())])
     }
 
-    /// Whether the walk must reach `node`: a kind it always reaches, or one a rule looks at
-    /// in the file and accepts.
+    /// Whether the walk must reach `node`, of a kind it reaches in the file and scope (see
+    /// [`Active::reaches`]): a kind it always reaches, or one a rule looks at there and
+    /// accepts.
     fn wants(&self, active: &Active, node: GreenRef<'_>) -> bool {
         let kind = kind_index(node.kind());
-        if !active.kinds.get(kind).copied().unwrap_or(false) {
-            return false;
-        }
         let always =
             self.always[kind] && (node.kind() != SyntaxKind::MACRO_CALL || macro_args_may_be_walked(node));
         always || active.rules_of(kind).iter().any(|&i| active.accepts(self.rules[i], i, node))
@@ -173,6 +170,13 @@ impl Active {
     fn accepts(&self, rule: &dyn Rule, index: usize, node: GreenRef<'_>) -> bool {
         rule.accepts(node)
             && self.filters.get(index).and_then(Option::as_ref).is_none_or(|passes| passes(node))
+    }
+
+    /// Whether the walk reaches nodes of `kind` in this file and scope: a kind it always
+    /// reaches, or one a rule that applies to the file looks at there. Subtrees holding none
+    /// are passed over.
+    fn reaches(&self, kind: SyntaxKind) -> bool {
+        self.kinds.get(kind_index(kind)).copied().unwrap_or(false)
     }
 
     /// Where the rules that look at nodes of the kind at index `kind` lie in `rules`.
@@ -363,7 +367,7 @@ impl<'d> Walker<'d> {
     /// node (creates its node of the tree, opens its scope, gives it to the rules; see
     /// [`Walker::enter`]) only when its subtree holds a node the walk must reach (see
     /// [`Dispatch::wants`]), or when it starts with attributes and holds a node of a kind the
-    /// walk reaches, wanted or not: its attributes open a scope (test code, allowed lints),
+    /// walk reaches in the file and scope (see [`Active::reaches`]), wanted or not: its attributes open a scope (test code, allowed lints),
     /// and what the walk records on entering test code must not depend on which nodes the
     /// rules turned down. Nodes are entered in preorder, each after its ancestors: a node is
     /// entered, with every ancestor not yet entered, once the walk meets a node that wants it.
@@ -376,7 +380,7 @@ impl<'d> Walker<'d> {
             node: None,
             offsets: ChildOffsets::default(),
             opened: false,
-            holds_reach: self.dispatch.reach[kind_index(green.node.kind())],
+            holds_reach: self.active.reaches(green.node.kind()),
         }];
         // How many nodes at the bottom of the stack are entered.
         let mut entered = 0;
@@ -386,7 +390,7 @@ impl<'d> Walker<'d> {
         while let Some(open) = stack.last_mut() {
             if let Some(child) = open.children.next() {
                 let kind = child.node.kind();
-                let reach = self.dispatch.reach[kind_index(kind)];
+                let reach = self.active.reaches(kind);
                 if !reach && self.dispatch.holds_nothing_to_reach(child.node) {
                     continue;
                 }
