@@ -20,8 +20,9 @@ use crate::source::parse::{
 /// Rules indexed by the node kinds they look at.
 pub(crate) struct Dispatch {
     rules: Vec<&'static dyn Rule>,
-    /// Per kind: the indices in `rules` of the rules that declared it.
-    by_kind: Vec<Vec<usize>>,
+    /// The kinds some rule declared (as indices), each with the indices in `rules` of the
+    /// rules that declared it.
+    by_kind: Vec<(usize, Vec<usize>)>,
     any: bool,
     /// Kinds whose nodes hold nothing to reach, whatever the file: kinds no rule looks at
     /// and the walk does not reach on its own, whose nodes hold tokens only (see
@@ -43,15 +44,17 @@ pub(crate) struct Dispatch {
 impl Dispatch {
     /// Dispatches to `rules`; `test_names` as [`Dispatch::test_names`].
     pub(crate) fn new(rules: &[&'static dyn Rule], test_names: bool) -> Self {
-        let mut by_kind: Vec<Vec<usize>> = (0..KIND_COUNT).map(|_| Vec::new()).collect();
+        let mut of_kind: Vec<Vec<usize>> = (0..KIND_COUNT).map(|_| Vec::new()).collect();
         for (index, rule) in rules.iter().enumerate() {
             for kind in rule.node_kinds() {
-                by_kind[kind_index(*kind)].push(index);
+                of_kind[kind_index(*kind)].push(index);
             }
         }
-        let any = by_kind.iter().any(|rules| !rules.is_empty());
         // Kinds walks may reach: those of the rules, and those reached on their own.
-        let mut reach: Vec<bool> = by_kind.iter().map(|rules| !rules.is_empty()).collect();
+        let mut reach: Vec<bool> = of_kind.iter().map(|rules| !rules.is_empty()).collect();
+        let by_kind: Vec<(usize, Vec<usize>)> =
+            of_kind.into_iter().enumerate().filter(|(_, rules)| !rules.is_empty()).collect();
+        let any = !by_kind.is_empty();
         let mut always = vec![false; KIND_COUNT];
         // Functions too: `#[test]`s are looked for on every run (and the library's public
         // functions counted when asked, see `test_names`).
@@ -86,13 +89,11 @@ impl Dispatch {
         // Whether each rule looks at some kind in the file.
         let mut looks = vec![false; self.rules.len()];
         let mut rules = Vec::new();
-        let mut starts = Vec::with_capacity(KIND_COUNT + 1);
-        for (index, of_kind) in self.by_kind.iter().enumerate() {
-            starts.push(rules.len());
-            if of_kind.is_empty() {
-                continue;
-            }
-            let kind = SyntaxKind::from(u16::try_from(index).unwrap_or(u16::MAX));
+        let mut spans = vec![0..0; KIND_COUNT];
+        let mut kinds = self.always.clone();
+        for (index, of_kind) in &self.by_kind {
+            let start = rules.len();
+            let kind = SyntaxKind::from(u16::try_from(*index).unwrap_or(u16::MAX));
             for &rule in of_kind {
                 let rule_of = self.rules[rule];
                 if applies[rule]
@@ -103,10 +104,11 @@ impl Dispatch {
                     looks[rule] = true;
                 }
             }
+            if rules.len() > start {
+                spans[*index] = start..rules.len();
+                kinds[*index] = true;
+            }
         }
-        starts.push(rules.len());
-        let kinds =
-            (0..KIND_COUNT).map(|kind| self.always[kind] || starts[kind] < starts[kind + 1]).collect();
         let filters = looks
             .iter()
             .zip(&self.rules)
@@ -122,7 +124,7 @@ impl Dispatch {
                 _ => marks = None,
             }
         }
-        Active { rules, starts, kinds, marks, word_rules, filters, in_test }
+        Active { rules, spans, kinds, marks, word_rules, filters, in_test }
     }
 
     /// Whether `node`, of a kind the walk does not reach, holds nothing it reaches: all of
@@ -147,9 +149,9 @@ impl Dispatch {
 #[derive(Default)]
 struct Active {
     /// The rules (by index in the dispatch's) that look at each kind in the file, kind after
-    /// kind: those of kind `k` from `starts[k]` to `starts[k + 1]`.
+    /// kind: those of the kind at index `k` in `rules[spans[k]]`.
     rules: Vec<usize>,
-    starts: Vec<usize>,
+    spans: Vec<std::ops::Range<usize>>,
     /// By kind: whether the walk reaches its nodes.
     kinds: Vec<bool>,
     /// The marks of the rules that look at some kind in the file, when all of them name
@@ -181,10 +183,7 @@ impl Active {
 
     /// Where the rules that look at nodes of the kind at index `kind` lie in `rules`.
     fn span_of(&self, kind: usize) -> std::ops::Range<usize> {
-        match (self.starts.get(kind), self.starts.get(kind + 1)) {
-            (Some(&start), Some(&end)) => start..end,
-            _ => 0..0,
-        }
+        self.spans.get(kind).cloned().unwrap_or_default()
     }
 
     /// The rules that look at nodes of the kind at index `kind`.
@@ -388,12 +387,15 @@ impl<'d> Walker<'d> {
             self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
         }
         while let Some(open) = stack.last_mut() {
-            if let Some(child) = open.children.next() {
-                let kind = child.node.kind();
-                let reach = self.active.reaches(kind);
-                if !reach && self.dispatch.holds_nothing_to_reach(child.node) {
-                    continue;
+            // The next child that holds something to reach, and whether it is of a kind reached.
+            let next = loop {
+                let Some(child) = open.children.next() else { break None };
+                let reach = self.active.reaches(child.node.kind());
+                if reach || !self.dispatch.holds_nothing_to_reach(child.node) {
+                    break Some((child, reach));
                 }
+            };
+            if let Some((child, reach)) = next {
                 stack.push(Open {
                     green: child,
                     children: child.children(),
