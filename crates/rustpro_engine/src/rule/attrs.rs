@@ -76,7 +76,6 @@ fn read_scope_attr<'a>(
     mut rest: impl Iterator<Item = (SyntaxKind, &'a str)>,
     out: &mut ScopeAttrs,
 ) {
-    let last = path.rsplit("::").next().unwrap_or(path);
     match path {
         "cfg" => out.test |= cfg_requires_test(&rest.map(|(_, text)| text).collect::<Vec<_>>()),
         "allow" | "expect" => out.allows.extend(lint_paths(rest)),
@@ -96,7 +95,8 @@ fn read_scope_attr<'a>(
                 .find(|(kind, _)| *kind == SyntaxKind::STRING)
                 .map(|(_, text)| text.trim_matches('"').to_owned())
         }
-        _ if TEST_ATTRS.contains(&last) => out.test = true,
+        // The last segment (`tokio::test`): a path holds no single `:`.
+        _ if TEST_ATTRS.contains(&path.rsplit(':').next().unwrap_or(path)) => out.test = true,
         _ => {}
     }
 }

@@ -89,7 +89,7 @@ impl Dispatch {
         // Whether each rule looks at some kind in the file.
         let mut looks = vec![false; self.rules.len()];
         let mut rules = Vec::new();
-        let mut spans = vec![0..0; KIND_COUNT];
+        let mut spans = vec![[0u32; 2]; KIND_COUNT];
         let mut kinds = self.always.clone();
         for (index, of_kind) in &self.by_kind {
             let start = rules.len();
@@ -105,7 +105,8 @@ impl Dispatch {
                 }
             }
             if rules.len() > start {
-                spans[*index] = start..rules.len();
+                let at = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
+                spans[*index] = [at(start), at(rules.len())];
                 kinds[*index] = true;
             }
         }
@@ -149,9 +150,10 @@ impl Dispatch {
 #[derive(Default)]
 struct Active {
     /// The rules (by index in the dispatch's) that look at each kind in the file, kind after
-    /// kind: those of the kind at index `k` in `rules[spans[k]]`.
+    /// kind: those of the kind at index `k` from `spans[k][0]` to `spans[k][1]` (small, as
+    /// the table is made for each file).
     rules: Vec<usize>,
-    spans: Vec<std::ops::Range<usize>>,
+    spans: Vec<[u32; 2]>,
     /// By kind: whether the walk reaches its nodes.
     kinds: Vec<bool>,
     /// The marks of the rules that look at some kind in the file, when all of them name
@@ -183,7 +185,8 @@ impl Active {
 
     /// Where the rules that look at nodes of the kind at index `kind` lie in `rules`.
     fn span_of(&self, kind: usize) -> std::ops::Range<usize> {
-        self.spans.get(kind).cloned().unwrap_or_default()
+        let [start, end] = self.spans.get(kind).copied().unwrap_or_default();
+        start as usize..end as usize
     }
 
     /// The rules that look at nodes of the kind at index `kind`.
