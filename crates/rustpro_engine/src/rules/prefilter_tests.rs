@@ -115,6 +115,27 @@ fn path_rules_accept_their_names() {
 }
 
 #[test]
+fn string_error_accepts_public_results_that_may_carry_text() {
+    use crate::rules::errors::string_error::StringError;
+    let cases = [
+        ("pub fn a() -> Result<u8, String> {}", K::FN, true),
+        ("pub fn b() -> Result<u8, &'static str> {}", K::FN, true),
+        ("pub fn c() -> std::result::Result<(), Box<dyn Error + Send>> {}", K::FN, true),
+        ("pub fn d() -> Result<u8, std::string::String> {}", K::FN, true),
+        ("pub fn e() -> io::Result<()> {}", K::FN, false),
+        ("pub fn f() -> Result<String, Error> {}", K::FN, true),
+        ("pub fn g() -> String {}", K::FN, false),
+        ("pub fn h(s: String) -> Result<(), E> {}", K::FN, false),
+        ("pub fn i() {}", K::FN, false),
+        ("fn j() -> Result<u8, String> {}", K::FN, false),
+        ("pub type R<T> = Result<T, String>;", K::TYPE_ALIAS, true),
+        ("pub type S = Result<u8, Error>;", K::TYPE_ALIAS, false),
+        ("pub type T = Box<u8>;", K::TYPE_ALIAS, false),
+    ];
+    check(&StringError, &cases);
+}
+
+#[test]
 fn error_rules_accept_trait_impls_and_the_imports_they_may_leave() {
     use crate::rules::errors::manual_error_impl::ManualErrorImpl;
     use crate::rules::errors::manual_from_error::ManualFromError;

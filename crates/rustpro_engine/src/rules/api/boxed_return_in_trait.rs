@@ -177,11 +177,12 @@ impl Rule for BoxedReturnInTrait {
     }
 
     /// What [`Rule::check_node`] reads, judged on the green tree: traits with a method that
-    /// declares a return type, trait impls with one that may return a box, macros that
-    /// write `impl`, imports of the names a fix can leave unused, every `dyn` type.
+    /// returns a type named as [`boxed_type`] reads them, trait impls with one that may
+    /// return a box, macros that write `impl`, imports of the names a fix can leave unused,
+    /// every `dyn` type.
     fn accepts(&self, node: GreenRef<'_>) -> bool {
         match node.kind() {
-            SyntaxKind::TRAIT => has_method_returning(node, |_| true),
+            SyntaxKind::TRAIT => has_method_returning(node, is_named_as_boxed),
             SyntaxKind::IMPL => {
                 node.has_token(SyntaxKind::FOR_KW) && has_method_returning(node, |ty| !is_never_a_box(ty))
             }
@@ -472,6 +473,20 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
 /// Whether a return type, as written, cannot be a box under another name: a reference,
 /// tuple, array, pointer, `impl` or `dyn` type, or a path to a type that is no alias of a
 /// box (`Option<..>`, `fmt::Result`, `Poll<..>`, `Self`, `bool`).
+/// Whether a return type is named as [`boxed_type`] reads boxes: a path whose last segment
+/// is one of [`BOXED_NAMES`] (whatever it expands to).
+fn is_named_as_boxed(ty: GreenRef<'_>) -> bool {
+    ty.kind() == SyntaxKind::PATH_TYPE
+        && ty
+            .child(SyntaxKind::PATH)
+            .and_then(|path| path.child(SyntaxKind::PATH_SEGMENT))
+            .and_then(|segment| segment.name_ref_text())
+            .is_some_and(|name| BOXED_NAMES.contains(&name))
+}
+
+/// The last segments of the return types [`boxed_type`] reads.
+const BOXED_NAMES: &[&str] = &["Box", "Pin", "BoxFuture", "LocalBoxFuture", "BoxStream", "LocalBoxStream"];
+
 fn is_never_a_box(ty: GreenRef<'_>) -> bool {
     const NOT_BOXES: &[&str] = &[
         "Option", "Result", "Poll", "Self", "Vec", "String", "Cow", "Arc", "Rc", "Ordering", "Duration",
@@ -527,6 +542,9 @@ fn boxed_type(ty: &ast::Type, cx: &FileCx<'_>) -> Option<BoxedType> {
     let path = path_type.path()?;
     let segment = path.segment()?;
     let name = segment.name_ref()?.text().to_string();
+    if !BOXED_NAMES.contains(&name.as_str()) {
+        return None;
+    }
     let expanded = cx.expand_path_at(ty.syntax(), &path_text(&path));
     let range = ty.syntax().text_range();
     match name.as_str() {
@@ -877,8 +895,12 @@ mod tests {
 
     #[test]
     fn traits_macros_and_imports_are_read_when_they_may_matter() {
-        let traits = "trait A { fn a(&self); const N: u8; }\ntrait B { fn b(&self) -> u8; }\ntrait C {}\n";
-        assert_eq!(accepted(traits, SyntaxKind::TRAIT), [false, true, false]);
+        let traits = "trait A { fn a(&self); const N: u8; }\ntrait B { fn b(&self) -> u8; }\ntrait C {}\n\
+                      trait D { fn d(&self) -> Box<dyn Iterator<Item = u8>>; }\n\
+                      trait E { fn e(&self) -> std::pin::Pin<Box<dyn Future<Output = ()>>>; }\n\
+                      trait F { fn f(&self) -> BoxFuture<'_, u8>; fn g(&self) -> BoxIter; }\n\
+                      trait G { fn g(&self) -> (Box<dyn Iterator<Item = u8>>); }\n";
+        assert_eq!(accepted(traits, SyntaxKind::TRAIT), [false, false, false, true, true, true, false]);
         let macros =
             "macro_rules! a { () => { impl Rows for A {} } }\nmacro_rules! b { ($x:expr) => { $x } }\n";
         assert_eq!(accepted(macros, SyntaxKind::MACRO_RULES), [true, false]);

@@ -74,8 +74,10 @@ impl Rule for StringError {
         may_hold_public_api(cx)
     }
 
+    /// Public API types (see [`may_be_public_api_type`]) whose tokens may spell a stringly
+    /// `Result`.
     fn accepts(&self, node: GreenRef<'_>) -> bool {
-        may_be_public_api_type(node)
+        may_be_public_api_type(node) && may_be_stringly_result(node)
     }
 
     /// A library's public API only, never test code.
@@ -108,6 +110,26 @@ impl Rule for StringError {
              return `Result<_, ThatError>`",
         );
     }
+}
+
+/// Whether the type a function returns (or an alias names) may be what [`check_node`]
+/// reports, judged on its tokens: it names `Result`, and `String`, `str` or `Box`. Most
+/// public functions return something else, and reading one's visibility and position costs
+/// more than this.
+///
+/// [`check_node`]: Rule::check_node
+fn may_be_stringly_result(node: GreenRef<'_>) -> bool {
+    let ty = if node.kind() == SyntaxKind::FN { node.child(SyntaxKind::RET_TYPE) } else { Some(node) };
+    let (mut result, mut text) = (false, false);
+    ty.is_some_and(|ty| {
+        ty.any_token(|kind, token| {
+            if kind == SyntaxKind::IDENT {
+                result |= token == "Result";
+                text |= matches!(token, "String" | "str" | "Box");
+            }
+            result && text
+        })
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
