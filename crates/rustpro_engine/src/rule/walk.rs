@@ -56,8 +56,9 @@ impl Dispatch {
             of_kind.into_iter().enumerate().filter(|(_, rules)| !rules.is_empty()).collect();
         let any = !by_kind.is_empty();
         let mut always = vec![false; KIND_COUNT];
-        // Functions too: `#[test]`s are looked for on every run (and the library's public
-        // functions counted when asked, see `test_names`).
+        // Functions too: `#[test]`s are looked for on every run (functions with attributes
+        // are wanted; every function when the library's public functions are counted, see
+        // `test_names`).
         for kind in [SyntaxKind::MODULE, SyntaxKind::MACRO_CALL, SyntaxKind::SOURCE_FILE, SyntaxKind::FN] {
             reach[kind_index(kind)] = true;
             always[kind_index(kind)] = true;
@@ -140,8 +141,13 @@ impl Dispatch {
     /// accepts.
     fn wants(&self, active: &Active, node: GreenRef<'_>) -> bool {
         let kind = kind_index(node.kind());
-        let always =
-            self.always[kind] && (node.kind() != SyntaxKind::MACRO_CALL || macro_args_may_be_walked(node));
+        let always = self.always[kind]
+            && match node.kind() {
+                SyntaxKind::MACRO_CALL => macro_args_may_be_walked(node),
+                // For `#[test]`-like attributes, or for the public API when the walk gathers it.
+                SyntaxKind::FN => self.test_names || node.starts_with_attrs(),
+                _ => true,
+            };
         always || active.rules_of(kind).iter().any(|&i| active.accepts(self.rules[i], i, node))
     }
 }
