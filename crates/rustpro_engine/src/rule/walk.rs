@@ -56,9 +56,9 @@ impl Dispatch {
             of_kind.into_iter().enumerate().filter(|(_, rules)| !rules.is_empty()).collect();
         let any = !by_kind.is_empty();
         let mut always = vec![false; KIND_COUNT];
-        // Functions too: `#[test]`s are looked for on every run (functions with attributes
-        // are wanted; every function when the library's public functions are counted, see
-        // `test_names`).
+        // Functions too: `#[test]`s are looked for on every run (a function with attributes
+        // opens a scope; every function is wanted when the library's public functions are
+        // counted, see `test_names`).
         for kind in [SyntaxKind::MODULE, SyntaxKind::MACRO_CALL, SyntaxKind::SOURCE_FILE, SyntaxKind::FN] {
             reach[kind_index(kind)] = true;
             always[kind_index(kind)] = true;
@@ -144,7 +144,8 @@ impl Dispatch {
         let always = self.always[kind]
             && match node.kind() {
                 SyntaxKind::MACRO_CALL => macro_args_may_be_walked(node),
-                // For `#[test]`-like attributes, or for the public API when the walk gathers it.
+                // For the public API, when the walk gathers it, and for attributes (a test):
+                // those open a scope, and entering it first costs less than on leaving.
                 SyntaxKind::FN => self.test_names || node.starts_with_attrs(),
                 _ => true,
             };
@@ -1069,6 +1070,29 @@ pub(crate) mod tests {
         let found = cx.raw.iter().map(|f| std::ops::Range::<usize>::from(f.range)).collect();
         let entered = walker.entered.iter().map(|&range| std::ops::Range::<usize>::from(range)).collect();
         Walked { panics: walker.panics, found, entered }
+    }
+
+    /// A function with attributes is entered even when no rule wants it or anything in it
+    /// (its attributes open a scope), so that a file's tests are found whatever the rules
+    /// look at.
+    #[test]
+    fn tests_are_found_where_no_rule_looks() {
+        let has_tests = |text: &str| {
+            let parsed = parse_file(text, Edition::E2021);
+            let dispatch = Dispatch::new(&[&Calls], false);
+            let package = package();
+            let path = std::path::Path::new("/p/src/lib.rs");
+            let lib = crate::project::TargetKind::Lib;
+            let meta = (&Calls as &dyn Rule).meta();
+            let mut cx = FileCx::new(path, &package, lib, &parsed.root, false, Vec::new(), meta);
+            let mut walker = Walker::new(&dispatch, Edition::E2021, text);
+            walker.walk_file(&mut cx);
+            cx.facts.has_tests
+        };
+        assert!(has_tests("fn a() {}\n#[test]\nfn t() {}\n"));
+        assert!(has_tests("#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn t() {}\n}\n"));
+        assert!(has_tests("impl A {\n    #[test]\n    fn t() {}\n}\n"));
+        assert!(!has_tests("fn a() {}\n#[inline]\nfn b() { x.f(); }\n"));
     }
 
     #[test]
