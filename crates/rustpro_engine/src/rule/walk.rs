@@ -376,10 +376,11 @@ impl<'d> Walker<'d> {
     /// node (creates its node of the tree, opens its scope, gives it to the rules; see
     /// [`Walker::enter`]) only when its subtree holds a node the walk must reach (see
     /// [`Dispatch::wants`]), or when it starts with attributes and holds a node of a kind the
-    /// walk reaches in the file and scope (see [`Active::reaches`]), wanted or not: its attributes open a scope (test code, allowed lints),
-    /// and what the walk records on entering test code must not depend on which nodes the
-    /// rules turned down. Nodes are entered in preorder, each after its ancestors: a node is
-    /// entered, with every ancestor not yet entered, once the walk meets a node that wants it.
+    /// walk reaches in the file and scope (see [`Active::reaches`]), wanted or not: its
+    /// attributes open a scope (test code, allowed lints), and what the walk records on
+    /// entering test code must not depend on which nodes the rules turned down. Nodes are
+    /// entered in preorder, each after its ancestors: a node is entered, with every ancestor
+    /// not yet entered, once the walk meets a node that wants it.
     fn walk(&mut self, root: &SyntaxNode, cx: &mut FileCx<'_>, macro_depth: usize) {
         let mut frames: Vec<Frame> = Vec::new();
         let green = GreenChild::root(root);
