@@ -1164,15 +1164,19 @@ mod tests {
         }
     }
 
+    /// The tokens of `root`'s tree, with their kinds, as the tree itself gives them.
+    fn red_tokens(root: &SyntaxNode) -> Vec<(SyntaxKind, String)> {
+        root.descendants_with_tokens()
+            .filter_map(|element| element.into_token())
+            .map(|token| (token.kind(), token.text().to_owned()))
+            .collect()
+    }
+
     #[test]
     fn green_token_walk_matches_the_red_one() {
         let src = "macro_rules! m { ($x:ident) => { impl Pin for $x {} } }\n// Pin\nfn f(p: Pin<&mut u8>) { \"Pin\"; }";
         let root = parse_file(src, Edition::E2021).root;
-        let red: Vec<(SyntaxKind, String)> = root
-            .descendants_with_tokens()
-            .filter_map(|e| e.into_token())
-            .map(|t| (t.kind(), t.text().to_owned()))
-            .collect();
+        let red = red_tokens(&root);
         let mut green = Vec::new();
         for_each_token(&root, |_, kind, text| green.push((kind, text.to_owned())));
         assert_eq!(red, green);
@@ -1199,11 +1203,7 @@ mod tests {
             &deep.repeat(2),
         ] {
             let root = parse_file(text, Edition::E2021).root;
-            let expected: Vec<(SyntaxKind, String)> = root
-                .descendants_with_tokens()
-                .filter_map(|element| element.into_token())
-                .map(|token| (token.kind(), token.text().to_owned()))
-                .collect();
+            let expected = red_tokens(&root);
             let green: Vec<(SyntaxKind, String)> =
                 GreenRef::of(&root).tokens().map(|(kind, text)| (kind, text.to_owned())).collect();
             assert_eq!(green, expected, "{text}");

@@ -470,23 +470,26 @@ fn check_impl(node: &SyntaxNode, cx: &mut FileCx<'_>) {
     }
 }
 
-/// Whether a return type, as written, cannot be a box under another name: a reference,
-/// tuple, array, pointer, `impl` or `dyn` type, or a path to a type that is no alias of a
-/// box (`Option<..>`, `fmt::Result`, `Poll<..>`, `Self`, `bool`).
 /// Whether a return type is named as [`boxed_type`] reads boxes: a path whose last segment
 /// is one of [`BOXED_NAMES`] (whatever it expands to).
 fn is_named_as_boxed(ty: GreenRef<'_>) -> bool {
-    ty.kind() == SyntaxKind::PATH_TYPE
-        && ty
-            .child(SyntaxKind::PATH)
-            .and_then(|path| path.child(SyntaxKind::PATH_SEGMENT))
-            .and_then(|segment| segment.name_ref_text())
-            .is_some_and(|name| BOXED_NAMES.contains(&name))
+    path_type_name(ty).is_some_and(|name| BOXED_NAMES.contains(&name))
 }
 
 /// The last segments of the return types [`boxed_type`] reads.
 const BOXED_NAMES: &[&str] = &["Box", "Pin", "BoxFuture", "LocalBoxFuture", "BoxStream", "LocalBoxStream"];
 
+/// The last segment of a path type (`Result` of `fmt::Result`); `None` for other types.
+fn path_type_name(ty: GreenRef<'_>) -> Option<&str> {
+    if ty.kind() != SyntaxKind::PATH_TYPE {
+        return None;
+    }
+    ty.child(SyntaxKind::PATH).and_then(|path| path.child(SyntaxKind::PATH_SEGMENT))?.name_ref_text()
+}
+
+/// Whether a return type, as written, cannot be a box under another name: a reference,
+/// tuple, array, pointer, `impl` or `dyn` type, or a path to a type that is no alias of a
+/// box (`Option<..>`, `fmt::Result`, `Poll<..>`, `Self`, `bool`).
 fn is_never_a_box(ty: GreenRef<'_>) -> bool {
     const NOT_BOXES: &[&str] = &[
         "Option", "Result", "Poll", "Self", "Vec", "String", "Cow", "Arc", "Rc", "Ordering", "Duration",
@@ -495,12 +498,7 @@ fn is_never_a_box(ty: GreenRef<'_>) -> bool {
     ];
     use SyntaxKind as K;
     match ty.kind() {
-        // The last segment (`Result` of `fmt::Result`).
-        K::PATH_TYPE => ty
-            .child(K::PATH)
-            .and_then(|path| path.child(K::PATH_SEGMENT))
-            .and_then(|segment| segment.name_ref_text())
-            .is_some_and(|name| NOT_BOXES.contains(&name)),
+        K::PATH_TYPE => path_type_name(ty).is_some_and(|name| NOT_BOXES.contains(&name)),
         K::REF_TYPE
         | K::TUPLE_TYPE
         | K::ARRAY_TYPE
