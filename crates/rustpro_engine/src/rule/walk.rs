@@ -90,8 +90,15 @@ impl Dispatch {
         // Whether each rule looks at some kind in the file.
         let mut looks = vec![false; self.rules.len()];
         let mut rules = Vec::new();
-        let mut spans = vec![[0u32; 2]; KIND_COUNT];
-        let mut kinds = self.always.clone();
+        let mut spans = [[0u32; 2]; KIND_COUNT];
+        let mut classes = [Class::Look; KIND_COUNT];
+        for (kind, class) in classes.iter_mut().enumerate() {
+            if self.always[kind] {
+                *class = Class::Reach;
+            } else if self.bare[kind] {
+                *class = Class::Pass;
+            }
+        }
         for (index, of_kind) in &self.by_kind {
             let start = rules.len();
             let kind = SyntaxKind::from(u16::try_from(*index).unwrap_or(u16::MAX));
@@ -108,7 +115,7 @@ impl Dispatch {
             if rules.len() > start {
                 let at = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
                 spans[*index] = [at(start), at(rules.len())];
-                kinds[*index] = true;
+                classes[*index] = Class::Reach;
             }
         }
         let filters = looks
@@ -126,43 +133,46 @@ impl Dispatch {
                 _ => marks = None,
             }
         }
-        Active { rules, spans, kinds, marks, word_rules, filters, in_test }
-    }
-
-    /// Whether `node`, of a kind the walk does not reach, holds nothing it reaches: all of
-    /// its child nodes (if any) are bare (see [`Dispatch::bare`]), or it is one.
-    fn holds_nothing_to_reach(&self, node: GreenRef<'_>) -> bool {
-        self.bare[kind_index(node.kind())]
-            || node.child_nodes().all(|child| self.bare[kind_index(child.kind())])
+        Active { rules, spans, classes, marks, word_rules, filters, in_test }
     }
 
     /// Whether the walk must reach `node`, of a kind it reaches in the file and scope (see
     /// [`Active::reaches`]): a kind it always reaches, or one a rule looks at there and
     /// accepts.
     fn wants(&self, active: &Active, node: GreenRef<'_>) -> bool {
-        let kind = kind_index(node.kind());
-        let always = self.always[kind]
-            && match node.kind() {
-                SyntaxKind::MACRO_CALL => macro_args_may_be_walked(node),
-                // For the public API, when the walk gathers it, and for attributes (a test):
-                // those open a scope, and entering it first costs less than on leaving.
-                SyntaxKind::FN => self.test_names || node.starts_with_attrs(),
-                _ => true,
-            };
+        let kind = node.kind();
+        // The kinds always reached (see `Dispatch::new`).
+        let always = match kind {
+            SyntaxKind::MACRO_CALL => macro_args_may_be_walked(node),
+            // For the public API, when the walk gathers it, and for attributes (a test):
+            // those open a scope, and entering it first costs less than on leaving.
+            SyntaxKind::FN => self.test_names || node.starts_with_attrs(),
+            SyntaxKind::MODULE | SyntaxKind::SOURCE_FILE => true,
+            _ => false,
+        };
         always || active.rules_of(kind).iter().any(|&i| active.accepts(self.rules[i], i, node))
     }
 }
 
+/// What the walk does with a node of a kind, in a file and scope (see [`Active::class`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Passed over: it holds nothing to reach, whatever the file (see [`Dispatch::bare`]).
+    Pass,
+    /// Not reached, but what it holds may be: looked into.
+    Look,
+    /// Reached: offered to the rules that look at the kind, if it is not always wanted.
+    Reach,
+}
+
 /// What applies to the file being walked (see [`Dispatch::active_in`]).
-#[derive(Default)]
 struct Active {
     /// The rules (by index in the dispatch's) that look at each kind in the file, kind after
-    /// kind: those of the kind at index `k` from `spans[k][0]` to `spans[k][1]` (small, as
-    /// the table is made for each file).
+    /// kind: those of the kind at index `k` from `spans[k][0]` to `spans[k][1]`.
     rules: Vec<usize>,
-    spans: Vec<[u32; 2]>,
-    /// By kind: whether the walk reaches its nodes.
-    kinds: Vec<bool>,
+    spans: [[u32; 2]; KIND_COUNT],
+    /// By kind: what the walk does with its nodes.
+    classes: [Class; KIND_COUNT],
     /// The marks of the rules that look at some kind in the file, when all of them name
     /// their words (see `Rule::words`; the words are the dispatch's).
     marks: Option<Vec<&'static str>>,
@@ -183,21 +193,54 @@ impl Active {
             && self.filters.get(index).and_then(Option::as_ref).is_none_or(|passes| passes(node))
     }
 
-    /// Whether the walk reaches nodes of `kind` in this file and scope: a kind it always
-    /// reaches, or one a rule that applies to the file looks at there. Subtrees holding none
-    /// are passed over.
-    fn reaches(&self, kind: SyntaxKind) -> bool {
-        self.kinds.get(kind_index(kind)).copied().unwrap_or(false)
+    /// What applies when nothing does: no rule looks at anything, nothing is reached.
+    fn none() -> Self {
+        Active {
+            rules: Vec::new(),
+            spans: [[0; 2]; KIND_COUNT],
+            classes: [Class::Look; KIND_COUNT],
+            marks: None,
+            word_rules: 0,
+            filters: Vec::new(),
+            in_test: false,
+        }
     }
 
-    /// Where the rules that look at nodes of the kind at index `kind` lie in `rules`.
-    fn span_of(&self, kind: usize) -> std::ops::Range<usize> {
-        let [start, end] = self.spans.get(kind).copied().unwrap_or_default();
+    /// What the walk does with nodes of `kind` in this file and scope: it reaches a kind it
+    /// always reaches, or one a rule that applies to the file looks at there; subtrees
+    /// holding none are passed over.
+    fn class(&self, kind: SyntaxKind) -> Class {
+        self.classes[kind_index(kind)]
+    }
+
+    /// Whether the walk reaches nodes of `kind` in this file and scope (see [`Active::class`]).
+    fn reaches(&self, kind: SyntaxKind) -> bool {
+        self.class(kind) == Class::Reach
+    }
+
+    /// Whether `node`'s child nodes (if any) are all passed over.
+    fn holds_nothing(&self, node: GreenRef<'_>) -> bool {
+        node.child_nodes().all(|child| self.class(child.kind()) == Class::Pass)
+    }
+
+    /// Whether `node`'s subtree holds nothing to reach, looking two levels down: each child
+    /// node is passed over, or holds only nodes that are (a path's segment holding its name).
+    fn holds_nothing_below(&self, node: GreenRef<'_>) -> bool {
+        node.child_nodes().all(|child| match self.class(child.kind()) {
+            Class::Pass => true,
+            Class::Look => self.holds_nothing(child),
+            Class::Reach => false,
+        })
+    }
+
+    /// Where the rules that look at nodes of `kind` lie in `rules`.
+    fn span_of(&self, kind: SyntaxKind) -> std::ops::Range<usize> {
+        let [start, end] = self.spans[kind_index(kind)];
         start as usize..end as usize
     }
 
-    /// The rules that look at nodes of the kind at index `kind`.
-    fn rules_of(&self, kind: usize) -> &[usize] {
+    /// The rules that look at nodes of `kind`.
+    fn rules_of(&self, kind: SyntaxKind) -> &[usize] {
         &self.rules[self.span_of(kind)]
     }
 }
@@ -316,14 +359,19 @@ struct Open<'g> {
     green: GreenChild<'g>,
     /// Its child nodes still to visit.
     children: GreenChildren<'g>,
-    /// Its node of the tree, once entered.
-    node: Option<SyntaxNode>,
-    /// Where its children lie, once entered.
+    /// Whether its subtree, as far as visited, holds a node of a kind the walk reaches.
+    holds_reach: bool,
+}
+
+/// A node of the walk's stack once entered, kept apart: the entered nodes are the bottom of
+/// the stack, and most nodes pushed are never entered.
+struct Entered {
+    /// Its node of the tree.
+    node: SyntaxNode,
+    /// Where its children lie.
     offsets: ChildOffsets,
     /// Whether entering it opened a scope frame.
     opened: bool,
-    /// Whether its subtree, as far as visited, holds a node of a kind the walk reaches.
-    holds_reach: bool,
 }
 
 impl<'d> Walker<'d> {
@@ -336,7 +384,7 @@ impl<'d> Walker<'d> {
             panics: Vec::new(),
             inline_modules: Vec::new(),
             tokens_as_lexed: false,
-            active: Active::default(),
+            active: Active::none(),
             other_active: None,
             #[cfg(test)]
             entered: Vec::new(),
@@ -380,88 +428,89 @@ impl<'d> Walker<'d> {
     /// attributes open a scope (test code, allowed lints), and what the walk records on
     /// entering test code must not depend on which nodes the rules turned down. Nodes are
     /// entered in preorder, each after its ancestors: a node is entered, with every ancestor
-    /// not yet entered, once the walk meets a node that wants it.
+    /// not yet entered, once the walk meets a node that wants it. A node is not even pushed
+    /// on the walk's stack when nothing below it can be reached (see [`Active::class`]): a
+    /// node of a kind passed over, one not reached whose child nodes all are, one reached but
+    /// not wanted with nothing to reach two levels down (most paths).
     fn walk(&mut self, root: &SyntaxNode, cx: &mut FileCx<'_>, macro_depth: usize) {
         let mut frames: Vec<Frame> = Vec::new();
         let green = GreenChild::root(root);
         let mut stack = vec![Open {
             green,
             children: green.children(),
-            node: None,
-            offsets: ChildOffsets::default(),
-            opened: false,
             holds_reach: self.active.reaches(green.node.kind()),
         }];
-        // How many nodes at the bottom of the stack are entered.
-        let mut entered = 0;
+        // The nodes at the bottom of the stack that are entered.
+        let mut entered: Vec<Entered> = Vec::new();
         if stack[0].holds_reach && self.dispatch.wants(&self.active, green.node) {
-            self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
+            self.enter_open(root, &stack, &mut entered, &mut frames, cx, macro_depth);
         }
         while let Some(open) = stack.last_mut() {
-            // The next child that holds something to reach, and whether it is of a kind reached.
+            // The next child that holds something to reach, and whether a rule wants it.
             let next = loop {
                 let Some(child) = open.children.next() else { break None };
-                let reach = self.active.reaches(child.node.kind());
-                if reach || !self.dispatch.holds_nothing_to_reach(child.node) {
-                    break Some((child, reach));
+                match self.active.class(child.node.kind()) {
+                    Class::Pass => {}
+                    Class::Look => {
+                        if !self.active.holds_nothing(child.node) {
+                            break Some((child, false, false));
+                        }
+                    }
+                    Class::Reach => {
+                        open.holds_reach = true;
+                        let wanted = self.dispatch.wants(&self.active, child.node);
+                        // Pushed only if wanted, or to look below (it can open no scope:
+                        // attributes are nodes that are not passed over).
+                        if wanted || !self.active.holds_nothing_below(child.node) {
+                            break Some((child, true, wanted));
+                        }
+                    }
                 }
             };
-            if let Some((child, reach)) = next {
-                stack.push(Open {
-                    green: child,
-                    children: child.children(),
-                    node: None,
-                    offsets: ChildOffsets::default(),
-                    opened: false,
-                    holds_reach: reach,
-                });
-                if reach && self.dispatch.wants(&self.active, child.node) {
-                    self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
+            if let Some((child, reach, wanted)) = next {
+                stack.push(Open { green: child, children: child.children(), holds_reach: reach });
+                if wanted {
+                    self.enter_open(root, &stack, &mut entered, &mut frames, cx, macro_depth);
                 }
                 continue;
             }
             let scope_to_enter = open.holds_reach && open.green.node.starts_with_attrs();
-            if scope_to_enter && entered < stack.len() {
-                self.enter_open(root, &mut stack, &mut entered, &mut frames, cx, macro_depth);
+            if scope_to_enter && entered.len() < stack.len() {
+                self.enter_open(root, &stack, &mut entered, &mut frames, cx, macro_depth);
             }
             let Some(open) = stack.pop() else { break };
             if let Some(parent) = stack.last_mut() {
                 parent.holds_reach |= open.holds_reach;
             }
-            if entered > stack.len() {
-                entered = stack.len();
-                if let Some(node) = &open.node {
-                    self.leave(node, open.opened, &mut frames, cx);
-                }
+            if entered.len() > stack.len()
+                && let Some(left) = entered.pop()
+            {
+                self.leave(&left.node, left.opened, &mut frames, cx);
             }
         }
     }
 
-    /// Enters the nodes of `stack` not yet entered, from the lowest entered one up: creates
-    /// each one's node from its parent's, and [`Walker::enter`]s it.
+    /// Enters the nodes of `stack` not yet entered, from the lowest one not entered up:
+    /// creates each one's node from its parent's, and [`Walker::enter`]s it.
     fn enter_open(
         &mut self,
         root: &SyntaxNode,
-        stack: &mut [Open<'_>],
-        entered: &mut usize,
+        stack: &[Open<'_>],
+        entered: &mut Vec<Entered>,
         frames: &mut Vec<Frame>,
         cx: &mut FileCx<'_>,
         macro_depth: usize,
     ) {
-        for at in *entered..stack.len() {
-            let node = match stack[..=at].split_last_mut() {
-                Some((_, [])) | None => Some(root.clone()),
+        for open in &stack[entered.len()..] {
+            let node = match entered.last_mut() {
+                None => Some(root.clone()),
                 // The parent was entered just before (or earlier).
-                Some((open, [.., parent])) => {
-                    parent.node.as_ref().and_then(|node| red_child(node, open.green, &mut parent.offsets))
-                }
+                Some(parent) => red_child(&parent.node, open.green, &mut parent.offsets),
             };
             // A green child is always its parent's: nothing to enter otherwise.
             let Some(node) = node else { return };
-            stack[at].opened = self.enter(&node, cx, frames, macro_depth);
-            stack[at].offsets = ChildOffsets::of(&node);
-            stack[at].node = Some(node);
-            *entered = at + 1;
+            let opened = self.enter(&node, cx, frames, macro_depth);
+            entered.push(Entered { offsets: ChildOffsets::of(&node), node, opened });
         }
     }
 
@@ -581,7 +630,7 @@ impl<'d> Walker<'d> {
     fn dispatch_node(&mut self, node: &SyntaxNode, kind: SyntaxKind, cx: &mut FileCx<'_>) {
         let dispatch = self.dispatch;
         cx.forget_node_memo();
-        for at in self.active.span_of(kind_index(kind)) {
+        for at in self.active.span_of(kind) {
             let index = self.active.rules[at];
             let rule = dispatch.rules[index];
             if !with_green(node, |g| self.active.accepts(rule, index, g)) {
