@@ -1,9 +1,7 @@
 //! The `use` imports of a file, to resolve names such as `Result` (from `use anyhow::Result`)
 //! or `thread::sleep` (from `use std::thread`) to full paths.
 
-use crate::source::parse::{
-    AstNode, SyntaxKind, SyntaxNode, ast, ast::HasName, children_of_kind, text_without_spaces,
-};
+use crate::source::parse::{GreenRef, SyntaxKind, SyntaxNode, with_green};
 
 /// Local names brought in by top-level `use` items, with the paths they stand for.
 #[derive(Debug, Default)]
@@ -16,36 +14,40 @@ impl Imports {
         Imports::of_scope(root)
     }
 
-    /// The `use` items directly in a scope: a file, a module's item list or a block.
+    /// The `use` items directly in a scope: a file, a module's item list or a block. Read
+    /// from the green tree: a file can import hundreds of names, and creating a node for
+    /// each part of each import cost more than the rest of the lookup.
     pub(crate) fn of_scope(scope: &SyntaxNode) -> Imports {
         let mut imports = Imports::default();
-        for item in children_of_kind(scope, SyntaxKind::USE).filter_map(ast::Use::cast) {
-            if let Some(tree) = item.use_tree() {
-                imports.add_tree(&tree, "");
+        with_green(scope, |scope| {
+            for item in scope.child_nodes().filter(|child| child.kind() == SyntaxKind::USE) {
+                if let Some(tree) = item.child(SyntaxKind::USE_TREE) {
+                    imports.add_tree(tree, "");
+                }
             }
-        }
+        });
         imports
     }
 
-    fn add_tree(&mut self, tree: &ast::UseTree, prefix: &str) {
-        let path = tree.path().map(|p| text_without_spaces(p.syntax()));
+    fn add_tree(&mut self, tree: GreenRef<'_>, prefix: &str) {
+        let path = tree.child(SyntaxKind::PATH).map(GreenRef::text_without_spaces);
         let full = match (&path, prefix.is_empty()) {
             (Some(path), true) => path.clone(),
             (Some(path), false) => format!("{prefix}::{path}"),
             (None, _) => prefix.to_owned(),
         };
-        if let Some(list) = tree.use_tree_list() {
-            for sub in list.use_trees() {
-                self.add_tree(&sub, &full);
+        if let Some(list) = tree.child(SyntaxKind::USE_TREE_LIST) {
+            for sub in list.child_nodes().filter(|child| child.kind() == SyntaxKind::USE_TREE) {
+                self.add_tree(sub, &full);
             }
             return;
         }
-        if tree.star_token().is_some() {
+        if tree.has_token(SyntaxKind::STAR) {
             return;
         }
-        let local = match tree.rename() {
-            Some(rename) => match rename.name() {
-                Some(name) => name.text().to_string(),
+        let local = match tree.child(SyntaxKind::RENAME) {
+            Some(rename) => match rename.child(SyntaxKind::NAME).and_then(GreenRef::first_token_text) {
+                Some(name) => name.to_owned(),
                 None => return,
             },
             None => match full.rsplit("::").next() {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::project::{Package, TargetKind, normalize};
-use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token_while};
+use crate::source::parse::{SyntaxKind, SyntaxNode, for_each_token_around};
 use crate::source::text::{text_contains, text_find};
 
 /// A set of identifiers. Hundreds of thousands of short names are gathered, stored in the
@@ -85,7 +85,9 @@ const TEST_MACROS: &[&str] = &["quickcheck", "proptest"];
 /// Adds the identifiers of a subtree of test code to `names` (not the names it defines: a
 /// test helper called `parse` does not test the library's `parse`). Returns whether the
 /// subtree holds a test: a `#[test]`-like attribute or a test-defining macro, also inside
-/// macro input. Without `names`, reads only as far as the first test.
+/// macro input, but not inside a function body or block (the test harness cannot name a
+/// test there, and runs none). Without `names`, reads only as far as the first test, and
+/// passes over bodies and blocks.
 pub(crate) fn scan_test_code(node: &SyntaxNode, mut names: Option<&mut Names>) -> bool {
     let mut has_test = false;
     let mut last = SyntaxKind::EOF;
@@ -95,7 +97,8 @@ pub(crate) fn scan_test_code(node: &SyntaxNode, mut names: Option<&mut Names>) -
     let mut attr_path: Option<bool> = None;
     // The last token was the name of a test-defining macro.
     let mut test_macro = false;
-    for_each_token_while(node, |parent, kind, text| {
+    let fence = (SyntaxKind::STMT_LIST, names.is_some());
+    for_each_token_around(node, Some(fence), |parent, kind, text, in_body| {
         if kind.is_trivia() {
             return true;
         }
@@ -108,6 +111,9 @@ pub(crate) fn scan_test_code(node: &SyntaxNode, mut names: Option<&mut Names>) -
             if !names.contains(name) {
                 names.insert(name.to_owned());
             }
+        }
+        if in_body {
+            return true;
         }
         has_test |= test_macro && kind == SyntaxKind::BANG;
         attr_path = match kind {
@@ -446,6 +452,11 @@ mod tests {
         assert!(!scan("#[cfg(test)] mod tests { fn helper() {} }").0);
         assert!(!scan("fn f() { test!(); }").0);
         assert!(!scan("fn f() { super::test(); x[test] }").0);
+        // Tests inside a body or block are not run; their names still count.
+        let (found, names) = scan("fn f() { #[test] fn t() { inner(); } proptest! { #[test] fn p() {} } }");
+        assert!(!found);
+        assert!(names.contains(&"inner".to_owned()) && names.contains(&"proptest".to_owned()));
+        assert!(scan("fn helper() { body(); }\n#[tokio::test] async fn t() { helper(); }").0);
         assert!(scan("#![test_case(1)] fn t() {}").0);
         // Without names the scan stops at the first test; with them it reads on.
         let (found, names) = scan("#[test] fn a() {}\n#[test] fn b() { later(); }");

@@ -719,6 +719,12 @@ impl<'a> GreenRef<'a> {
         Some((path, tokens))
     }
 
+    /// The text of the subtree without its whitespace characters (`Vec<u8>`, `a::b`), inside
+    /// tokens too.
+    pub fn text_without_spaces(self) -> String {
+        self.tokens().flat_map(|(_, text)| text.chars()).filter(|c| !c.is_whitespace()).collect()
+    }
+
     /// The tokens of the subtree in order, with their kinds.
     pub fn tokens(self) -> GreenTokens<'a> {
         GreenTokens { top: self.0.children(), below: SmallVec::new() }
@@ -827,11 +833,7 @@ pub fn node_text(node: &SyntaxNode) -> String {
 /// The text of a node without its whitespace characters (`Vec<u8>`, `a::b`), inside tokens
 /// too, read from the green tree.
 pub fn text_without_spaces(node: &SyntaxNode) -> String {
-    GreenRef(node.green())
-        .tokens()
-        .flat_map(|(_, text)| text.chars())
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    GreenRef(node.green()).text_without_spaces()
 }
 
 /// Whether `node` has a child token (not a token of a child node) of `kind`: what the typed
@@ -980,22 +982,47 @@ pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKin
 
 /// [`for_each_token`] until `f` returns false.
 pub fn for_each_token_while(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKind, &str) -> bool) {
+    for_each_token_around(node, None, |parent, kind, text, _| f(parent, kind, text));
+}
+
+/// [`for_each_token_while`], telling `f` whether the token lies under a node of kind `fence`
+/// below `node` (function bodies, say). With `fence` as `Some((kind, false))` those subtrees
+/// are passed over.
+pub fn for_each_token_around(
+    node: &SyntaxNode,
+    fence: Option<(SyntaxKind, bool)>,
+    mut f: impl FnMut(SyntaxKind, SyntaxKind, &str, bool) -> bool,
+) {
     let green = node.green();
     // An explicit stack of (kind of the node, its children still to visit): trees can be
     // 10,000 levels deep.
     let mut stack = vec![(SyntaxKind::from(green.kind().0), green.children())];
+    // How many nodes on the stack are of the fenced kind.
+    let mut fenced = 0usize;
     while let Some((parent, children)) = stack.last_mut() {
         let parent = *parent;
         match children.next() {
             Some(NodeOrToken::Node(child)) => {
-                stack.push((SyntaxKind::from(child.kind().0), child.children()))
+                let kind = SyntaxKind::from(child.kind().0);
+                match fence {
+                    Some((fence, enter)) if kind == fence => {
+                        if enter {
+                            fenced += 1;
+                            stack.push((kind, child.children()));
+                        }
+                    }
+                    _ => stack.push((kind, child.children())),
+                }
             }
             Some(NodeOrToken::Token(token)) => {
-                if !f(parent, SyntaxKind::from(token.kind().0), token.text()) {
+                if !f(parent, SyntaxKind::from(token.kind().0), token.text(), fenced > 0) {
                     return;
                 }
             }
             None => {
+                if fence.is_some_and(|(fence, _)| fence == parent) && stack.len() > 1 {
+                    fenced -= 1;
+                }
                 stack.pop();
             }
         }
