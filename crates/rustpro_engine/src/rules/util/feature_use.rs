@@ -568,32 +568,25 @@ fn is_identifier(text: &str) -> bool {
 fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
     // The first word decides (`#[cfg(..)]`, `#![expect(..)]`): most attributes are passed
     // over before their tokens are collected.
-    let mut first = None;
-    crate::source::parse::for_each_token(node, |_, _, text| {
-        if first.is_none() && text.starts_with(|c: char| c.is_alphabetic() || c == '_') {
-            first = Some(ATTR_WORDS.contains(&text));
-        }
-    });
-    if first != Some(true) {
+    if !starts_with_attr_word(GreenRef::of(node)) {
         return None;
     }
-    // Read from the green tree: no node for each token.
-    let (path, rest) = GreenRef::of(node).attr_parts()?;
-    let rest: Vec<(SyntaxKind, &str)> = rest.collect();
+    // Read from the green tree: no node for each token, and no list of them.
+    let (path, mut rest) = GreenRef::of(node).attr_parts()?;
     match &*path {
         // Only these attributes are unsafe; `#[unsafe(other)]` in macro input is a macro's own syntax.
         "unsafe"
             if rest
-                .get(1)
-                .is_some_and(|(_, text)| matches!(*text, "no_mangle" | "export_name" | "link_section")) =>
+                .nth(1)
+                .is_some_and(|(_, text)| matches!(text, "no_mangle" | "export_name" | "link_section")) =>
         {
             Some(Syntax::UnsafeAttribute)
         }
         "expect" => Some(Syntax::ExpectAttribute),
-        "cfg" if rest.iter().any(|(kind, _)| matches!(kind, SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW)) => {
+        "cfg" if rest.any(|(kind, _)| matches!(kind, SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW)) => {
             Some(Syntax::CfgBooleanLiterals)
         }
-        "default" if rest.is_empty() => {
+        "default" if rest.next().is_none() => {
             let variant = node.parent().filter(|p| p.kind() == SyntaxKind::VARIANT)?;
             let adt = variant.ancestors().find_map(ast::Enum::cast)?;
             derives_default(&adt).then_some(Syntax::DefaultVariant)
