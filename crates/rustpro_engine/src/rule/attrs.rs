@@ -77,7 +77,11 @@ fn read_scope_attr<'a>(
     out: &mut ScopeAttrs,
 ) {
     match path {
-        "cfg" => out.test |= cfg_requires_test(&rest.map(|(_, text)| text).collect::<Vec<_>>()),
+        // Most predicates are short: kept on the stack.
+        "cfg" => {
+            let texts: smallvec::SmallVec<[&str; 32]> = rest.map(|(_, text)| text).collect();
+            out.test |= cfg_requires_test(&texts);
+        }
         "allow" | "expect" => out.allows.extend(lint_paths(rest)),
         "forbid" | "deny" => out.forbids_unsafe_code |= lint_paths(rest).iter().any(|l| l == "unsafe_code"),
         "doc" => out.doc_hidden |= rest.any(|(_, text)| text == "hidden"),
@@ -85,7 +89,7 @@ fn read_scope_attr<'a>(
         // forbids `unsafe` in some builds has decided about it; allows under a condition
         // are not honoured, since the condition may be off.
         "cfg_attr" => {
-            let texts: Vec<&str> = rest.map(|(_, text)| text).collect();
+            let texts: smallvec::SmallVec<[&str; 32]> = rest.map(|(_, text)| text).collect();
             out.forbids_unsafe_code |= texts
                 .windows(3)
                 .any(|w| matches!(w[0], "forbid" | "deny") && w[1] == "(" && texts.contains(&"unsafe_code"));
