@@ -141,15 +141,14 @@ impl Dispatch {
     /// accepts.
     fn wants(&self, active: &Active, node: GreenRef<'_>) -> bool {
         let kind = node.kind();
-        // The kinds always reached (see `Dispatch::new`).
-        let always = match kind {
-            SyntaxKind::MACRO_CALL => macro_args_may_be_walked(node),
-            // For the public API, when the walk gathers it, and for attributes (a test):
-            // those open a scope, and entering it first costs less than on leaving.
-            SyntaxKind::FN => self.test_names || node.starts_with_attrs(),
-            SyntaxKind::MODULE | SyntaxKind::SOURCE_FILE => true,
-            _ => false,
-        };
+        let always = self.always[kind_index(kind)]
+            && match kind {
+                SyntaxKind::MACRO_CALL => macro_args_may_be_walked(node),
+                // For the public API, when the walk gathers it, and for attributes (a test):
+                // those open a scope, and entering it first costs less than on leaving.
+                SyntaxKind::FN => self.test_names || node.starts_with_attrs(),
+                _ => true,
+            };
         always || active.rules_of(kind).iter().any(|&i| active.accepts(self.rules[i], i, node))
     }
 }
