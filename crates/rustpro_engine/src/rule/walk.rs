@@ -24,12 +24,11 @@ pub(crate) struct Dispatch {
     /// rules that declared it.
     by_kind: Vec<(usize, Vec<usize>)>,
     any: bool,
-    /// Kinds whose nodes hold nothing to reach, whatever the file: kinds no rule looks at
-    /// and the walk does not reach on its own, whose nodes hold tokens only (see
-    /// [`TOKENS_ONLY`]), and token trees (macro arguments are parsed apart). The walk passes
-    /// over a node whose child nodes are all of these without pushing it (a path segment
-    /// holding only its name).
-    bare: Vec<bool>,
+    /// What the walk does with each kind whatever the file (see [`Active::class`]): it
+    /// reaches the kinds it always reaches, and passes over the kinds no rule looks at whose
+    /// nodes hold tokens only (see [`TOKENS_ONLY`]) and token trees (macro arguments are
+    /// parsed apart); each file's table starts from this one.
+    classes: [Class; KIND_COUNT],
     /// Kinds reached whatever the rules accept (see [`Dispatch::new`]).
     always: Vec<bool>,
     /// Whether walks gather what test code names and the library's public functions and
@@ -63,9 +62,16 @@ impl Dispatch {
             reach[kind_index(kind)] = true;
             always[kind_index(kind)] = true;
         }
-        let mut bare = vec![false; KIND_COUNT];
+        let mut classes = [Class::Look; KIND_COUNT];
+        for (kind, class) in classes.iter_mut().enumerate() {
+            if always[kind] {
+                *class = Class::Reach;
+            }
+        }
         for kind in TOKENS_ONLY.iter().chain([&SyntaxKind::TOKEN_TREE]) {
-            bare[kind_index(*kind)] = !reach[kind_index(*kind)];
+            if !reach[kind_index(*kind)] {
+                classes[kind_index(*kind)] = Class::Pass;
+            }
         }
         let mut words = rustc_hash::FxHashMap::default();
         for (index, rule) in rules.iter().enumerate() {
@@ -73,7 +79,7 @@ impl Dispatch {
                 *words.entry(*word).or_default() |= rule_bit(index);
             }
         }
-        Dispatch { rules: rules.to_vec(), by_kind, any, bare, always, test_names, words }
+        Dispatch { rules: rules.to_vec(), by_kind, any, classes, always, test_names, words }
     }
 
     /// Whether walks gather what test code names (see the field).
@@ -91,14 +97,7 @@ impl Dispatch {
         let mut looks = vec![false; self.rules.len()];
         let mut rules = Vec::new();
         let mut spans = [[0u32; 2]; KIND_COUNT];
-        let mut classes = [Class::Look; KIND_COUNT];
-        for (kind, class) in classes.iter_mut().enumerate() {
-            if self.always[kind] {
-                *class = Class::Reach;
-            } else if self.bare[kind] {
-                *class = Class::Pass;
-            }
-        }
+        let mut classes = self.classes;
         for (index, of_kind) in &self.by_kind {
             let start = rules.len();
             let kind = SyntaxKind::from(u16::try_from(*index).unwrap_or(u16::MAX));
@@ -156,7 +155,7 @@ impl Dispatch {
 /// What the walk does with a node of a kind, in a file and scope (see [`Active::class`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Class {
-    /// Passed over: it holds nothing to reach, whatever the file (see [`Dispatch::bare`]).
+    /// Passed over: it holds nothing to reach, whatever the file (see [`Dispatch::classes`]).
     Pass,
     /// Not reached, but what it holds may be: looked into.
     Look,

@@ -974,20 +974,15 @@ pub fn start_after_attrs(node: &SyntaxNode) -> TextSize {
 /// the token, the token's kind and its text. Reads the green tree, which allocates nothing,
 /// so that scanning a whole file stays cheap.
 pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKind, &str)) {
-    for_each_token_while(node, |parent, kind, text| {
+    for_each_token_around(node, None, |parent, kind, text, _| {
         f(parent, kind, text);
         true
     });
 }
 
-/// [`for_each_token`] until `f` returns false.
-pub fn for_each_token_while(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, SyntaxKind, &str) -> bool) {
-    for_each_token_around(node, None, |parent, kind, text, _| f(parent, kind, text));
-}
-
-/// [`for_each_token_while`], telling `f` whether the token lies under a node of kind `fence`
-/// below `node` (function bodies, say). With `fence` as `Some((kind, false))` those subtrees
-/// are passed over.
+/// [`for_each_token`] until `f` returns false, telling `f` whether the token lies under a
+/// node of kind `fence` below `node` (function bodies, say). With `fence` as
+/// `Some((kind, false))` those subtrees are passed over.
 pub fn for_each_token_around(
     node: &SyntaxNode,
     fence: Option<(SyntaxKind, bool)>,

@@ -567,7 +567,7 @@ fn is_identifier(text: &str) -> bool {
 
 fn attr_use(node: &SyntaxNode) -> Option<Syntax> {
     // The first word decides (`#[cfg(..)]`, `#![expect(..)]`): most attributes are passed
-    // over before their tokens are collected.
+    // over before the rest of their tokens are read.
     if !starts_with_attr_word(GreenRef::of(node)) {
         return None;
     }
